@@ -1,0 +1,108 @@
+// Media for one call: the seam between sessions and a media profile.
+//
+// Sessions (signaling) talk to media only through this interface, so a second profile (plain RTP
+// with rtpbin, for trunks and desk phones) can be added without touching sessions. This header
+// includes neither sofia-sip nor GStreamer.
+//
+// Threading: every method is called on the worker's loop thread (the GMainContext given at
+// creation), and every callback is invoked on that same thread, never from a GStreamer streaming
+// thread. Callbacks are never invoked from inside a method call (always from a later loop
+// iteration), so the caller may destroy the MediaSession from within a callback... except that the
+// destructor must not be called from inside a callback: call close() there, destroy later.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+typedef struct _GMainContext GMainContext;
+
+namespace sipw {
+
+// "device" | "file:PATH" | "tone:HZ" | "silence" (input);  "device" | "file:PATH.wav" | "null" (output)
+struct AudioEndpoint {
+    enum class Kind { Device, File, Tone, Silence, Null };
+    Kind kind = Kind::Silence;
+    std::string path;   // Kind::File
+    double hz = 0;      // Kind::Tone
+    // Parses the SPEC forms; false (and why, as an i18n error key + arg) on a bad value.
+    static bool parseInput(const std::string &text, AudioEndpoint &out);
+    static bool parseOutput(const std::string &text, AudioEndpoint &out);
+};
+
+struct IceServer {
+    std::string url;         // stun:host:port, turn:host:port?transport=udp|tcp, turns:...
+    std::string username;    // TURN only
+    std::string credential;  // TURN only
+};
+
+struct IceOptions {
+    // "first-server" (default): host candidates plus the first srflx/relay candidate of each
+    //                            configured server, or gathering complete;
+    // "complete": wait for gathering to complete;  "host": host candidates only, send at once.
+    std::string strategy = "first-server";
+    int gatheringTimeoutMs = 500;        // never wait longer than this after gathering began
+    bool relayOnly = false;              // transportPolicy "relay"
+    std::vector<IceServer> servers;      // from INIT sipIce
+    std::vector<std::string> addresses;  // restrict ICE to these local IPs or interface names (empty: all)
+};
+
+struct MediaOptions {
+    AudioEndpoint input;                 // what we send
+    AudioEndpoint output;                // what we do with what we receive
+    IceOptions ice;
+    int jitterBufferMs = 40;             // receive latency
+};
+
+// Why the media of a call failed. Sessions map these to JsSIP causes.
+enum class MediaError {
+    IncompatibleSdp,     // remote offer unusable (no fingerprint, RTP/AVP, no common codec) → 488
+    BadMediaDescription, // remote answer could not be applied → BYE
+    IceFailed,           // ICE or DTLS failed → "RTP Timeout"
+    Internal,            // pipeline could not be built or broke → "WebRTC Error"
+};
+
+class MediaSession {
+public:
+    struct Callbacks {
+        // The local offer or answer, ready to put in SIP (candidates per the ICE strategy).
+        std::function<void(const std::string &sdp)> onLocalDescription;
+        // A fatal media error; detail is English text for logs and the event's `reason`.
+        std::function<void(MediaError, const std::string &detail)> onError;
+        // ICE + DTLS are up and media flows.
+        std::function<void()> onConnected;
+        // Non-fatal: e.g. no sound card, so "device" fell back to silence/null. key = i18n error key.
+        std::function<void(const std::string &key, const std::string &arg)> onWarning;
+        // DTMF received in-band (RFC 4733): tone is one of 0-9 * # A-D.
+        std::function<void(char tone, int durationMs)> onDtmf;
+    };
+
+    virtual ~MediaSession() = default;
+
+    // Outgoing call: build the offer → onLocalDescription(offer).
+    virtual void createOffer() = 0;
+    // Incoming call: apply the peer's offer and build the answer → onLocalDescription(answer),
+    // or onError(IncompatibleSdp).
+    virtual void acceptOffer(const std::string &remoteSdp) = 0;
+    // Outgoing call: apply the peer's answer; onError(BadMediaDescription) if it cannot be used.
+    virtual void acceptAnswer(const std::string &remoteSdp) = 0;
+
+    // Re-offers for hold/resume keep ICE candidates and DTLS state; direction is one of
+    // "sendrecv", "sendonly", "recvonly", "inactive" (applied in our own pipeline).
+    virtual void createReoffer(const std::string &direction) = 0;
+    virtual void setMuted(bool muted) = 0;
+
+    // Stops media, finalizes a recording (valid WAV header). Idempotent; no callback after it.
+    virtual void close() = 0;
+};
+
+// The WebRTC profile: GStreamer webrtcbin, ICE, DTLS-SRTP, Opus, BUNDLE, rtcp-mux.
+std::unique_ptr<MediaSession> createWebRtcMedia(GMainContext *loop, const MediaOptions &options,
+                                                MediaSession::Callbacks callbacks);
+
+// Once per process, early: gst_init and DTLS certificate pre-generation, so the first call does
+// not pay for it. Safe to call repeatedly and from any thread.
+void prewarmMedia();
+
+}  // namespace sipw
