@@ -148,7 +148,7 @@ constexpr CodedText kReasonPhrases[] = {
     {580, {"Precondition Failure", "媒体前提条件未满足"}},         // RFC 3312
     {600, {"Busy Everywhere", "对方正忙，所有终端均无法接听"}},
     {603, {"Decline", "对方拒绝接听"}},
-    {604, {"Does Not Exist Anywhere", "该号码在任何地方都不存在"}},
+    {604, {"Does Not Exist Anywhere", "全网查无此号码"}},
     {606, {"Not Acceptable", "对方无法接受此呼叫"}},
     {607, {"Unwanted", "对方将此来电标记为骚扰电话"}},             // RFC 8197
     {608, {"Rejected", "呼叫已被网络拦截"}},                       // RFC 8688
