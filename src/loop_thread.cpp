@@ -99,4 +99,17 @@ void LoopThread::stop() {
     thread_.join();
 }
 
+void runSoon(std::function<void()> task) {
+    GSource *source = g_idle_source_new();
+    g_source_set_callback(
+        source,
+        [](gpointer p) -> gboolean {
+            (*static_cast<std::function<void()> *>(p))();
+            return G_SOURCE_REMOVE;
+        },
+        new std::function<void()>(std::move(task)), [](gpointer p) { delete static_cast<std::function<void()> *>(p); });
+    g_source_attach(source, g_main_context_get_thread_default());
+    g_source_unref(source);
+}
+
 }  // namespace sipw

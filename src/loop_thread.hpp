@@ -49,4 +49,8 @@ private:
     std::thread::id threadId_;
 };
 
+// Runs `task` on a later iteration of the calling thread's default main context (used to leave
+// a callback before destroying the object that is calling it).
+void runSoon(std::function<void()> task);
+
 }  // namespace sipw

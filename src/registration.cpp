@@ -16,8 +16,12 @@ SipOutcome sipOutcome(int status, const char *phrase, const sip_t *sip) {
     SipOutcome o;
     o.status = status;
     o.reason = phrase ? phrase : "";
-    // nua hands over no message for responses our own stack made up (timeouts, transport errors).
-    o.local = sip == nullptr || sip->sip_status == nullptr;
+    // Responses our own stack made up (timeouts, transport errors) look like the real thing, but
+    // no server touched their Via: a server fills in `rport=` (RFC 3581, we always ask for it)
+    // or `received=`.
+    const sip_via_t *via = sip ? sip->sip_via : nullptr;
+    bool serverTouchedVia = via && ((via->v_rport && *via->v_rport) || via->v_received);
+    o.local = sip == nullptr || sip->sip_status == nullptr || !serverTouchedVia;
     if (status >= 900) {
         o.cause = status == 904 ? "Authentication Error" : "Internal Error";
     } else if (o.local && status == 408) {

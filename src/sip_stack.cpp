@@ -108,14 +108,26 @@ SipStack::SipStack(su_root_t *root, const Config &config, const ServerUri &serve
 }
 
 SipStack::~SipStack() {
-    if (nua_) {
-        if (!shutdownComplete_) {
-            // Not shut down cleanly (bounded wait expired): nua refuses to be destroyed before its
-            // shutdown is final, so force it.
-            nua_shutdown(nua_);
-        }
-        nua_destroy(nua_);
+    if (!nua_) return;
+    if (!shutdownComplete_) {
+        // nua asserts if destroyed before its shutdown is final. The owner's forceShutdown() makes
+        // that quick; if it still did not happen, leaking this nua beats aborting the process.
+        g_warning("sipworker: nua %p destroyed before shutdown completed; leaked", static_cast<void *>(nua_));
+        return;
     }
+    nua_destroy(nua_);
+}
+
+bool SipStack::finishShutdown(int timeoutMs) {
+    if (shutdownComplete_) return true;
+    // nua re-checks what keeps it busy on every nua_shutdown(); with the handles gone, nothing does.
+    nua_shutdown(nua_);
+    GMainContext *context = g_main_context_get_thread_default();
+    gint64 deadline = g_get_monotonic_time() + static_cast<gint64>(timeoutMs) * 1000;
+    while (!shutdownComplete_ && g_get_monotonic_time() < deadline) {
+        if (!g_main_context_iteration(context, FALSE)) g_usleep(2000);
+    }
+    return shutdownComplete_;
 }
 
 void SipStack::shutdown(std::function<void(bool)> done) {

@@ -46,6 +46,9 @@ public:
     // nua_shutdown: ends every dialog and registration; `done(ok)` once nua says it is final.
     void shutdown(std::function<void(bool ok)> done);
     bool shutdownComplete() const { return shutdownComplete_; }
+    // Last resort when the graceful shutdown ran out of time: call after destroying every handle;
+    // runs the loop until nua reports the final status or timeoutMs passes.
+    bool finishShutdown(int timeoutMs);
 
 private:
     static void onNua(nua_event_t event, int status, const char *phrase, nua_t *nua, nua_magic_t *magic,

@@ -73,11 +73,8 @@ void UserAgent::connectToServer() {
 
 void UserAgent::onProbeDone(const ProbeResult &result) {
     // The probe may not be destroyed from inside its own callback: retire it on the next turn.
-    ConnectionProbe *finished = probe_.release();
-    g_idle_add_full(G_PRIORITY_DEFAULT, [](gpointer p) -> gboolean {
-        delete static_cast<ConnectionProbe *>(p);
-        return G_SOURCE_REMOVE;
-    }, finished, nullptr);
+    std::shared_ptr<ConnectionProbe> finished(probe_.release());
+    runSoon([finished] {});
     if (link_ != Link::Probing) return;
     if (!result.ok) {
         onTransportFailure(result.errorKey, result.detail, nullptr);
@@ -158,20 +155,18 @@ void UserAgent::stopStack(std::function<void()> then) {
     SipStack *stack = stack_.get();
     retiring_.push_back(std::move(stack_));
     link_ = Link::Down;
-    stack->shutdown([this, stack, then = std::move(then)](bool) {
+    std::weak_ptr<bool> alive = alive_;
+    stack->shutdown([this, alive, stack, then = std::move(then)](bool) {
         // Destroy on the next turn: we are inside the stack's own callback.
-        g_idle_add_full(G_PRIORITY_DEFAULT, [](gpointer p) -> gboolean {
-            auto *args = static_cast<std::pair<UserAgent *, SipStack *> *>(p);
-            auto &list = args->first->retiring_;
-            for (auto it = list.begin(); it != list.end(); ++it) {
-                if (it->get() == args->second) {
-                    list.erase(it);
+        runSoon([this, alive, stack] {
+            if (alive.expired()) return;
+            for (auto it = retiring_.begin(); it != retiring_.end(); ++it) {
+                if (it->get() == stack) {
+                    retiring_.erase(it);
                     break;
                 }
             }
-            delete args;
-            return G_SOURCE_REMOVE;
-        }, new std::pair<UserAgent *, SipStack *>(this, stack), nullptr);
+        });
         if (then) then();
     });
 }
@@ -257,6 +252,16 @@ void UserAgent::onUnregistered(const SipOutcome &o) {
     if (o.status >= 300) ev.cause(o.cause);
     emit_(ev);
     if (auto then = std::move(afterUnregister_)) then();
+}
+
+void UserAgent::forceShutdown() {
+    cancelReconnect();
+    probe_.reset();
+    registration_.reset();  // nua_handle_destroy: pending transactions are abandoned
+    if (stack_) retiring_.push_back(std::move(stack_));
+    auto stacks = std::move(retiring_);  // finishing runs the loop, which may touch retiring_
+    retiring_.clear();
+    for (auto &stack : stacks) stack->finishShutdown(1000);
 }
 
 void UserAgent::shutdown(std::function<void()> done) {

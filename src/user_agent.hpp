@@ -8,6 +8,7 @@
 #include "registration.hpp"
 #include "retry.hpp"
 #include "sip_stack.hpp"
+#include "loop_thread.hpp"
 
 #include <functional>
 #include <memory>
@@ -30,6 +31,9 @@ public:
     void unregister();
     // Ends calls, unregisters, shuts the transport down; `done` runs once that is over.
     void shutdown(std::function<void()> done);
+    // After shutdown() ran out of time: drops every handle without waiting for the network and
+    // finishes nua's shutdown, so the stacks can be destroyed. Runs the loop itself.
+    void forceShutdown();
 
     const Config &config() const { return config_; }
     su_root_t *root() const { return root_; }
@@ -65,6 +69,7 @@ private:
     Retry reconnectRetry_;
     GSource *reconnectTimer_ = nullptr;
     std::function<void()> afterUnregister_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for callbacks deferred past us
 };
 
 }  // namespace sipw

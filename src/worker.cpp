@@ -80,6 +80,7 @@ Worker::Worker(const json &options) {
             agent_ = std::make_unique<UserAgent>(root_, [this](const CauseData &ev) { emit(ev); });
         },
         [this] {
+            if (agent_) agent_->forceShutdown();
             agent_.reset();
             if (root_) {
                 GSource *source = su_glib_root_gsource(root_);

@@ -1,0 +1,154 @@
+// CauseData field names exactly as the seed spells them, and the event hub's delivery rules.
+#include "event.hpp"
+#include "event_hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+using namespace sipw;
+using nlohmann::json;
+
+TEST(CauseData, FieldNamesAsTheSeedSpellsThem) {
+    EventPtr ev = CauseData("new_RTCSession_state", "session_failed")
+                      .statusCode(486)
+                      .cause("Busy")
+                      .originator("remote")
+                      .session("s1", "outgoing")
+                      .fromUri("sip:1002@pbx")
+                      .extra({{"suffix", "x"}})
+                      .build({"worker-1", "sip:1001@pbx"});
+    const json &d = ev->data;
+    EXPECT_EQ(ev->channel, "new_RTCSession_state");
+    EXPECT_EQ(ev->msg, "session_failed");
+    for (const char *field : {"id", "uri", "msg", "code", "sessionId", "sessionOrigin", "fromUri", "originator",
+                              "cause", "causeCN", "msgCN", "statusCode", "reason", "time", "extra"}) {
+        EXPECT_TRUE(d.contains(field)) << field;
+    }
+    EXPECT_EQ(d["id"], "worker-1");
+    EXPECT_EQ(d["code"], 486);
+    EXPECT_EQ(d["reason"], "Busy Here");
+    EXPECT_EQ(d["cause"], "Busy");
+    EXPECT_NE(d["causeCN"], "Busy");
+    EXPECT_TRUE(d["time"].is_number_integer());
+    EXPECT_EQ(json::parse(ev->json), d);
+}
+
+TEST(CauseData, HostileTextStillSerializes) {
+    std::string invalidUtf8 = "caller \xff\xfe";
+    EventPtr ev = CauseData("new_RTCSession_state", "newRTCSession").fromUri(invalidUtf8).build({"w", "u"});
+    EXPECT_NO_THROW(json::parse(ev->json));
+}
+
+TEST(EventMatching, ChannelMsgOrStar) {
+    EventPtr ev = CauseData("new_RTCSession_state", "session_confirmed").build({});
+    EXPECT_TRUE(ev->matches("new_RTCSession_state"));
+    EXPECT_TRUE(ev->matches("session_confirmed"));
+    EXPECT_TRUE(ev->matches("*"));
+    EXPECT_FALSE(ev->matches("registered"));
+}
+
+namespace {
+EventPtr numbered(int i) {
+    return CauseData("warning", "warning").data({{"n", i}}).build({});
+}
+}  // namespace
+
+TEST(EventHub, ListenersSeeEventsInOrderOnOneThread) {
+    auto hub = EventHub::create(false, {});
+    std::vector<int> seen;
+    std::thread::id thread;
+    std::atomic<int> count{0};
+    hub->addListener("warning", [&](const Event &e) {
+        if (count == 0) thread = std::this_thread::get_id();
+        EXPECT_EQ(thread, std::this_thread::get_id());
+        seen.push_back(e.data["data"]["n"]);
+        ++count;
+    });
+    for (int i = 0; i < 1000; ++i) hub->emit(numbered(i));
+    hub->shutdown();  // delivers what is queued
+    ASSERT_EQ(seen.size(), 1000u);
+    for (int i = 0; i < 1000; ++i) EXPECT_EQ(seen[i], i);
+}
+
+TEST(EventHub, RemovedListenerNeverRunsAgain) {
+    auto hub = EventHub::create(false, {});
+    std::atomic<bool> inside{false}, removed{false}, ranAfterRemoval{false};
+    int id = hub->addListener("*", [&](const Event &) {
+        if (removed) ranAfterRemoval = true;
+        inside = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        inside = false;
+    });
+    hub->emit(numbered(1));
+    while (!inside) std::this_thread::yield();
+    ASSERT_TRUE(hub->removeListener(id));
+    EXPECT_FALSE(inside) << "removeListener returned while the callback was running";
+    removed = true;
+    for (int i = 0; i < 10; ++i) hub->emit(numbered(i));
+    hub->shutdown();
+    EXPECT_FALSE(ranAfterRemoval);
+    EXPECT_FALSE(hub->removeListener(id));
+}
+
+TEST(EventHub, ListenerMayRemoveItselfWithoutDeadlock) {
+    auto hub = EventHub::create(false, {});
+    std::atomic<int> calls{0};
+    int id = 0;
+    id = hub->addListener("*", [&](const Event &) {
+        ++calls;
+        hub->removeListener(id);
+    });
+    hub->emit(numbered(1));
+    hub->emit(numbered(2));
+    hub->shutdown();
+    EXPECT_EQ(calls, 1);
+}
+
+TEST(EventHub, PullQueueOverflowIsReported) {
+    auto hub = EventHub::create(true, {5, 100});
+    for (int i = 0; i < 12; ++i) hub->emit(numbered(i));
+    EventPtr first = hub->waitEvent(0);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->data["data"]["key"], "events_dropped");
+    EXPECT_EQ(first->data["data"]["count"], 7);
+    EventPtr next = hub->waitEvent(0);
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->data["data"]["n"], 7);  // the newest five were kept
+    hub->shutdown();
+}
+
+TEST(EventHub, ShutdownWakesBlockedPullers) {
+    auto hub = EventHub::create(true, {});
+    std::atomic<int> woken{0};
+    std::vector<std::thread> pullers;
+    for (int i = 0; i < 3; ++i)
+        pullers.emplace_back([&] {
+            if (!hub->waitEvent(-1)) ++woken;
+        });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    hub->shutdown();
+    for (auto &t : pullers) t.join();
+    EXPECT_EQ(woken, 3);
+}
+
+TEST(EventHub, WaitForReturnsEachEventOnceIncludingEarlierOnes) {
+    auto hub = EventHub::create(false, {});
+    hub->emit(CauseData("registered", "registered").build({}));
+    hub->emit(CauseData("registered", "registered").statusCode(200).build({}));
+    EventPtr a = hub->waitFor("registered", nullptr, 0);
+    EventPtr b = hub->waitFor("registered", nullptr, 0);
+    EventPtr c = hub->waitFor("registered", nullptr, 0);
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(b);
+    EXPECT_NE(a.get(), b.get());
+    EXPECT_FALSE(c);
+    hub->emit(CauseData("new_RTCSession_state", "session_ended").session("x", "incoming").build({}));
+    hub->emit(CauseData("new_RTCSession_state", "session_ended").session("y", "incoming").build({}));
+    EventPtr y = hub->waitFor("session_ended", {{"sessionId", "y"}}, 0);
+    ASSERT_TRUE(y);
+    EXPECT_EQ(y->data["sessionId"], "y");
+    hub->shutdown();
+}
