@@ -2,6 +2,8 @@
 
 #include "error.hpp"
 
+#include <glib.h>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -305,7 +307,12 @@ Config parseInitConfig(const json &p, std::vector<std::string> &unknownFields) {
     if (const json *tls = readObject(p, "tls", root)) {
         checkKnown(*tls, {"verify", "caFile"}, "tls.", unknownFields);
         readBool(*tls, "verify", c.tls.verify, "tls.");
-        readString(*tls, "caFile", c.tls.caFile, "tls.");
+        if (readString(*tls, "caFile", c.tls.caFile, "tls.") && !c.tls.caFile.empty()) {
+            // Relative to the caller's working directory now, not to whatever it is later.
+            gchar *absolute = g_canonicalize_filename(c.tls.caFile.c_str(), nullptr);
+            c.tls.caFile = absolute;
+            g_free(absolute);
+        }
     }
 
     if (const json *ice = readObject(p, "ice", root)) {
