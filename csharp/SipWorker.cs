@@ -1,0 +1,444 @@
+// The idiomatic C# face of one sipworker user agent (SPEC §8). Everything here is sugar and
+// lifetime management over the SWIG-generated Sipworker.Native layer; the behaviour (validation,
+// events, WaitFor's backlog) lives in the core.
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Sipworker.Native;
+
+namespace Sipworker
+{
+    /// <summary>Arguments of <see cref="SipWorker.HandlerError"/>.</summary>
+    public sealed class HandlerErrorEventArgs : EventArgs
+    {
+        /// <summary>What the handler threw.</summary>
+        public Exception Exception { get; }
+        /// <summary>The name the handler was registered with.</summary>
+        public string ListenerName { get; }
+        /// <summary>The event being delivered (null if the event itself could not be read).</summary>
+        public CauseData Event { get; }
+        public HandlerErrorEventArgs(Exception exception, string listenerName, CauseData ev)
+        {
+            Exception = exception; ListenerName = listenerName; Event = ev;
+        }
+    }
+
+    /// <summary>
+    /// One SIP user agent (the seed's SipWorker): <see cref="Post(Cmd, object)"/> commands,
+    /// <c>On(name, handler)</c> events, <see cref="WaitFor(string, TimeSpan)"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>Threads. Handlers run on the worker's native dispatch thread, one at a time, in event
+    /// order; or, when <see cref="EventContext"/> is set, they are posted to that
+    /// SynchronizationContext (a UI thread). A handler may call any method of the worker, Dispose
+    /// included. An exception thrown by a handler never reaches native code (the runtime would end
+    /// the process): it is caught and reported through <see cref="HandlerError"/>; other handlers
+    /// still run.</para>
+    /// <para>Lifetime. The worker has no finalizer: a GC thread never hangs up a call or
+    /// unregisters. Call <see cref="Dispose"/> (or use <c>using</c>); a worker that is never disposed
+    /// stays registered until the process ends. Each handler is kept alive (a GCHandle handed to
+    /// native code as user_data, behind one static trampoline delegate) until <see cref="Off"/> or
+    /// Dispose has made sure native code will never call it again.</para>
+    /// <para>After Dispose every method throws <see cref="ObjectDisposedException"/> (chosen over
+    /// SipwException(-5): the native worker no longer exists to be asked), except Off and Dispose,
+    /// which do nothing. While Dispose shuts the native worker down, handlers still receive its last
+    /// events (unregistered, disconnected) on the dispatch thread; none runs after Dispose returned.
+    /// Dispose called from inside a handler returns at once and silences the handlers: the native
+    /// worker is destroyed on a background thread right after the handler returns (destroying it
+    /// inline could deadlock with an Off waiting for that very handler).</para>
+    /// </remarks>
+    public sealed class SipWorker : IDisposable
+    {
+        // One delegate for every listener of every worker, never collected: the native thunk the
+        // runtime made for it stays valid for the whole process.
+        static readonly SipwCallback Trampoline = DispatchFromNative;
+        static readonly SendOrPostCallback DeliverOnContext = state => ((Delivery)state).Run();
+
+        // WaitFor waits in slices so Dispose never frees the native worker under a waiting thread;
+        // the core's backlog keeps every event between slices, so slicing loses nothing.
+        const int WaitSliceMs = 100;
+
+        // Set while a native callback of this worker runs on the current (dispatch) thread.
+        [ThreadStatic] static SipWorker t_dispatchingFor;
+
+        readonly object _gate = new object();
+        sipw_worker _native;   // null once destroyed
+        bool _disposed;
+        int _inFlight;         // native calls using _native right now; Dispose waits for 0
+        readonly Dictionary<int, Listener> _listeners = new Dictionary<int, Listener>();
+        readonly ManualResetEventSlim _destroyed = new ManualResetEventSlim(false);
+        SynchronizationContext _eventContext;
+
+        /// <summary>Raised when a handler threw, on the thread the handler ran on.</summary>
+        public event EventHandler<HandlerErrorEventArgs> HandlerError;
+
+        /// <param name="optionsJson">Create options (SPEC §1), e.g. <c>{"eventQueue": true}</c>; null for defaults.</param>
+        public SipWorker(string optionsJson = null) : this(optionsJson, null) { }
+
+        /// <param name="optionsJson">Create options; null for defaults.</param>
+        /// <param name="eventContext">Context handlers are posted to, typically
+        /// <c>SynchronizationContext.Current</c> on a UI thread; null: the dispatch thread.</param>
+        public SipWorker(string optionsJson, SynchronizationContext eventContext)
+        {
+            _eventContext = eventContext;
+            _native = sipw.sipw_create(optionsJson);
+            if (_native == null) throw LastError(SipwException.InvalidArgument);
+        }
+
+        /// <summary>Where handlers run: null for the native dispatch thread, or a context (a UI
+        /// thread) they are posted to in event order. May be changed at any time.</summary>
+        public SynchronizationContext EventContext
+        {
+            get => Volatile.Read(ref _eventContext);
+            set => Volatile.Write(ref _eventContext, value);
+        }
+
+        public bool IsDisposed { get { lock (_gate) return _disposed; } }
+
+        /// <summary>Version of the native library, e.g. "0.1.0".</summary>
+        public static string NativeVersion => sipw.sipw_version();
+
+        /// <summary>Text of a result code in "en" or "zh-CN".</summary>
+        public static string ErrorText(int code, string locale = "en") => sipw.sipw_errstr(code, locale);
+
+        // ---- commands ---------------------------------------------------------------------------
+
+        /// <summary>Posts a command. <paramref name="data"/>: null, a JSON text, an
+        /// IDictionary&lt;string, object&gt; or any object (anonymous types included) whose public
+        /// properties become the fields, names as written (the seed's are camelCase).</summary>
+        /// <exception cref="SipwException">The core refused it (see Code, Message, MessageCN).</exception>
+        public void Post(Cmd cmd, object data = null) => Post(cmd.Value(), data);
+
+        /// <summary>Posts a command by its string value (the seed's, or an extension).</summary>
+        public void Post(string cmd, object data = null)
+        {
+            if (cmd == null) throw new ArgumentNullException(nameof(cmd));
+            string json = ToPayload(data);
+            sipw_worker w = Enter();
+            try
+            {
+                int rc = sipw.sipw_post(w, cmd, json);
+                if (rc < 0) throw LastError(rc);
+            }
+            finally { Exit(); }
+        }
+
+        // ---- listeners --------------------------------------------------------------------------
+
+        /// <summary>Calls <paramref name="handler"/> for every event whose channel or msg equals
+        /// <paramref name="name"/> ("*": all). Returns the id for <see cref="Off"/>.</summary>
+        public int On(string name, Action<CauseData> handler)
+        {
+            if (name == null) throw new ArgumentNullException(nameof(name));
+            if (handler == null) throw new ArgumentNullException(nameof(handler));
+            var listener = new Listener(this, name, handler);
+            listener.Handle = GCHandle.Alloc(listener);
+            sipw_worker w;
+            try { w = Enter(); }
+            catch { listener.Handle.Free(); throw; }
+            try
+            {
+                int id = sipw.sipw_on(w, name, Trampoline, GCHandle.ToIntPtr(listener.Handle));
+                if (id <= 0)
+                {
+                    var error = LastError(id);
+                    listener.Handle.Free();  // native code never stored it
+                    throw error;
+                }
+                lock (_gate) _listeners.Add(id, listener);
+                return id;
+            }
+            finally { Exit(); }
+        }
+
+        /// <summary><c>On(string, handler)</c> with a seed event name.</summary>
+        public int On(Sipworker.On name, Action<CauseData> handler) => On(name.Value(), handler);
+
+        /// <summary>Removes a listener. Once Off returns the handler is not running (unless Off was
+        /// called from that very handler) and will never be called again, also not from an
+        /// <see cref="EventContext"/> queue. Unknown or already removed ids are ignored.</summary>
+        public void Off(int id)
+        {
+            Listener listener;
+            sipw_worker w;
+            lock (_gate)
+            {
+                if (_disposed || !_listeners.TryGetValue(id, out listener)) return;
+                _listeners.Remove(id);
+                listener.Removed = true;
+                _inFlight++;
+                w = _native;
+            }
+            try { sipw.sipw_off(w, id); }  // waits for a running callback of this listener
+            finally { Exit(); }
+            listener.Handle.Free();  // native code will never pass this user_data again
+        }
+
+        // ---- blocking helper --------------------------------------------------------------------
+
+        /// <summary>The first event matching <paramref name="name"/> (channel or msg) that no
+        /// earlier WaitFor on this worker returned, including events that arrived before the call
+        /// (the core keeps a bounded backlog), so <c>Post(INIT)</c> then <c>WaitFor("registered")</c>
+        /// never misses a fast event. Null on timeout or when the worker is disposed meanwhile.
+        /// A negative timeout (Timeout.InfiniteTimeSpan) waits forever.</summary>
+        public CauseData WaitFor(string name, TimeSpan timeout) => WaitFor(name, null, timeout);
+
+        public CauseData WaitFor(Sipworker.On name, TimeSpan timeout) => WaitFor(name.Value(), null, timeout);
+
+        /// <summary>Like <see cref="WaitFor(string, TimeSpan)"/>, and the event's fields must equal
+        /// all fields of <paramref name="match"/> (e.g. <c>new { sessionId = id }</c>).</summary>
+        public CauseData WaitFor(string name, object match, TimeSpan timeout)
+        {
+            if (name == null) throw new ArgumentNullException(nameof(name));
+            string matchJson = ToPayload(match);
+            bool forever = timeout < TimeSpan.Zero;
+            long budgetMs = forever ? long.MaxValue : (long)timeout.TotalMilliseconds;
+            var clock = Stopwatch.StartNew();
+            for (bool first = true; ; first = false)
+            {
+                int slice = (int)Math.Max(0, Math.Min(WaitSliceMs, budgetMs - clock.ElapsedMilliseconds));
+                sipw_worker w;
+                lock (_gate)
+                {
+                    if (_disposed)
+                    {
+                        if (first) throw new ObjectDisposedException(nameof(SipWorker));
+                        return null;  // disposed while we were waiting: like sipw_destroy waking a waiter
+                    }
+                    _inFlight++;
+                    w = _native;
+                }
+                try
+                {
+                    using (sipw_event ev = sipw.sipw_wait_for(w, name, matchJson, slice))
+                    {
+                        if (ev != null) return new CauseData(sipw.sipw_event_name(ev), sipw.sipw_event_json(ev));
+                        if (sipw.sipw_last_error().Length != 0) throw LastError(SipwException.InvalidArgument);
+                    }
+                }
+                finally { Exit(); }
+                if (clock.ElapsedMilliseconds >= budgetMs) return null;
+            }
+        }
+
+        // ---- session sugar ----------------------------------------------------------------------
+
+        /// <summary>CALL with a client-generated sessionId, returned at once; the session's events
+        /// carry it. <paramref name="options"/>: the seed's CallOptions (object or JSON text).</summary>
+        public string Call(string target, object options = null)
+        {
+            if (target == null) throw new ArgumentNullException(nameof(target));
+            string sessionId = Guid.NewGuid().ToString("N");
+            var data = new Dictionary<string, object> { ["target"] = target, ["sessionId"] = sessionId };
+            if (options != null) data["options"] = EmbeddableJson(options);
+            Post(Cmd.CALL, data);
+            return sessionId;
+        }
+
+        public void Answer(string sessionId, object options = null)
+        {
+            var data = SessionData(sessionId);
+            if (options != null) data["options"] = EmbeddableJson(options);
+            Post(Cmd.ANSWER, data);
+        }
+
+        /// <param name="sessionId">The session to end.</param>
+        /// <param name="isTimeout">End it as a client-side timeout (cause "Request Timeout").</param>
+        public void Hangup(string sessionId, bool isTimeout = false)
+        {
+            var data = SessionData(sessionId);
+            data["isTimeout"] = isTimeout;
+            Post(Cmd.HANGUP, data);
+        }
+
+        public void Hold(string sessionId) => Post(Cmd.HOLD, SessionData(sessionId));
+        public void Unhold(string sessionId) => Post(Cmd.UNHOLD, SessionData(sessionId));
+        public void Mute(string sessionId) => Post(Cmd.MUTE, SessionData(sessionId));
+        public void Unmute(string sessionId) => Post(Cmd.UNMUTE, SessionData(sessionId));
+
+        /// <summary>Sends DTMF tones ("0-9*#A-D", ',' pauses). Null arguments use the core's defaults.</summary>
+        /// <param name="sessionId">A confirmed session.</param>
+        /// <param name="tones">The tones to send.</param>
+        /// <param name="durationMs">Tone duration.</param>
+        /// <param name="interToneGapMs">Pause between tones.</param>
+        /// <param name="transport">"rfc4733" or "info".</param>
+        public void Dtmf(string sessionId, string tones, int? durationMs = null, int? interToneGapMs = null, string transport = null)
+        {
+            var data = SessionData(sessionId);
+            data["tones"] = tones ?? throw new ArgumentNullException(nameof(tones));
+            if (durationMs.HasValue) data["duration"] = durationMs.Value;
+            if (interToneGapMs.HasValue) data["interToneGap"] = interToneGapMs.Value;
+            if (transport != null) data["transport"] = transport;
+            Post(Cmd.DTMF, data);
+        }
+
+        /// <summary>The session's state as the core's JSON object text (sessionId, direction,
+        /// state, remoteUri, held, muted...), or null for an unknown session.</summary>
+        public string SessionInfo(string sessionId)
+        {
+            if (sessionId == null) throw new ArgumentNullException(nameof(sessionId));
+            sipw_worker w = Enter();
+            try
+            {
+                // With both arguments non-null, NULL can only mean an unknown session.
+                return sipw.sipw_session_info(w, sessionId);
+            }
+            finally { Exit(); }
+        }
+
+        // ---- disposal ---------------------------------------------------------------------------
+
+        /// <summary>Hangs up every call, unregisters (bounded wait) and frees the native worker.
+        /// Safe to call twice, from any thread, and from inside a handler (see the class remarks).</summary>
+        public void Dispose()
+        {
+            bool insideHandler = t_dispatchingFor == this;
+            lock (_gate)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                // Deferred destroy: silence the handlers now, so none runs after Dispose returned.
+                if (insideHandler) SilenceListeners();
+            }
+            if (insideHandler)
+                new Thread(DestroyNative) { IsBackground = true, Name = "sipw-destroy" }.Start();
+            else
+                DestroyNative();  // handlers still see the shutdown's own events (unregistered, disconnected)
+        }
+
+        /// <summary>Set once the native worker is destroyed (Dispose from a handler defers it).</summary>
+        internal WaitHandle NativeDestroyed => _destroyed.WaitHandle;
+
+        void DestroyNative()
+        {
+            sipw_worker w;
+            List<Listener> listeners;
+            lock (_gate)
+            {
+                while (_inFlight > 0) Monitor.Wait(_gate);  // Post/On/Off/WaitFor slice finish quickly
+                w = _native;
+                _native = null;
+                listeners = new List<Listener>(_listeners.Values);
+                _listeners.Clear();
+            }
+            sipw.sipw_destroy(w);  // waits for a running callback and stops the dispatch thread
+            foreach (var l in listeners)
+            {
+                l.Removed = true;  // deliveries still queued on an EventContext are dropped
+                l.Handle.Free();
+            }
+            _destroyed.Set();
+        }
+
+        // ---- internals --------------------------------------------------------------------------
+
+        sealed class Listener
+        {
+            public readonly SipWorker Owner;
+            public readonly string Name;
+            public readonly Action<CauseData> Handler;
+            public GCHandle Handle;
+            public volatile bool Removed;
+            public Listener(SipWorker owner, string name, Action<CauseData> handler)
+            {
+                Owner = owner; Name = name; Handler = handler;
+            }
+        }
+
+        sealed class Delivery
+        {
+            readonly Listener _listener;
+            readonly CauseData _event;
+            public Delivery(Listener listener, CauseData ev) { _listener = listener; _event = ev; }
+            public void Run() => _listener.Owner.Invoke(_listener, _event);
+        }
+
+        // Runs on the native dispatch thread. Nothing may escape it: an exception unwinding into
+        // native code ends the process on mono and .NET alike.
+        static void DispatchFromNative(IntPtr ev, IntPtr userData)
+        {
+            Listener listener = null;
+            CauseData data = null;
+            SipWorker previous = t_dispatchingFor;
+            try
+            {
+                listener = (Listener)GCHandle.FromIntPtr(userData).Target;
+                if (listener.Removed) return;
+                t_dispatchingFor = listener.Owner;
+                using (var borrowed = new sipw_event(ev, false))  // valid only during this call
+                    data = new CauseData(sipw.sipw_event_name(borrowed), sipw.sipw_event_json(borrowed));
+                SynchronizationContext context = listener.Owner.EventContext;
+                if (context != null)
+                    context.Post(DeliverOnContext, new Delivery(listener, data));
+                else
+                    listener.Owner.Invoke(listener, data);
+            }
+            catch (Exception e)
+            {
+                listener?.Owner.ReportHandlerError(e, listener.Name, data);
+            }
+            finally
+            {
+                t_dispatchingFor = previous;
+            }
+        }
+
+        void Invoke(Listener listener, CauseData data)
+        {
+            if (listener.Removed) return;
+            try { listener.Handler(data); }
+            catch (Exception e) { ReportHandlerError(e, listener.Name, data); }
+        }
+
+        void ReportHandlerError(Exception e, string listenerName, CauseData data)
+        {
+            try
+            {
+                var subscribers = HandlerError;
+                if (subscribers != null) subscribers(this, new HandlerErrorEventArgs(e, listenerName, data));
+                else Trace.TraceError("sipworker: handler for \"{0}\" threw: {1}", listenerName, e);
+            }
+            catch
+            {
+                // A throwing HandlerError subscriber has nowhere left to report to.
+            }
+        }
+
+        void SilenceListeners()
+        {
+            foreach (var l in _listeners.Values) l.Removed = true;
+        }
+
+        sipw_worker Enter()
+        {
+            lock (_gate)
+            {
+                if (_disposed) throw new ObjectDisposedException(nameof(SipWorker));
+                _inFlight++;
+                return _native;
+            }
+        }
+
+        void Exit()
+        {
+            lock (_gate)
+            {
+                if (--_inFlight == 0 && _disposed) Monitor.PulseAll(_gate);
+            }
+        }
+
+        // The thread-local detail of the failure, read on the failing call's thread right away.
+        static SipwException LastError(int code) =>
+            new SipwException(code, sipw.sipw_last_error_text("en"), sipw.sipw_last_error_text("zh-CN"));
+
+        static string ToPayload(object data) => data == null ? null : data as string ?? JsonWriter.Serialize(data);
+
+        // A JSON text given for a nested value (CALL options...) is embedded as JSON, not as a string.
+        static object EmbeddableJson(object value) => value is string text ? JsonReader.Parse(text) : value;
+
+        static Dictionary<string, object> SessionData(string sessionId) =>
+            new Dictionary<string, object> { ["sessionId"] = sessionId ?? throw new ArgumentNullException(nameof(sessionId)) };
+    }
+}
