@@ -1,6 +1,17 @@
-/* One SWIG interface for every binding over the flat C ABI (capi/sipw.h).
- * Shared part: ownership only. Language-specific typemaps live beside it (sipw_csharp.i, ...). */
+/* sipw.i — the one SWIG interface over the flat C ABI (capi/sipw.h), shared by Python and C#.
+ *
+ * It wraps C functions only (no C++ classes, no directors): every behaviour both languages share
+ * lives in the core behind the C ABI; the per-language layers add only idiomatic sugar.
+ * Per-language parts: the Python section below, C# in sipw_csharp.i.
+ */
+#if defined(SWIGPYTHON)
+/* threads="1": every wrapper releases the GIL around the C call (same as `swig -threads`), because
+   sipw_wait_event / sipw_wait_for block, and sipw_destroy / sipw_post may wait on native threads.
+   The trivial getters below opt out with %nothread. */
+%module(package="sipworker", threads="1") sipw
+#else
 %module sipw
+#endif
 
 %{
 #include "sipw.h"
@@ -8,33 +19,55 @@
 
 #define SIPW_API
 
-/* ---- ownership ---------------------------------------------------------------------------- */
-/* The C types are opaque; empty bodies give SWIG proxy classes. Only sipw_event owns anything:
- * its proxy's destructor (Python GC, C# Dispose) calls sipw_event_free. Events passed to a
- * callback are borrowed and wrapped without ownership by the bindings. The worker proxy has no
- * destructor on purpose: only an explicit close()/Dispose() destroys a worker, never a finalizer
- * (a GC finalizer hanging up a live call on a GC thread is what pjsua2's users learned to fear). */
+/* ---- ownership -------------------------------------------------------------------------------- */
+/* The handles are opaque in C. Giving sipw_event an empty body lets SWIG generate a proxy whose
+   destructor calls sipw_event_free, so an owned event is freed by Python's GC / C#'s Dispose().
+   Borrowed events (callback arguments, C# only) are wrapped without ownership by the C# layer. */
 %nodefaultctor sipw_event;
 %nodefaultctor sipw_worker;
-%nodefaultdtor sipw_worker;
+%nodefaultdtor sipw_worker;   /* only close()/Dispose() destroy a worker, never a finalizer */
 %nodefaultctor sipw_retry;
-%nodefaultdtor sipw_retry;
+%nodefaultdtor sipw_retry;    /* explicit sipw_retry_destroy, for the same reason */
 struct sipw_event {};
 struct sipw_worker {};
 struct sipw_retry {};
 %extend sipw_event {
     ~sipw_event() { sipw_event_free($self); }
 }
-%ignore sipw_event_free;   /* the proxy's destructor owns it */
+%ignore sipw_event_free;      /* the proxy's destructor owns this */
 
-/* Owned results: events from the pull functions, and the session-info string (malloc'ed by the
- * core: freed with sipw_free, not SWIG's default free/delete[]). */
+/* Owned results: the caller frees events with sipw_event_free (proxy destructor above) and the
+   session-info string with sipw_free — SWIG's default newfree would call free()/delete[]. */
 %newobject sipw_wait_event;
 %newobject sipw_wait_for;
 %newobject sipw_session_info;
 %typemap(newfree) char *sipw_session_info "sipw_free($1);";
 
-/* ---- per-language parts ------------------------------------------------------------------- */
+/* ---- per-language parts ----------------------------------------------------------------------- */
+#if defined(SWIGPYTHON)
+/* No native thread may call into Python: listeners are a Python-side feature fed by one Python
+   thread pulling with sipw_wait_event (GIL released). So the function-pointer APIs are hidden. */
+%ignore sipw_on;
+%ignore sipw_off;
+%ignore sipw_retry_delay;     /* its callback would run on the retry helper's native timer thread */
+%ignore sipw_free;            /* only reached through %newobject's newfree */
+
+/* Trivial getters: keep the GIL, there is nothing to wait for. sipw_last_error* read thread-local
+   storage, which stays the same OS thread either way. */
+%nothread sipw_event_name;
+%nothread sipw_event_msg;
+%nothread sipw_event_json;
+%nothread sipw_last_error;
+%nothread sipw_last_error_text;
+%nothread sipw_errstr;
+%nothread sipw_version;
+%nothread sipw_retry_get_count;
+%nothread sipw_retry_is_max;
+%nothread sipw_retry_retry;
+%nothread sipw_retry_reset;
+%nothread sipw_retry_update_max;
+#endif
+
 #if defined(SWIGCSHARP)
 %include "sipw_csharp.i"
 #endif

@@ -1,0 +1,38 @@
+"""SipwError: a negative result of the C ABI, with the core's English and Chinese explanations."""
+from . import sipw as _native
+
+
+class SipwError(RuntimeError):
+    """Raised when the core rejects a call synchronously.
+
+    ``code`` is the C ABI's negative result (``SipwError.EINVAL`` ... ``SipwError.EINTERNAL``),
+    ``message`` the English text and ``message_cn`` the Chinese text, both from the core's one table.
+    """
+    EINVAL = _native.SIPW_EINVAL          # invalid argument or payload
+    ESTATE = _native.SIPW_ESTATE          # not valid in the current state
+    ENOSESSION = _native.SIPW_ENOSESSION  # unknown sessionId
+    ENOCMD = _native.SIPW_ENOCMD          # unknown or unsupported command
+    ESHUTDOWN = _native.SIPW_ESHUTDOWN    # the worker is shutting down / closed
+    ENOLISTENER = _native.SIPW_ENOLISTENER
+    EINTERNAL = _native.SIPW_EINTERNAL
+
+    def __init__(self, code, message, message_cn):
+        super().__init__(f"{message} / {message_cn} (code {code})")
+        self.code = code
+        self.message = message
+        self.message_cn = message_cn
+
+    @classmethod
+    def from_last_error(cls, code):
+        """Builds the error from the core's thread-local detail.
+
+        Must run on the thread that made the failing call, before any other sipw_* call: the detail
+        is per OS thread. Falls back to the static text of the code when there is no detail."""
+        en = _native.sipw_last_error_text("en") or _native.sipw_errstr(code, "en")
+        cn = _native.sipw_last_error_text("zh-CN") or _native.sipw_errstr(code, "zh-CN")
+        return cls(code, en, cn)
+
+    @classmethod
+    def from_code(cls, code):
+        """Builds the error from the static text of a code (no native call was made)."""
+        return cls(code, _native.sipw_errstr(code, "en"), _native.sipw_errstr(code, "zh-CN"))

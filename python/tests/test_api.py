@@ -1,0 +1,142 @@
+"""The Python surface without a SIP server: enums, CauseData, errors, version."""
+import json
+
+import pytest
+
+import sipworker
+from sipworker import CauseData, Cmd, On, SipwError, SipWorker, sipw
+
+from conftest import has_chinese, offline_config
+
+SEED_CMD = {
+    "INIT": "INIT", "LOGIN": "LOGIN", "CALL": "CALL", "ANSWER": "ANSWER", "LOGOUT": "LOGOUT",
+    "HANGUP": "HANGUP", "HOLD": "HOLD", "UNHOLD": "ONHOLD", "MUTE": "MUTE", "UNMUTE": "UNMUTE",
+    "REGISTER": "REGISTER", "SESSTION_DEL": "SESSTION_DEL", "UNREGISTER": "UNREGISTER",
+    "NOTIFY": "NOTIFY", "EMPTY": "EMPTY",
+}
+SEED_ON = {
+    "ON_TIME_OUT": "Request Timeout", "ON_REGISTERED": "registered", "ON_UNREGISTERED": "unregistered",
+    "ON_REGISTRATIONFAILED": "registrationFailed", "ON_REGISTRATIONEXPIRING": "registrationExpiring",
+    "ON_CONNECTING": "connecting", "ON_CONNECTED": "connected", "ON_DISCONNECTED": "disconnected",
+    "ON_NEWRTCSESSION": "newRTCSession", "ON_RTCSESSION_STATE": "new_RTCSession_state",
+    "ON_SESSION_PROGRESS": "session_progress", "ON_SESSTION_CONNECTING": "session_connecting",
+    "ON_SESSTION_ACCEPTED": "session_accepted", "ON_SESSTION_CONFIRMED": "session_confirmed",
+    "ON_SESSTION_ENDED": "session_ended", "ON_SESSTION_FAILED": "session_failed",
+    "ON_SESSION_ANSWER_FAILED": "session_answer_failed", "ON_RESUME": "onResume", "ON_HOLD": "onHold",
+    "ON_MUTE": "onMute", "ON_UNMUTE": "onUnmute", "ON_EVENT": "event", "ON_NEWOPTIONS": "newOptions",
+    "ON_SIPEVENT": "sipEvent", "ON_NEWMESSAGE": "newMessage", "ON_SESSION_RECALL": "session_recall",
+    "ON_RE_REGISTERED": "re_register", "ON_RE_LOGIN": "re_login",
+    "ON_SESSION_TIMEOUT": "session_req_timeout", "ON_LISTEN_EVENT": "call_event",
+}
+
+
+def test_enums_are_the_seeds():
+    assert {m.name: m.value for m in Cmd} == SEED_CMD
+    assert {m.name: m.value for m in On} == SEED_ON
+    assert Cmd.UNHOLD == "ONHOLD"
+    assert On.ON_SESSTION_CONFIRMED == "session_confirmed"
+    assert f"{Cmd.UNHOLD}" == str(Cmd.UNHOLD) == "ONHOLD"
+    assert json.dumps({"cmd": Cmd.UNHOLD}) == '{"cmd": "ONHOLD"}'
+
+
+def test_version_comes_from_the_library():
+    assert sipworker.__version__ == sipw.sipw_version()
+    assert sipworker.__version__.count(".") == 2
+
+
+def test_cause_data_fields():
+    ev = CauseData("new_RTCSession_state",
+                   '{"id":"w1","uri":"sip:1001@h","msg":"session_failed","code":486,'
+                   '"sessionId":"s1","cause":"Busy","causeCN":"忙"}')
+    assert ev.channel == "new_RTCSession_state"
+    assert (ev.msg, ev.code, ev.sessionId, ev.cause, ev.causeCN) == ("session_failed", 486, "s1", "Busy", "忙")
+    assert ev.fromUri is None and ev.statusCode is None  # seed fields an event does not carry
+    assert ev["cause"] == "Busy" and ev.json["id"] == "w1" and "uri" in ev
+    assert ev.matches("*") and ev.matches("session_failed") and ev.matches(On.ON_RTCSESSION_STATE)
+    assert not ev.matches("registered")
+    with pytest.raises(AttributeError):
+        ev.notAField
+
+
+def test_unknown_command_raises_with_both_texts(make_worker):
+    w = make_worker()
+    with pytest.raises(SipwError) as ei:
+        w.post("BOGUS", None)
+    e = ei.value
+    assert e.code == SipwError.ENOCMD == -4
+    assert "BOGUS" in e.message and has_chinese(e.message_cn)
+    assert e.message in str(e) and e.message_cn in str(e)
+
+
+@pytest.mark.parametrize("cmd", [Cmd.NOTIFY, Cmd.EMPTY])
+def test_unused_seed_commands_are_rejected(make_worker, cmd):
+    with pytest.raises(SipwError) as ei:
+        make_worker().post(cmd)
+    assert ei.value.code == SipwError.ENOCMD
+
+
+def test_malformed_json_raises_with_both_texts(make_worker):
+    w = make_worker()
+    with pytest.raises(SipwError) as ei:
+        w.post_raw(Cmd.INIT, '{"uri": "sip:1001@127.0.0.1",')
+    assert ei.value.code == SipwError.EINVAL
+    assert ei.value.message and has_chinese(ei.value.message_cn)
+
+
+def test_ill_typed_field_raises(make_worker):
+    w = make_worker()
+    with pytest.raises(SipwError) as ei:
+        w.post(Cmd.INIT, {"uri": 1001})
+    assert ei.value.code == SipwError.EINVAL
+    assert "uri" in ei.value.message and has_chinese(ei.value.message_cn)
+
+
+def test_command_in_the_wrong_state_raises(make_worker):
+    with pytest.raises(SipwError) as ei:
+        make_worker().post(Cmd.LOGIN)  # before INIT
+    assert ei.value.code == SipwError.ESTATE and has_chinese(ei.value.message_cn)
+
+
+def test_post_after_close_raises(make_worker):
+    w = make_worker()
+    w.close()
+    w.close()  # idempotent
+    with pytest.raises(SipwError) as ei:
+        w.post(Cmd.INIT, offline_config())
+    assert ei.value.code == SipwError.ESHUTDOWN
+    assert ei.value.message and has_chinese(ei.value.message_cn)
+    with pytest.raises(SipwError):
+        w.wait_for(On.ON_REGISTERED, timeout=0.1)
+
+
+def test_bad_create_options_raise():
+    with pytest.raises(SipwError) as ei:
+        SipWorker({"queueCapacity": "many"})
+    assert has_chinese(ei.value.message_cn)
+
+
+def test_session_info_of_unknown_session_is_none(make_worker):
+    assert make_worker().session_info("no-such-session") is None
+
+
+def test_raw_module_wait_event_releases_the_gil():
+    """sipw_wait_event blocks with the GIL released: another Python thread keeps running."""
+    import threading
+    import time
+    handle = sipw.sipw_create('{"eventQueue": true}')
+    ticks, stop = [], threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            ticks.append(1)
+            time.sleep(0.01)
+
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        assert sipw.sipw_wait_event(handle, 1000) is None
+    finally:
+        stop.set()
+        t.join()
+        sipw.sipw_destroy(handle)
+    assert len(ticks) > 30
