@@ -99,6 +99,13 @@ void LoopThread::stop() {
     thread_.join();
 }
 
+void cancelSource(GSource *&source) {
+    if (!source) return;
+    g_source_destroy(source);
+    g_source_unref(source);
+    source = nullptr;
+}
+
 void runSoon(std::function<void()> task) {
     GSource *source = g_idle_source_new();
     g_source_set_callback(

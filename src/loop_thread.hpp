@@ -49,6 +49,9 @@ private:
     std::thread::id threadId_;
 };
 
+// Destroys and drops a source the caller holds a reference to; no-op when already null.
+void cancelSource(GSource *&source);
+
 // Runs `task` on a later iteration of the calling thread's default main context (used to leave
 // a callback before destroying the object that is calling it).
 void runSoon(std::function<void()> task);

@@ -1,6 +1,7 @@
 #include "registration.hpp"
 
 #include "i18n.hpp"
+#include "loop_thread.hpp"
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nua_tag.h>
@@ -48,6 +49,10 @@ Registration::~Registration() {
 
 void Registration::registerNow() {
     cancelRefresh();
+    sendRegister();
+}
+
+void Registration::sendRegister() {
     pending_ = Pending::Register;
     challengesAnswered_ = 0;
     std::string expires = std::to_string(config_.registerExpires);
@@ -128,25 +133,14 @@ void Registration::scheduleRefresh(int expiresSec) {
     g_source_attach(refreshTimer_, g_main_context_get_thread_default());
 }
 
-void Registration::cancelRefresh() {
-    if (refreshTimer_) {
-        g_source_destroy(refreshTimer_);
-        g_source_unref(refreshTimer_);
-        refreshTimer_ = nullptr;
-    }
-}
+void Registration::cancelRefresh() { cancelSource(refreshTimer_); }
 
 gboolean Registration::onRefreshTimer(gpointer data) {
     auto *self = static_cast<Registration *>(data);
     g_source_unref(self->refreshTimer_);
     self->refreshTimer_ = nullptr;
     if (self->callbacks_.onExpiring) self->callbacks_.onExpiring();
-    if (self->registered_ && self->pending_ == Pending::None) {
-        self->pending_ = Pending::Register;
-        self->challengesAnswered_ = 0;
-        std::string expires = std::to_string(self->config_.registerExpires);
-        nua_register(self->handle_, SIPTAG_EXPIRES_STR(expires.c_str()), TAG_END());
-    }
+    if (self->registered_ && self->pending_ == Pending::None) self->sendRegister();
     return G_SOURCE_REMOVE;
 }
 

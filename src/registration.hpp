@@ -44,6 +44,7 @@ public:
 
 private:
     enum class Pending { None, Register, Unregister };
+    void sendRegister();
     bool answerChallenge(const sip_t *sip);
     void scheduleRefresh(int expiresSec);
     void cancelRefresh();

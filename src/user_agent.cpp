@@ -108,7 +108,6 @@ void UserAgent::startStack() {
 void UserAgent::onTransportFailure(const std::string &errorKey, const std::string &detail, const SipOutcome *sip) {
     const ServerUri &server = config_.servers[serverIndex_];
     auto message = i18n::format(errorKey, {server.original, detail});
-    bool wasUp = link_ == Link::Up;
     auto disconnected = CauseData("disconnected", "disconnected")
                             .originator("system")
                             .cause("Connection Error")
@@ -121,7 +120,6 @@ void UserAgent::onTransportFailure(const std::string &errorKey, const std::strin
     link_ = Link::Down;
     registration_.reset();
     if (stack_) stopStack(nullptr);
-    (void)wasUp;
     emit_(disconnected);
 
     if (serverIndex_ + 1 < config_.servers.size()) {
@@ -186,13 +184,7 @@ void UserAgent::scheduleReconnect() {
     g_source_attach(reconnectTimer_, g_main_context_get_thread_default());
 }
 
-void UserAgent::cancelReconnect() {
-    if (reconnectTimer_) {
-        g_source_destroy(reconnectTimer_);
-        g_source_unref(reconnectTimer_);
-        reconnectTimer_ = nullptr;
-    }
-}
+void UserAgent::cancelReconnect() { cancelSource(reconnectTimer_); }
 
 void UserAgent::logout() {
     loggedIn_ = false;
