@@ -7,13 +7,25 @@ namespace sipw {
 
 namespace {
 bool startsWith(const std::string &s, const char *prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The forms inputs and outputs share: "device" and "file:PATH".
+bool parseShared(const std::string &text, AudioEndpoint &out) {
+    if (text == "device") {
+        out.kind = AudioEndpoint::Kind::Device;
+    } else if (startsWith(text, "file:") && text.size() > 5) {
+        out.kind = AudioEndpoint::Kind::File;
+        out.path = text.substr(5);
+    } else {
+        return false;
+    }
+    return true;
+}
 }  // namespace
 
 bool AudioEndpoint::parseInput(const std::string &text, AudioEndpoint &out) {
     out = AudioEndpoint{};
-    if (text == "device") {
-        out.kind = Kind::Device;
-    } else if (text == "silence") {
+    if (parseShared(text, out)) return true;
+    if (text == "silence") {
         out.kind = Kind::Silence;
     } else if (startsWith(text, "tone:")) {
         char *end = nullptr;
@@ -21,9 +33,6 @@ bool AudioEndpoint::parseInput(const std::string &text, AudioEndpoint &out) {
         if (end == text.c_str() + 5 || *end != '\0' || !(hz > 0 && hz <= 20000)) return false;
         out.kind = Kind::Tone;
         out.hz = hz;
-    } else if (startsWith(text, "file:") && text.size() > 5) {
-        out.kind = Kind::File;
-        out.path = text.substr(5);
     } else {
         return false;
     }
@@ -32,16 +41,9 @@ bool AudioEndpoint::parseInput(const std::string &text, AudioEndpoint &out) {
 
 bool AudioEndpoint::parseOutput(const std::string &text, AudioEndpoint &out) {
     out = AudioEndpoint{};
-    if (text == "device") {
-        out.kind = Kind::Device;
-    } else if (text == "null") {
-        out.kind = Kind::Null;
-    } else if (startsWith(text, "file:") && text.size() > 5) {
-        out.kind = Kind::File;
-        out.path = text.substr(5);
-    } else {
-        return false;
-    }
+    if (parseShared(text, out)) return true;
+    if (text != "null") return false;
+    out.kind = Kind::Null;
     return true;
 }
 

@@ -10,6 +10,7 @@ import itertools
 import os
 import random
 import socket
+import threading
 import sys
 import time
 
@@ -92,6 +93,24 @@ def offline_config(**extra):
     """INIT payload that configures the user agent without connecting (register: false): enough for
     commands that are answered locally, e.g. UNREGISTER emitting a `warning` event."""
     return init_config("1001", register=False, **extra)
+
+
+@pytest.fixture
+def ticking_thread():
+    """A Python thread that ticks every 10 ms; returns its tick list. A test that blocks in native
+    code with the GIL released sees the ticks grow; with the GIL held they would stop."""
+    ticks, stop = [], threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            ticks.append(1)
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    yield ticks
+    stop.set()
+    thread.join()
 
 
 @pytest.fixture

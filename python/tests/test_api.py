@@ -119,24 +119,11 @@ def test_session_info_of_unknown_session_is_none(make_worker):
     assert make_worker().session_info("no-such-session") is None
 
 
-def test_raw_module_wait_event_releases_the_gil():
+def test_raw_module_wait_event_releases_the_gil(ticking_thread):
     """sipw_wait_event blocks with the GIL released: another Python thread keeps running."""
-    import threading
-    import time
     handle = sipw.sipw_create('{"eventQueue": true}')
-    ticks, stop = [], threading.Event()
-
-    def spin():
-        while not stop.is_set():
-            ticks.append(1)
-            time.sleep(0.01)
-
-    t = threading.Thread(target=spin)
-    t.start()
     try:
         assert sipw.sipw_wait_event(handle, 1000) is None
     finally:
-        stop.set()
-        t.join()
         sipw.sipw_destroy(handle)
-    assert len(ticks) > 30
+    assert len(ticking_thread) > 30

@@ -301,23 +301,10 @@ def test_wait_for_times_out_with_none(make_worker):
     assert 0.45 < time.monotonic() - t0 < 2
 
 
-def test_wait_for_releases_the_gil(make_worker):
+def test_wait_for_releases_the_gil(make_worker, ticking_thread):
     w = configured(make_worker)
-    ticks, stop = [], threading.Event()
-
-    def spin():
-        while not stop.is_set():
-            ticks.append(1)
-            time.sleep(0.01)
-
-    t = threading.Thread(target=spin)
-    t.start()
-    try:
-        assert w.wait_for(On.ON_REGISTERED, timeout=1.0) is None
-    finally:
-        stop.set()
-        t.join()
-    assert len(ticks) > 30
+    assert w.wait_for(On.ON_REGISTERED, timeout=1.0) is None
+    assert len(ticking_thread) > 30
 
 
 def test_events_iterator(make_worker):
