@@ -15,6 +15,18 @@ CauseData::CauseData(std::string channel, std::string msg) : channel_(std::move(
     if (const i18n::Text *t = i18n::eventMessage(msg)) fields_["msgCN"] = std::string(t->zh);
 }
 
+CauseData CauseData::warning(const std::string &key, const std::vector<std::string> &args,
+                             std::string_view originator, const nlohmann::json &more) {
+    auto message = i18n::format(key, args);
+    nlohmann::json data = {{"key", key}, {"text", message.en}, {"textCN", message.zh}};
+    if (!args.empty()) data["args"] = args;
+    if (more.is_object()) data.update(more);
+    CauseData event("warning", "warning");
+    if (!originator.empty()) event.originator(originator);
+    event.data(std::move(data));
+    return event;
+}
+
 CauseData &CauseData::statusCode(int code, std::string_view reasonText) {
     fields_["code"] = code;
     fields_["statusCode"] = code;

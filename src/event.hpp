@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sipw {
 
@@ -36,6 +37,11 @@ struct EventIdentity {
 class CauseData {
 public:
     CauseData(std::string channel, std::string msg);
+
+    // A `warning` event: data {key, args (if any), text, textCN} from the i18n error `key`, plus
+    // any fields of `more`; originator left out when empty.
+    static CauseData warning(const std::string &key, const std::vector<std::string> &args = {},
+                             std::string_view originator = {}, const nlohmann::json &more = nullptr);
 
     CauseData &statusCode(int code, std::string_view reason = {});
     CauseData &cause(std::string_view jssipCause);           // sets cause + causeCN

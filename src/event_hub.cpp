@@ -124,17 +124,12 @@ EventPtr EventHub::waitEvent(int timeoutMs) {
     if (droppedSinceLastPull_) {
         auto dropped = std::to_string(droppedSinceLastPull_);
         droppedSinceLastPull_ = 0;
-        auto message = i18n::format("events_dropped", {dropped});
         EventIdentity who;
         if (!pullQueue_.empty()) {
             who.workerId = pullQueue_.front()->data.value("id", "");
             who.uri = pullQueue_.front()->data.value("uri", "");
         }
-        return CauseData("warning", "warning")
-            .detail(message)
-            .data({{"key", "events_dropped"}, {"count", std::stoll(dropped)},
-                   {"text", message.en}, {"textCN", message.zh}})
-            .build(who);
+        return CauseData::warning("events_dropped", {dropped}, {}, {{"count", std::stoll(dropped)}}).build(who);
     }
     EventPtr event = std::move(pullQueue_.front());
     pullQueue_.pop_front();

@@ -20,10 +20,7 @@ UserAgent::~UserAgent() {
 }
 
 void UserAgent::emitWarning(const std::string &key, const std::vector<std::string> &args) {
-    auto message = i18n::format(key, args);
-    nlohmann::json data = {{"key", key}, {"text", message.en}, {"textCN", message.zh}};
-    if (!args.empty()) data["args"] = args;
-    emit_(CauseData("warning", "warning").originator("system").data(data));
+    emit_(CauseData::warning(key, args, "system"));
 }
 
 void UserAgent::init(Config config, const std::vector<std::string> &unknownFields) {

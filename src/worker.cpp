@@ -95,12 +95,7 @@ Worker::Worker(const json &options) {
         hub_->shutdown();
         throw Error(ResultCode::Internal, "internal", {"sofia-sip root"});
     }
-    for (const auto &key : unknown) {
-        auto message = i18n::format("unknown_field", {key});
-        emit(CauseData("warning", "warning")
-                 .originator("local")
-                 .data({{"key", "unknown_field"}, {"args", {key}}, {"text", message.en}, {"textCN", message.zh}}));
-    }
+    for (const auto &key : unknown) emit(CauseData::warning("unknown_field", {key}, "local"));
 }
 
 Worker::~Worker() {
