@@ -1,0 +1,28 @@
+// Source and sink bins for the AudioEndpoint forms of media.hpp (private to the media layer).
+#pragma once
+
+#include "media.hpp"
+
+#include <gst/gst.h>
+
+#include <string>
+
+namespace sipw {
+
+// Every bin produces or takes raw audio at this rate; the pipeline resamples around it.
+constexpr int kAudioRate = 48000;
+
+struct AudioBin {
+    GstElement *bin = nullptr;       // transfer full (floating) until added to a pipeline; null on error
+    GstElement *recorder = nullptr;  // transfer none: the filesink of a file recording, else null
+    bool noDevice = false;           // "device" was asked for and there is none: fell back
+    std::string error;               // English, when bin is null
+};
+
+// A live (or, for files, clock-paced) raw audio source with a ghost pad "src". A file that ends
+// is followed by silence, so the call goes on.
+AudioBin makeAudioSource(const AudioEndpoint &input);
+// A raw audio sink with a ghost pad "sink".
+AudioBin makeAudioSink(const AudioEndpoint &output);
+
+}  // namespace sipw
