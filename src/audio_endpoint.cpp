@@ -1,6 +1,9 @@
 #include "audio_endpoint.hpp"
 
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <strings.h>
 
 namespace sipw {
@@ -225,6 +228,29 @@ AudioBin makeAudioSink(const AudioEndpoint &output) {
     }
     }
     return r;
+}
+
+bool writeEmptyRecording(const std::string &path) {
+    auto le16 = [](unsigned char *p, uint16_t v) { p[0] = v & 0xff, p[1] = v >> 8; };
+    auto le32 = [](unsigned char *p, uint32_t v) {
+        for (int i = 0; i < 4; ++i) p[i] = (v >> (8 * i)) & 0xff;
+    };
+    const uint16_t channels = 1, bits = 16;
+    unsigned char h[44] = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' '};
+    le32(h + 4, 36);  // RIFF size: the rest of the header, no data
+    le32(h + 16, 16);
+    le16(h + 20, 1);  // PCM
+    le16(h + 22, channels);
+    le32(h + 24, kAudioRate);
+    le32(h + 28, kAudioRate * channels * bits / 8);
+    le16(h + 32, channels * bits / 8);
+    le16(h + 34, bits);
+    memcpy(h + 36, "data", 4);
+    le32(h + 40, 0);
+    FILE *f = fopen(path.c_str(), "wb");
+    if (!f) return false;
+    bool ok = fwrite(h, sizeof h, 1, f) == 1;
+    return fclose(f) == 0 && ok;
 }
 
 }  // namespace sipw

@@ -22,7 +22,11 @@ struct AudioBin {
 // A live (or, for files, clock-paced) raw audio source with a ghost pad "src". A file that ends
 // is followed by silence, so the call goes on.
 AudioBin makeAudioSource(const AudioEndpoint &input);
-// A raw audio sink with a ghost pad "sink".
+// A raw audio sink with a ghost pad "sink". A file recording is 16-bit mono at kAudioRate.
 AudioBin makeAudioSink(const AudioEndpoint &output);
+
+// Writes a valid WAV file without samples (same format as the recordings), for a call that ended
+// before any audio reached the recorder: wavenc writes nothing it has not been given.
+bool writeEmptyRecording(const std::string &path);
 
 }  // namespace sipw

@@ -105,6 +105,10 @@ public:
 std::unique_ptr<MediaSession> createWebRtcMedia(GMainContext *loop, const MediaOptions &options,
                                                 MediaSession::Callbacks callbacks);
 
+// GStreamer pipelines and webrtcbins of media sessions not yet finalized (each session holds one
+// of each while open): for statistics and leak checks; 0 once every session is closed.
+int liveMediaObjects();
+
 // Once per process, early: gst_init and DTLS certificate pre-generation, so the first call does
 // not pay for it. Safe to call repeatedly and from any thread.
 void prewarmMedia();

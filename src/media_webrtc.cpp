@@ -24,6 +24,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -34,6 +35,14 @@ namespace {
 constexpr int kOpusPayload = 111;          // what browsers use
 constexpr auto kRecordingEosWait = std::chrono::seconds(2);
 constexpr guint64 kMixerMarginMs = 60;     // decode + one packet beyond the jitterbuffer
+
+std::atomic<int> liveObjects{0};
+
+// Counts `object` in liveMediaObjects() until GObject finalizes it (weak reference notify).
+void countUntilFinalized(gpointer object) {
+    ++liveObjects;
+    g_object_weak_ref(G_OBJECT(object), [](gpointer, GObject *) { --liveObjects; }, nullptr);
+}
 
 void ensureGstInitialized() {
     static std::once_flag once;
@@ -222,8 +231,9 @@ public:
         if (closed_) return;
         closed_ = true;
         destroySource(gatherTimer_);
-        finishRecording();
+        bool recorded = finishRecording();
         teardownPipeline();
+        if (!recorded) writeEmptyRecording(options_.output.path);
     }
 
 private:
@@ -295,8 +305,10 @@ private:
 
     bool buildPipeline(std::string &error) {
         pipeline_ = GstRef<GstElement>::adopt(gst_pipeline_new(nullptr));
+        countUntilFinalized(pipeline_.get());
         webrtc_ = make("webrtcbin", error);
         if (!webrtc_) return false;
+        countUntilFinalized(webrtc_);
         gst_bin_add(GST_BIN(pipeline_.get()), webrtc_);
         configureWebrtc();
 
@@ -681,14 +693,16 @@ private:
     // ---- teardown -------------------------------------------------------------------------
 
     // EOS into the recording branch, then wait (bounded) until wavenc has rewritten the header.
-    void finishRecording() {
-        if (!recorderInput_ || !eosLatch_) return;
-        GstState state = GST_STATE_NULL;
-        gst_element_get_state(pipeline_.get(), &state, nullptr, 0);
-        if (state != GST_STATE_PLAYING && state != GST_STATE_PAUSED) return;
+    // Returns false when no audio ever reached the recorder (closed within the mixer latency):
+    // wavenc would then write a header without a stream, so the caller writes an empty WAV.
+    bool finishRecording() {
+        if (!recorderInput_ || !eosLatch_) return true;
+        GstEvent *started = gst_pad_get_sticky_event(recorderInput_.get(), GST_EVENT_STREAM_START, 0);
+        if (!started) return false;
+        gst_event_unref(started);
         gst_pad_send_event(recorderInput_.get(), gst_event_new_eos());
         std::unique_lock<std::mutex> lock(eosLatch_->mutex);
-        eosLatch_->done.wait_for(lock, kRecordingEosWait, [this] { return eosLatch_->reached; });
+        return eosLatch_->done.wait_for(lock, kRecordingEosWait, [this] { return eosLatch_->reached; });
     }
 
     // The one cleanup path: stop, drop every hook, release every reference.
@@ -781,6 +795,8 @@ std::unique_ptr<MediaSession> createWebRtcMedia(GMainContext *loop, const MediaO
     session->start();
     return std::make_unique<WebRtcMedia>(std::move(session));
 }
+
+int liveMediaObjects() { return liveObjects.load(); }
 
 void prewarmMedia() {
     ensureGstInitialized();
