@@ -9,7 +9,7 @@
 // media flows, hold, loss) into silence, so a recording lasts as long as the call.
 #include "media.hpp"
 
-#include "audio_endpoint.hpp"
+#include "audio_bins.hpp"
 #include "gst_ref.hpp"
 #include "ice_strategy.hpp"
 #include "loop_post.hpp"

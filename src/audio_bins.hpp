@@ -1,4 +1,5 @@
-// Source and sink bins for the AudioEndpoint forms of media.hpp (private to the media layer).
+// GStreamer source and sink bins for the AudioEndpoint forms of media.hpp (private to the
+// media layer; parsing of the forms is in audio_endpoint.cpp).
 #pragma once
 
 #include "media.hpp"
