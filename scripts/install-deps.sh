@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config swig git ca-certificates openssl
   clang libclang-rt-14-dev
   # core libraries
-  libsofia-sip-ua-dev libsofia-sip-ua-glib-dev libglib2.0-dev nlohmann-json3-dev libssl-dev
+  libsofia-sip-ua-dev libsofia-sip-ua-glib-dev libglib2.0-dev glib-networking nlohmann-json3-dev libssl-dev
   libgtest-dev googletest libsoup-3.0-dev
   # media: GStreamer webrtcbin (ICE via libnice, DTLS-SRTP, Opus)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev

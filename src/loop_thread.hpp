@@ -1,0 +1,52 @@
+// A thread running its own GMainContext: the home of all SIP and media state of one worker.
+//
+// Other threads never touch that state; they hand closures to invoke(), which runs them on the
+// loop thread in the order they were posted.
+#pragma once
+
+#include <glib.h>
+
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace sipw {
+
+class LoopThread {
+public:
+    using Task = std::function<void()>;
+
+    // Starts the thread; `onStart` runs first on it (with the context pushed as thread default),
+    // `onStop` last, after the loop has quit. Both run on the loop thread.
+    LoopThread(Task onStart, Task onStop);
+    ~LoopThread();  // stop() if still running
+    LoopThread(const LoopThread &) = delete;
+    LoopThread &operator=(const LoopThread &) = delete;
+
+    GMainContext *context() const { return context_; }
+    bool onLoopThread() const { return std::this_thread::get_id() == threadId_; }
+
+    // Queues `task` to run on the loop thread; false once the loop is stopping.
+    bool invoke(Task task);
+    // Runs `task` on the loop thread and waits for it (runs inline if already on it).
+    bool invokeAndWait(Task task);
+    // Quits the loop after the queued tasks, runs onStop, joins. Idempotent; not from the loop thread.
+    void stop();
+
+private:
+    static gboolean drainQueue(gpointer self);
+    void run();
+
+    GMainContext *context_;
+    GMainLoop *loop_;
+    Task onStart_, onStop_;
+    std::mutex mutex_;
+    std::deque<Task> tasks_;
+    bool drainScheduled_ = false;
+    bool stopping_ = false;
+    std::thread thread_;
+    std::thread::id threadId_;
+};
+
+}  // namespace sipw

@@ -1,0 +1,149 @@
+#include "registration.hpp"
+
+#include "i18n.hpp"
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace sipw {
+
+SipOutcome sipOutcome(int status, const char *phrase, const sip_t *sip) {
+    SipOutcome o;
+    o.status = status;
+    o.reason = phrase ? phrase : "";
+    // nua hands over no message for responses our own stack made up (timeouts, transport errors).
+    o.local = sip == nullptr || sip->sip_status == nullptr;
+    if (status >= 900) {
+        o.cause = status == 904 ? "Authentication Error" : "Internal Error";
+    } else if (o.local && status == 408) {
+        o.cause = "Request Timeout";
+    } else if (o.local && status == 503) {
+        o.cause = "Connection Error";
+    } else {
+        o.cause = std::string(i18n::causeForStatus(status));
+    }
+    return o;
+}
+
+Registration::Registration(SipStack &stack, const Config &config, Callbacks callbacks)
+    : config_(config), callbacks_(std::move(callbacks)) {
+    std::string to = "<" + config.uri + ">";
+    handle_ = nua_handle(stack.nua(), this, SIPTAG_TO_STR(to.c_str()), TAG_END());
+}
+
+Registration::~Registration() {
+    cancelRefresh();
+    nua_handle_bind(handle_, nullptr);
+    nua_handle_destroy(handle_);
+}
+
+void Registration::registerNow() {
+    cancelRefresh();
+    pending_ = Pending::Register;
+    challengesAnswered_ = 0;
+    std::string expires = std::to_string(config_.registerExpires);
+    nua_register(handle_, SIPTAG_EXPIRES_STR(expires.c_str()), TAG_END());
+}
+
+void Registration::unregister() {
+    cancelRefresh();
+    pending_ = Pending::Unregister;
+    challengesAnswered_ = 0;
+    nua_unregister(handle_, TAG_END());
+}
+
+bool Registration::answerChallenge(const sip_t *sip) {
+    // A second challenge after we answered one means the credentials are wrong — unless the
+    // server only says our nonce went stale.
+    const msg_auth_t *challenge = sip ? (sip->sip_www_authenticate ? sip->sip_www_authenticate
+                                                                   : sip->sip_proxy_authenticate)
+                                      : nullptr;
+    if (!challenge) return false;
+    const char *stale = msg_params_find(challenge->au_params, "stale=");
+    bool isStale = stale && g_ascii_strcasecmp(stale, "true") == 0;
+    if (challengesAnswered_ > 0 && !isStale) return false;
+    const char *realm = msg_params_find(challenge->au_params, "realm=");
+    if (!realm) return false;
+    std::string quotedRealm = realm;  // keeps the quotes, as NUTAG_AUTH wants them
+    if (!config_.realm.empty() && quotedRealm != "\"" + config_.realm + "\"") return false;
+    const std::string &user = config_.authorizationUser.empty() ? config_.user : config_.authorizationUser;
+    std::string credentials = std::string(challenge->au_scheme) + ":" + quotedRealm + ":" + user + ":" + config_.password;
+    ++challengesAnswered_;
+    nua_authenticate(handle_, NUTAG_AUTH(credentials.c_str()), TAG_END());
+    return true;
+}
+
+void Registration::onNuaEvent(nua_event_t event, int status, const char *phrase, nua_handle_t *, const sip_t *sip,
+                              tagi_t[]) {
+    if (event != nua_r_register && event != nua_r_unregister) return;
+    if (status < 200) return;
+    if ((status == 401 || status == 407) && answerChallenge(sip)) return;
+
+    SipOutcome outcome = sipOutcome(status, phrase, sip);
+    if (status == 401 || status == 407) outcome.cause = "Authentication Error";
+    Pending was = pending_;
+    pending_ = Pending::None;
+
+    if (event == nua_r_unregister || was == Pending::Unregister) {
+        registered_ = false;
+        callbacks_.onUnregistered(outcome);
+        return;
+    }
+    if (status >= 200 && status < 300) {
+        challengesAnswered_ = 0;
+        // The server may grant less than we asked: take the smallest expiry it states.
+        int expires = INT_MAX;
+        if (sip) {
+            for (const sip_contact_t *m = sip->sip_contact; m; m = m->m_next) {
+                if (m->m_expires) expires = std::min(expires, atoi(m->m_expires));
+            }
+            if (expires == INT_MAX && sip->sip_expires) expires = static_cast<int>(sip->sip_expires->ex_delta);
+        }
+        if (expires == INT_MAX || expires <= 0) expires = config_.registerExpires;
+        registered_ = true;
+        scheduleRefresh(expires);
+        callbacks_.onRegistered(outcome, expires);
+        return;
+    }
+    registered_ = false;
+    callbacks_.onFailed(outcome);
+}
+
+void Registration::scheduleRefresh(int expiresSec) {
+    cancelRefresh();
+    // Refresh before nua's own timer would (it picks a random point from a quarter of the interval,
+    // or 60 s before the end for 90..300 s), so `registrationExpiring` always precedes the refresh.
+    double at = (expiresSec > 90 && expiresSec < 300) ? expiresSec - 61 : std::max(0.5, (expiresSec + 2) / 4.0 - 1);
+    refreshTimer_ = g_timeout_source_new(static_cast<guint>(at * 1000));
+    g_source_set_callback(refreshTimer_, &Registration::onRefreshTimer, this, nullptr);
+    g_source_attach(refreshTimer_, g_main_context_get_thread_default());
+}
+
+void Registration::cancelRefresh() {
+    if (refreshTimer_) {
+        g_source_destroy(refreshTimer_);
+        g_source_unref(refreshTimer_);
+        refreshTimer_ = nullptr;
+    }
+}
+
+gboolean Registration::onRefreshTimer(gpointer data) {
+    auto *self = static_cast<Registration *>(data);
+    g_source_unref(self->refreshTimer_);
+    self->refreshTimer_ = nullptr;
+    if (self->callbacks_.onExpiring) self->callbacks_.onExpiring();
+    if (self->registered_ && self->pending_ == Pending::None) {
+        self->pending_ = Pending::Register;
+        self->challengesAnswered_ = 0;
+        std::string expires = std::to_string(self->config_.registerExpires);
+        nua_register(self->handle_, SIPTAG_EXPIRES_STR(expires.c_str()), TAG_END());
+    }
+    return G_SOURCE_REMOVE;
+}
+
+}  // namespace sipw

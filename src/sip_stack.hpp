@@ -1,0 +1,66 @@
+// The transport: one sofia-sip `nua` bound to one server over UDP, TCP or TLS.
+//
+// Lives on the worker's loop thread. Every nua event is routed to the object that owns the
+// handle (the registration, a session), or to the stack's owner for requests that open a new
+// handle (an incoming INVITE).
+#pragma once
+
+#include "config.hpp"
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/su_glib.h>
+
+#include <functional>
+#include <string>
+
+namespace sipw {
+
+// Whatever owns a nua handle receives its events. Set as the handle's magic.
+class NuaHandleOwner {
+public:
+    virtual ~NuaHandleOwner() = default;
+    virtual void onNuaEvent(nua_event_t event, int status, const char *phrase, nua_handle_t *nh,
+                            const sip_t *sip, tagi_t tags[]) = 0;
+};
+
+class SipStack {
+public:
+    struct Listener {
+        // A request that is not for an existing handle (an incoming INVITE). The listener either
+        // binds an owner to `nh` (nua_handle_bind) or the stack rejects and destroys it.
+        std::function<bool(nua_event_t, int status, const char *phrase, nua_handle_t *nh,
+                           const sip_t *sip, tagi_t tags[])>
+            onNewRequest;
+    };
+
+    // Creates the transport for `server`. Throws Error (tls_setup_failed, transport_error…).
+    SipStack(su_root_t *root, const Config &config, const ServerUri &server, Listener listener);
+    ~SipStack();  // nua_destroy; call after shutdown() finished, or to force
+    SipStack(const SipStack &) = delete;
+    SipStack &operator=(const SipStack &) = delete;
+
+    nua_t *nua() const { return nua_; }
+    const ServerUri &server() const { return server_; }
+    const std::string &localAddress() const { return localAddress_; }
+
+    // nua_shutdown: ends every dialog and registration; `done(ok)` once nua says it is final.
+    void shutdown(std::function<void(bool ok)> done);
+    bool shutdownComplete() const { return shutdownComplete_; }
+
+private:
+    static void onNua(nua_event_t event, int status, const char *phrase, nua_t *nua, nua_magic_t *magic,
+                      nua_handle_t *nh, nua_hmagic_t *hmagic, const sip_t *sip, tagi_t tags[]);
+
+    ServerUri server_;
+    Listener listener_;
+    std::string localAddress_;
+    nua_t *nua_ = nullptr;
+    std::function<void(bool)> shutdownDone_;
+    bool shutdownComplete_ = false;
+};
+
+// The local address the kernel would use to reach `host` (no packet is sent), so Contact and
+// Via carry an address the server can route back to. Empty if host is not a literal address.
+std::string localAddressToward(const std::string &host, int port);
+
+}  // namespace sipw

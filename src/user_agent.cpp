@@ -1,0 +1,281 @@
+#include "user_agent.hpp"
+
+#include "error.hpp"
+
+namespace sipw {
+
+namespace {
+const char *const kReconnectId = "transport";
+}
+
+UserAgent::UserAgent(su_root_t *root, Emit emit)
+    : root_(root), emit_(std::move(emit)), reconnectRetry_(-1, 2000, 30000) {}
+
+UserAgent::~UserAgent() {
+    cancelReconnect();
+    probe_.reset();
+    registration_.reset();
+    stack_.reset();
+    retiring_.clear();
+}
+
+void UserAgent::emitWarning(const std::string &key, const std::vector<std::string> &args) {
+    auto message = i18n::format(key, args);
+    nlohmann::json data = {{"key", key}, {"text", message.en}, {"textCN", message.zh}};
+    if (!args.empty()) data["args"] = args;
+    emit_(CauseData("warning", "warning").originator("system").data(data));
+}
+
+void UserAgent::init(Config config, const std::vector<std::string> &unknownFields) {
+    // A second INIT replaces the user agent, as the seed does: drop the old connection first.
+    bool wasConnected = link_ != Link::Down;
+    auto start = [this, config = std::move(config), unknownFields]() mutable {
+        config_ = std::move(config);
+        configured_ = true;
+        serverIndex_ = 0;
+        reconnectRetry_ = Retry(-1, config_.reconnect.minIntervalSec * 1000, config_.reconnect.maxIntervalSec * 1000);
+        for (const auto &field : unknownFields) emitWarning("unknown_field", {field});
+        if (config_.registerOnInit) login();
+    };
+    if (wasConnected) {
+        loggedIn_ = false;
+        wantRegistered_ = false;
+        stopStack(std::move(start));
+    } else {
+        start();
+    }
+}
+
+void UserAgent::login() {
+    loggedIn_ = true;
+    wantRegistered_ = config_.registerOnInit || wantRegistered_;
+    if (link_ == Link::Up) {
+        if (wantRegistered_ && registration_ && !registration_->registered() && !registration_->busy())
+            registration_->registerNow();
+        return;
+    }
+    if (link_ == Link::Probing) return;
+    cancelReconnect();
+    connectToServer();
+}
+
+void UserAgent::connectToServer() {
+    const ServerUri &server = config_.servers[serverIndex_];
+    emit_(CauseData("connecting", "connecting").originator("local").data({{"server", server.original}}));
+    link_ = Link::Probing;
+    if (server.transport == SipTransport::Udp) {
+        startStack();
+        return;
+    }
+    probe_ = std::make_unique<ConnectionProbe>(server, config_.tls, 5,
+                                               [this](const ProbeResult &r) { onProbeDone(r); });
+}
+
+void UserAgent::onProbeDone(const ProbeResult &result) {
+    // The probe may not be destroyed from inside its own callback: retire it on the next turn.
+    ConnectionProbe *finished = probe_.release();
+    g_idle_add_full(G_PRIORITY_DEFAULT, [](gpointer p) -> gboolean {
+        delete static_cast<ConnectionProbe *>(p);
+        return G_SOURCE_REMOVE;
+    }, finished, nullptr);
+    if (link_ != Link::Probing) return;
+    if (!result.ok) {
+        onTransportFailure(result.errorKey, result.detail, nullptr);
+        return;
+    }
+    startStack();
+}
+
+void UserAgent::startStack() {
+    const ServerUri &server = config_.servers[serverIndex_];
+    try {
+        stack_ = std::make_unique<SipStack>(root_, config_, server, SipStack::Listener{});
+    } catch (const Error &e) {
+        onTransportFailure(e.key(), e.message().en, nullptr);
+        return;
+    }
+    registration_ = std::make_unique<Registration>(
+        *stack_, config_,
+        Registration::Callbacks{
+            [this](const SipOutcome &o, int expires) { onRegistered(o, expires); },
+            [this](const SipOutcome &o) { onRegistrationFailed(o); },
+            [this](const SipOutcome &o) { onUnregistered(o); },
+            [this] { emit_(CauseData("registrationExpiring", "registrationExpiring").originator("system")); },
+        });
+    link_ = Link::Up;
+    emit_(CauseData("connected", "connected").originator("local").data({{"server", server.original},
+                                                                          {"transport", transportName(server.transport)}}));
+    if (wantRegistered_) registration_->registerNow();
+}
+
+void UserAgent::onTransportFailure(const std::string &errorKey, const std::string &detail, const SipOutcome *sip) {
+    const ServerUri &server = config_.servers[serverIndex_];
+    auto message = i18n::format(errorKey, {server.original, detail});
+    bool wasUp = link_ == Link::Up;
+    auto disconnected = CauseData("disconnected", "disconnected")
+                            .originator("system")
+                            .cause("Connection Error")
+                            .detail(message)
+                            .reason(detail);
+    if (sip) disconnected.statusCode(sip->status, sip->reason);
+    auto data = nlohmann::json{{"server", server.original}, {"key", errorKey}, {"text", message.en},
+                               {"textCN", message.zh}};
+    disconnected.data(data);
+    link_ = Link::Down;
+    registration_.reset();
+    if (stack_) stopStack(nullptr);
+    (void)wasUp;
+    emit_(disconnected);
+
+    if (serverIndex_ + 1 < config_.servers.size()) {
+        emitWarning("server_failover", {server.original, config_.servers[serverIndex_ + 1].original});
+        ++serverIndex_;
+        connectToServer();
+        return;
+    }
+    if (wantRegistered_) {
+        auto failed = CauseData("registrationFailed", "registrationFailed")
+                          .originator("system")
+                          .cause(sip ? sip->cause : "Connection Error")
+                          .detail(message)
+                          .data(data);
+        if (sip) failed.statusCode(sip->status, sip->reason);
+        emit_(failed);
+    }
+    serverIndex_ = 0;
+    if (loggedIn_) scheduleReconnect();
+}
+
+void UserAgent::stopStack(std::function<void()> then) {
+    cancelReconnect();
+    probe_.reset();
+    registration_.reset();
+    if (!stack_) {
+        link_ = Link::Down;
+        if (then) then();
+        return;
+    }
+    SipStack *stack = stack_.get();
+    retiring_.push_back(std::move(stack_));
+    link_ = Link::Down;
+    stack->shutdown([this, stack, then = std::move(then)](bool) {
+        // Destroy on the next turn: we are inside the stack's own callback.
+        g_idle_add_full(G_PRIORITY_DEFAULT, [](gpointer p) -> gboolean {
+            auto *args = static_cast<std::pair<UserAgent *, SipStack *> *>(p);
+            auto &list = args->first->retiring_;
+            for (auto it = list.begin(); it != list.end(); ++it) {
+                if (it->get() == args->second) {
+                    list.erase(it);
+                    break;
+                }
+            }
+            delete args;
+            return G_SOURCE_REMOVE;
+        }, new std::pair<UserAgent *, SipStack *>(this, stack), nullptr);
+        if (then) then();
+    });
+}
+
+void UserAgent::scheduleReconnect() {
+    cancelReconnect();
+    int delay = reconnectRetry_.nextDelayMs(kReconnectId, config_.reconnect.minIntervalSec * 1000);
+    if (delay <= 0) return;
+    reconnectTimer_ = g_timeout_source_new(static_cast<guint>(delay));
+    g_source_set_callback(reconnectTimer_, [](gpointer p) -> gboolean {
+        auto *self = static_cast<UserAgent *>(p);
+        g_source_unref(self->reconnectTimer_);
+        self->reconnectTimer_ = nullptr;
+        if (self->loggedIn_ && self->link_ == Link::Down) self->connectToServer();
+        return G_SOURCE_REMOVE;
+    }, this, nullptr);
+    g_source_attach(reconnectTimer_, g_main_context_get_thread_default());
+}
+
+void UserAgent::cancelReconnect() {
+    if (reconnectTimer_) {
+        g_source_destroy(reconnectTimer_);
+        g_source_unref(reconnectTimer_);
+        reconnectTimer_ = nullptr;
+    }
+}
+
+void UserAgent::logout() {
+    loggedIn_ = false;
+    wantRegistered_ = false;
+    cancelReconnect();
+    auto disconnect = [this] {
+        bool hadLink = stack_ != nullptr || probe_ != nullptr;
+        stopStack(nullptr);
+        if (hadLink) emit_(CauseData("disconnected", "disconnected").originator("local"));
+    };
+    if (registration_ && (registration_->registered() || registration_->busy())) {
+        afterUnregister_ = disconnect;
+        registration_->unregister();
+    } else {
+        disconnect();
+    }
+}
+
+void UserAgent::registerNow() {
+    wantRegistered_ = true;
+    loggedIn_ = true;
+    if (link_ == Link::Up && registration_) {
+        registration_->registerNow();
+    } else if (link_ == Link::Down) {
+        cancelReconnect();
+        connectToServer();
+    }
+}
+
+void UserAgent::unregister() {
+    wantRegistered_ = false;
+    if (registration_ && (registration_->registered() || registration_->busy())) {
+        registration_->unregister();
+    } else {
+        emitWarning("not_registered", {});
+    }
+}
+
+void UserAgent::onRegistered(const SipOutcome &o, int expires) {
+    reconnectRetry_.reset(kReconnectId);
+    emit_(CauseData("registered", "registered").originator("remote").statusCode(o.status, o.reason).data({{"expires", expires}}));
+}
+
+void UserAgent::onRegistrationFailed(const SipOutcome &o) {
+    if (o.transportFailure()) {
+        onTransportFailure(o.status == 408 ? "connection_timeout" : "connection_lost", o.reason, &o);
+        return;
+    }
+    emit_(CauseData("registrationFailed", "registrationFailed")
+              .originator(o.local ? "system" : "remote")
+              .statusCode(o.status, o.reason)
+              .cause(o.cause));
+}
+
+void UserAgent::onUnregistered(const SipOutcome &o) {
+    auto ev = CauseData("unregistered", "unregistered").originator(o.local ? "system" : "remote").statusCode(o.status, o.reason);
+    if (o.status >= 300) ev.cause(o.cause);
+    emit_(ev);
+    if (auto then = std::move(afterUnregister_)) then();
+}
+
+void UserAgent::shutdown(std::function<void()> done) {
+    loggedIn_ = false;
+    wantRegistered_ = false;
+    cancelReconnect();
+    probe_.reset();
+    bool wasRegistered = registration_ && registration_->registered();
+    bool hadStack = stack_ != nullptr;
+    if (!hadStack) {
+        done();
+        return;
+    }
+    // nua_shutdown unregisters and ends dialogs itself; report the outcome as the seed would.
+    stopStack([this, wasRegistered, done = std::move(done)] {
+        if (wasRegistered) emit_(CauseData("unregistered", "unregistered").originator("local"));
+        emit_(CauseData("disconnected", "disconnected").originator("local"));
+        done();
+    });
+}
+
+}  // namespace sipw

@@ -1,0 +1,70 @@
+// The SIP user agent of one worker: connection, failover, reconnection and registration, and
+// (through SessionManager) its calls. Lives entirely on the worker's loop thread.
+#pragma once
+
+#include "config.hpp"
+#include "connection_probe.hpp"
+#include "event.hpp"
+#include "registration.hpp"
+#include "retry.hpp"
+#include "sip_stack.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sipw {
+
+class UserAgent {
+public:
+    using Emit = std::function<void(const CauseData &)>;
+
+    UserAgent(su_root_t *root, Emit emit);
+    ~UserAgent();
+
+    void init(Config config, const std::vector<std::string> &unknownFields);
+    void login();
+    void logout();
+    void registerNow();
+    void unregister();
+    // Ends calls, unregisters, shuts the transport down; `done` runs once that is over.
+    void shutdown(std::function<void()> done);
+
+    const Config &config() const { return config_; }
+    su_root_t *root() const { return root_; }
+
+private:
+    enum class Link { Down, Probing, Up, ShuttingDown };
+
+    void emitWarning(const std::string &key, const std::vector<std::string> &args);
+    void connectToServer();
+    void onProbeDone(const ProbeResult &result);
+    void startStack();
+    void onTransportFailure(const std::string &errorKey, const std::string &detail, const SipOutcome *sip);
+    void stopStack(std::function<void()> then);
+    void scheduleReconnect();
+    void cancelReconnect();
+
+    void onRegistered(const SipOutcome &o, int expires);
+    void onRegistrationFailed(const SipOutcome &o);
+    void onUnregistered(const SipOutcome &o);
+
+    su_root_t *root_;
+    Emit emit_;
+    Config config_;
+    bool configured_ = false;
+    bool wantRegistered_ = false;     // REGISTER/LOGIN asked for a binding, LOGOUT/UNREGISTER dropped it
+    bool loggedIn_ = false;           // LOGIN without LOGOUT: keep (re)connecting
+    Link link_ = Link::Down;
+    size_t serverIndex_ = 0;
+    std::unique_ptr<ConnectionProbe> probe_;
+    std::unique_ptr<SipStack> stack_;
+    std::unique_ptr<Registration> registration_;
+    std::vector<std::unique_ptr<SipStack>> retiring_;  // shutting down, destroyed when final
+    Retry reconnectRetry_;
+    GSource *reconnectTimer_ = nullptr;
+    std::function<void()> afterUnregister_;
+};
+
+}  // namespace sipw
