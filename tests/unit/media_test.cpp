@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -269,9 +270,12 @@ TEST_F(MediaTest, NoSoundCardFallsBackWithWarnings) {
 }
 
 TEST_F(MediaTest, HoldReofferKeepsIceAndDtls) {
-    auto a = makePeer(options("tone:1000", "null"));
+    const std::string wav = "/tmp/sipw_media_test_hold.wav";
+    auto a = makePeer(options("tone:1000", "file:" + wav));
     auto b = makePeer(options("tone:440", "null"));
     negotiate(*a, *b);
+    runFor(800);
+    double holdAt = msSince(a->created) / 1000;
     std::string first = a->localSdp;
     a->media->createReoffer("sendonly");
     ASSERT_TRUE(runUntil([&] { return a->descriptions > 1; }, 1000));
@@ -291,9 +295,44 @@ TEST_F(MediaTest, HoldReofferKeepsIceAndDtls) {
     EXPECT_NE(b->localSdp.find("a=recvonly"), std::string::npos) << b->localSdp;
     EXPECT_EQ(b->localSdp.find("a=actpass"), std::string::npos);
     a->media->acceptAnswer(b->localSdp);
-    runFor(200);
+    runFor(1500);
     EXPECT_FALSE(a->failed) << a->errorDetail;
     EXPECT_FALSE(b->failed) << b->errorDetail;
+    a->media->close();
+    b->media->close();
+
+    // Holding (sendonly) we drop what the peer sends: the recording is silent from then on.
+    test::Wav rec;
+    std::string error;
+    ASSERT_TRUE(test::readWav(wav, rec, error)) << error;
+    auto levels = test::windowLevels(rec, 100);
+    int loudBefore = 0, silentAfter = 0, after = 0;
+    for (size_t i = 0; i < levels.size(); ++i) {
+        double t = i * 0.1;
+        if (t > holdAt - 0.5 && t + 0.1 < holdAt) loudBefore += levels[i] > 0.05;
+        if (t > holdAt + 0.3 && i + 1 < levels.size()) ++after, silentAfter += levels[i] < 0.005;
+    }
+    EXPECT_GE(loudBefore, 3);
+    EXPECT_GT(after, 5);
+    EXPECT_EQ(silentAfter, after);
+}
+
+TEST_F(MediaTest, AnswerUsesTheOfferedOpusPayloadType) {
+    auto a = makePeer(options("silence", "null"));
+    a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return a->descriptions > 0; }, 2000));
+    // A PBX may number Opus differently (e.g. 109): the answer must use the offer's number.
+    std::string offer = a->localSdp;
+    for (const char *from : {" 111", ":111 "}) {
+        std::string to = std::string(from).replace(std::string(from).find("111"), 3, "109");
+        for (auto p = offer.find(from); p != std::string::npos; p = offer.find(from, p + 1))
+            offer.replace(p, strlen(from), to);
+    }
+    auto b = makePeer(options("silence", "null"));
+    b->media->acceptOffer(offer);
+    ASSERT_TRUE(runUntil([&] { return b->descriptions > 0 || b->failed; }, 2000));
+    ASSERT_FALSE(b->failed) << b->errorDetail;
+    EXPECT_NE(b->localSdp.find("a=rtpmap:109 OPUS/48000/2"), std::string::npos) << b->localSdp;
 }
 
 TEST_F(MediaTest, FiftyCallsLeaveNothingBehind) {
