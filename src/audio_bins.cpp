@@ -41,9 +41,9 @@ GstElement *binOf(std::initializer_list<GstElement *> elements, const char *padN
         return nullptr;
     }
     GstElement *bin = gst_bin_new(nullptr);
+    for (GstElement *e : elements) gst_bin_add(GST_BIN(bin), e);  // the bin takes them all
     GstElement *prev = nullptr;
     for (GstElement *e : elements) {
-        gst_bin_add(GST_BIN(bin), e);
         if (prev && !gst_element_link(prev, e)) {
             error = "could not link audio elements";
             gst_object_unref(gst_object_ref_sink(bin));

@@ -290,9 +290,9 @@ private:
             if (error.empty()) error = "a GStreamer element could not be made";
             return false;
         }
+        for (GstElement *e : elements) gst_bin_add(GST_BIN(pipeline_.get()), e);  // takes the floating ref
         GstElement *prev = nullptr;
         for (GstElement *e : elements) {
-            gst_bin_add(GST_BIN(pipeline_.get()), e);  // the pipeline takes the floating ref
             if (prev && !gst_element_link(prev, e)) {
                 error = std::string("could not link ") + GST_OBJECT_NAME(prev) + " to " +
                         GST_OBJECT_NAME(e);
@@ -348,14 +348,20 @@ private:
         GstElement *depayloader = make("rtpopusdepay", error);
         GstElement *decoder = make("opusdec", error);
         if (decoder) g_object_set(decoder, "plc", TRUE, nullptr);
-        GstElement *mixer = make("audiomixer", error);
-        if (mixer)  // received audio arrives a jitterbuffer later than the live silence
-            g_object_set(mixer, "latency",
-                         (guint64(options_.jitterBufferMs) + kMixerMarginMs) * GST_MSECOND, nullptr);
         GstElement *recvResample = make("audioresample", error);
         if (!addChain({depayloader, decoder, make("audioconvert", error), recvResample}, error))
             return false;
 
+        // Output: live silence mixed with what is received. Everything below is made in one go
+        // and handed to addChain, which owns it from then on (also on failure).
+        AudioBin sink = makeAudioSink(options_.output);
+        if (!sink.bin) return error = sink.error, false;
+        if (sink.noDevice) warnLater("no_sound_device", "output");
+        GstElement *sinkBin = sink.bin;
+        GstElement *mixer = make("audiomixer", error);
+        if (mixer)  // received audio arrives a jitterbuffer later than the live silence
+            g_object_set(mixer, "latency",
+                         (guint64(options_.jitterBufferMs) + kMixerMarginMs) * GST_MSECOND, nullptr);
         GstElement *silence = make("audiotestsrc", error);
         if (silence) {
             gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
@@ -369,10 +375,6 @@ private:
             g_object_set(f, "caps", caps, nullptr);
             gst_caps_unref(caps);
         }
-        AudioBin sink = makeAudioSink(options_.output);
-        if (!sink.bin) return error = sink.error, false;
-        if (sink.noDevice) warnLater("no_sound_device", "output");
-        GstElement *sinkBin = sink.bin;
         if (!addChain({silence, silenceCaps, mixer, outCaps, sinkBin}, error)) return false;
         GstPad *remotePad = gst_element_request_pad_simple(mixer, "sink_%u");  // transfer full
         GstPad *resampleSrc = gst_element_get_static_pad(recvResample, "src");

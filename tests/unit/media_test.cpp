@@ -117,7 +117,8 @@ protected:
         EXPECT_TRUE(runUntil([&] { return b.descriptions > 0 || b.failed; }, 3000));
         double answerMs = msSince(start);
         a.media->acceptAnswer(b.localSdp);
-        EXPECT_TRUE(runUntil([&] { return (a.connected && b.connected) || a.failed || b.failed; }, 5000));
+        EXPECT_TRUE(runUntil([&] { return (a.connected && b.connected) || a.failed || b.failed; }, 5000))
+            << "offer:\n" << a.localSdp << "answer:\n" << b.localSdp;
         EXPECT_FALSE(a.failed) << a.errorDetail;
         EXPECT_FALSE(b.failed) << b.errorDetail;
         if (getenv("SIPW_TEST_VERBOSE") || firstNegotiation_)
