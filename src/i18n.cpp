@@ -300,6 +300,14 @@ constexpr NamedText kErrors[] = {
                          "未找到声音设备，{0} 已改用静音"}},
     {"events_dropped", {"{0} events were dropped because the queue was full",
                         "事件队列已满，已丢弃 {0} 个事件"}},
+    {"ice_strategy_unknown", {"Unknown ICE strategy \"{0}\"; using \"first-server\"",
+                              "未知的 ICE 策略“{0}”，已改用“first-server”"}},
+    {"ice_server_invalid", {"ICE server \"{0}\" is not usable and was ignored",
+                            "ICE 服务器“{0}”不可用，已忽略"}},
+    {"ice_server_ignored", {"Only one STUN server is used; \"{0}\" was ignored",
+                            "只使用一个 STUN 服务器，已忽略“{0}”"}},
+    {"ice_address_unknown", {"No local address matches \"{0}\" (ice.addresses)",
+                             "没有与“{0}”匹配的本地地址（ice.addresses）"}},
     {"ignored_field", {"Field \"{0}\" was ignored: {1}", "已忽略字段“{0}”：{1}"}},
 
     // Transport and TLS

@@ -91,6 +91,10 @@ public:
     // Re-offers for hold/resume keep ICE candidates and DTLS state; direction is one of
     // "sendrecv", "sendonly", "recvonly", "inactive" (applied in our own pipeline).
     virtual void createReoffer(const std::string &direction) = 0;
+    // The peer re-offered (hold/resume): answer from the cached description with the mirrored
+    // direction (sendonly → recvonly, ...) → onLocalDescription(answer), applied in our pipeline.
+    // A re-offer that changes ICE credentials (ICE restart) → onError(IncompatibleSdp).
+    virtual void acceptReoffer(const std::string &remoteSdp) = 0;
     virtual void setMuted(bool muted) = 0;
 
     // Stops media, finalizes a recording (valid WAV header). Idempotent; no callback after it.
@@ -100,6 +104,10 @@ public:
 // The WebRTC profile: GStreamer webrtcbin, ICE, DTLS-SRTP, Opus, BUNDLE, rtcp-mux.
 std::unique_ptr<MediaSession> createWebRtcMedia(GMainContext *loop, const MediaOptions &options,
                                                 MediaSession::Callbacks callbacks);
+
+// GStreamer pipelines and webrtcbins of media sessions not yet finalized (each session holds one
+// of each while open): for statistics and leak checks; 0 once every session is closed.
+int liveMediaObjects();
 
 // Once per process, early: gst_init and DTLS certificate pre-generation, so the first call does
 // not pay for it. Safe to call repeatedly and from any thread.

@@ -1,0 +1,33 @@
+// GStreamer source and sink bins for the AudioEndpoint forms of media.hpp (private to the
+// media layer; parsing of the forms is in audio_endpoint.cpp).
+#pragma once
+
+#include "media.hpp"
+
+#include <gst/gst.h>
+
+#include <string>
+
+namespace sipw {
+
+// Every bin produces or takes raw audio at this rate; the pipeline resamples around it.
+constexpr int kAudioRate = 48000;
+
+struct AudioBin {
+    GstElement *bin = nullptr;       // transfer full (floating) until added to a pipeline; null on error
+    GstElement *recorder = nullptr;  // transfer none: the filesink of a file recording, else null
+    bool noDevice = false;           // "device" was asked for and there is none: fell back
+    std::string error;               // English, when bin is null
+};
+
+// A live (or, for files, clock-paced) raw audio source with a ghost pad "src". A file that ends
+// is followed by silence, so the call goes on.
+AudioBin makeAudioSource(const AudioEndpoint &input);
+// A raw audio sink with a ghost pad "sink". A file recording is 16-bit mono at kAudioRate.
+AudioBin makeAudioSink(const AudioEndpoint &output);
+
+// Writes a valid WAV file without samples (same format as the recordings), for a call that ended
+// before any audio reached the recorder: wavenc writes nothing it has not been given.
+bool writeEmptyRecording(const std::string &path);
+
+}  // namespace sipw

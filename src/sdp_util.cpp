@@ -1,0 +1,220 @@
+#include "sdp_util.hpp"
+
+#include <gst/sdp/sdp.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <strings.h>
+
+namespace sipw::sdp {
+namespace {
+
+std::vector<std::string> splitLines(const std::string &text) {
+    std::vector<std::string> lines;
+    std::string::size_type start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) lines.push_back(std::move(line));
+        start = end + 1;
+    }
+    return lines;
+}
+
+std::string joinLines(const std::vector<std::string> &lines) {
+    std::string out;
+    for (const auto &l : lines) out += l + "\r\n";
+    return out;
+}
+
+bool startsWith(const std::string &s, const char *prefix) { return s.rfind(prefix, 0) == 0; }
+
+bool isDirection(const std::string &value) {
+    return value == "sendrecv" || value == "sendonly" || value == "recvonly" || value == "inactive";
+}
+
+bool isDirectionLine(const std::string &line) {
+    return startsWith(line, "a=") && isDirection(line.substr(2));
+}
+
+std::vector<std::string> splitWords(const std::string &s) {
+    std::vector<std::string> words;
+    std::istringstream in(s);
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+std::string addressFamily(const std::string &address) {
+    return address.find(':') != std::string::npos ? "IP6" : "IP4";
+}
+
+// Index of the first line of each media section ("m=" lines), plus lines.size() as an end mark.
+std::vector<size_t> mediaSectionStarts(const std::vector<std::string> &lines) {
+    std::vector<size_t> starts;
+    for (size_t i = 0; i < lines.size(); ++i)
+        if (startsWith(lines[i], "m=")) starts.push_back(i);
+    starts.push_back(lines.size());
+    return starts;
+}
+
+}  // namespace
+
+bool parseCandidate(const std::string &text, Candidate &out) {
+    std::string value = startsWith(text, "a=") ? text.substr(2) : text;
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    if (!startsWith(value, "candidate:")) return false;
+    // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
+    auto words = splitWords(value.substr(10));
+    if (words.size() < 8 || words[6] != "typ") return false;
+    Candidate c;
+    c.line = value;
+    c.component = std::atoi(words[1].c_str());
+    c.transport = words[2];
+    c.address = words[4];
+    c.port = std::atoi(words[5].c_str());
+    c.type = words[7];
+    if (c.component <= 0 || c.port <= 0 || c.address.empty()) return false;
+    out = std::move(c);
+    return true;
+}
+
+const Candidate *defaultCandidate(const std::vector<Candidate> &candidates) {
+    for (const char *type : {"srflx", "relay", "host"})
+        for (const auto &c : candidates)
+            if (c.component == 1 && strcasecmp(c.transport.c_str(), "UDP") == 0 && c.type == type)
+                return &c;
+    return nullptr;
+}
+
+std::string withCandidates(const std::string &sdp, const std::vector<Candidate> &candidates,
+                           bool complete) {
+    const Candidate *def = defaultCandidate(candidates);
+    auto lines = splitLines(sdp);
+    auto starts = mediaSectionStarts(lines);
+    std::vector<std::string> out(lines.begin(), lines.begin() + static_cast<long>(starts.front()));
+    for (size_t s = 0; s + 1 < starts.size(); ++s) {
+        for (size_t i = starts[s]; i < starts[s + 1]; ++i) {
+            std::string line = lines[i];
+            if (startsWith(line, "a=candidate:") || line == "a=end-of-candidates") continue;
+            if (def && i == starts[s]) {
+                // m=<media> <port> <proto> <fmt>...: replace the port only.
+                auto sp1 = line.find(' ');
+                auto sp2 = sp1 == std::string::npos ? sp1 : line.find(' ', sp1 + 1);
+                if (sp2 != std::string::npos)
+                    line = line.substr(0, sp1 + 1) + std::to_string(def->port) + line.substr(sp2);
+            } else if (def && startsWith(line, "c=")) {
+                line = "c=IN " + addressFamily(def->address) + " " + def->address;
+            }
+            out.push_back(line);
+        }
+        for (const auto &c : candidates) out.push_back("a=" + c.line);
+        if (complete) out.push_back("a=end-of-candidates");
+    }
+    return joinLines(out);
+}
+
+std::string withDirectionAndVersion(const std::string &sdp, const std::string &direction,
+                                    unsigned long long version) {
+    auto lines = splitLines(sdp);
+    auto starts = mediaSectionStarts(lines);
+    std::vector<std::string> out;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        const std::string &line = lines[i];
+        bool lastOfMediaSection = i >= starts.front() &&
+            (i + 1 == lines.size() || startsWith(lines[i + 1], "m="));
+        if (startsWith(line, "o=")) {
+            // o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address>
+            auto words = splitWords(line.substr(2));
+            if (words.size() == 6) {
+                words[2] = std::to_string(version);
+                std::string o = "o=";
+                for (size_t w = 0; w < words.size(); ++w) o += (w ? " " : "") + words[w];
+                out.push_back(o);
+            } else {
+                out.push_back(line);
+            }
+        } else if (!isDirectionLine(line)) {
+            out.push_back(line);
+        }
+        // Attributes come last in a media section (RFC 4566 order), so append it there.
+        if (lastOfMediaSection) out.push_back("a=" + direction);
+    }
+    return joinLines(out);
+}
+
+std::string withSetupRole(const std::string &sdp, const std::string &role) {
+    auto lines = splitLines(sdp);
+    for (auto &line : lines)
+        if (startsWith(line, "a=setup:")) line = "a=setup:" + role;
+    return joinLines(lines);
+}
+
+unsigned long long originVersion(const std::string &sdp) {
+    for (const auto &line : splitLines(sdp)) {
+        if (!startsWith(line, "o=")) continue;
+        auto words = splitWords(line.substr(2));
+        return words.size() == 6 ? std::strtoull(words[2].c_str(), nullptr, 10) : 0;
+    }
+    return 0;
+}
+
+std::string RemoteAudio::unusableReason() const {
+    if (!parsed) return "not a parsable SDP with an audio section";
+    if (!secureProfile) return "audio is not offered over UDP/TLS/RTP/SAVPF (DTLS-SRTP)";
+    if (!fingerprint) return "no DTLS fingerprint";
+    if (!iceCredentials) return "no ICE credentials (ice-ufrag/ice-pwd)";
+    if (opusPayload < 0) return "no opus/48000/2 payload";
+    return {};
+}
+
+RemoteAudio inspectRemote(const std::string &text) {
+    RemoteAudio r;
+    GstSDPMessage *msg = nullptr;
+    if (gst_sdp_message_new_from_text(text.c_str(), &msg) != GST_SDP_OK || !msg) return r;
+    const GstSDPMedia *audio = nullptr;
+    for (guint i = 0; i < gst_sdp_message_medias_len(msg) && !audio; ++i) {
+        const GstSDPMedia *m = gst_sdp_message_get_media(msg, i);
+        if (g_strcmp0(gst_sdp_media_get_media(m), "audio") == 0 && gst_sdp_media_get_port(m) != 0)
+            audio = m;
+    }
+    if (audio && gst_sdp_message_get_version(msg)) {
+        r.parsed = true;
+        const char *proto = gst_sdp_media_get_proto(audio);
+        r.secureProfile = proto && (g_str_equal(proto, "UDP/TLS/RTP/SAVPF") ||
+                                    g_str_equal(proto, "UDP/TLS/RTP/SAVP"));
+        auto attr = [&](const char *key) -> const char * {
+            const char *v = gst_sdp_media_get_attribute_val(audio, key);
+            return v ? v : gst_sdp_message_get_attribute_val(msg, key);
+        };
+        r.fingerprint = attr("fingerprint") != nullptr;
+        r.iceCredentials = attr("ice-ufrag") && attr("ice-pwd");
+        if (r.iceCredentials) r.iceUfrag = attr("ice-ufrag");
+        r.rtcpMux = gst_sdp_media_get_attribute_val(audio, "rtcp-mux") != nullptr;
+        if (const char *setup = attr("setup")) r.setup = setup;
+        for (guint i = 0; i < gst_sdp_media_attributes_len(audio); ++i) {
+            const GstSDPAttribute *a = gst_sdp_media_get_attribute(audio, i);
+            if (a->key && isDirection(a->key)) r.direction = a->key;
+            if (g_strcmp0(a->key, "rtpmap") != 0 || !a->value || r.opusPayload >= 0) continue;
+            // "<pt> opus/48000/2"
+            int pt = -1;
+            char name[32] = {0};
+            unsigned rate = 0;
+            if (sscanf(a->value, "%d %31[^/]/%u", &pt, name, &rate) == 3 &&
+                strcasecmp(name, "opus") == 0 && rate == 48000)
+                r.opusPayload = pt;
+        }
+    }
+    gst_sdp_message_free(msg);
+    return r;
+}
+
+std::string answerDirection(const std::string &remoteDirection) {
+    if (remoteDirection == "sendonly") return "recvonly";
+    if (remoteDirection == "recvonly") return "sendonly";
+    if (remoteDirection == "inactive") return "inactive";
+    return "sendrecv";
+}
+
+}  // namespace sipw::sdp

@@ -1,0 +1,66 @@
+// SDP text fix-ups and checks for the WebRTC media profile.
+//
+// SIP carries no trickle ICE, so the SDP we hand to sessions must carry the candidates itself,
+// and webrtcbin 1.22 leaves "m=audio 9" / "c=IN IP4 0.0.0.0" and omits candidates from re-offers.
+// These functions edit SDP as text, line by line, so everything else webrtcbin wrote stays exact.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sipw::sdp {
+
+// One parsed "candidate:..." attribute value (what on-ice-candidate delivers, without "a=").
+struct Candidate {
+    std::string line;       // "candidate:1 1 UDP 2015363327 192.0.2.1 43363 typ host"
+    int component = 0;
+    std::string transport;  // "UDP" / "TCP", as written
+    std::string address;
+    int port = 0;
+    std::string type;       // "host", "srflx", "prflx", "relay"
+};
+// Accepts the value with or without a leading "a=". False if it is not a candidate.
+bool parseCandidate(const std::string &text, Candidate &out);
+
+// The candidate to put in m= / c=: a UDP RTP (component 1) candidate, server-reflexive first,
+// then relay, then host (a peer that ignores ICE can then still reach us). Null when none fits.
+const Candidate *defaultCandidate(const std::vector<Candidate> &candidates);
+
+// Returns `sdp` with every media section's a=candidate lines replaced by `candidates` (plus
+// a=end-of-candidates when `complete`), and its port / connection address set from the default
+// candidate. Other lines are kept as they are; line endings are normalized to CRLF.
+std::string withCandidates(const std::string &sdp, const std::vector<Candidate> &candidates,
+                           bool complete);
+
+// Returns `sdp` with the media direction attribute of every media section set to `direction`
+// (sendrecv | sendonly | recvonly | inactive) and the o= session version set to `version`.
+std::string withDirectionAndVersion(const std::string &sdp, const std::string &direction,
+                                    unsigned long long version);
+
+// Replaces every a=setup: value (used to turn our cached offer, "actpass", into the role that
+// was actually negotiated when we build an answer from it).
+std::string withSetupRole(const std::string &sdp, const std::string &role);
+
+// Session version of the o= line (0 if absent).
+unsigned long long originVersion(const std::string &sdp);
+
+// What a remote description offers, inspected with GstSDPMessage before webrtcbin sees it.
+struct RemoteAudio {
+    bool parsed = false;          // GstSDPMessage could parse it and it has an audio section
+    bool secureProfile = false;   // UDP/TLS/RTP/SAVPF (DTLS-SRTP), not RTP/AVP
+    bool fingerprint = false;     // a=fingerprint at session or media level
+    bool iceCredentials = false;  // a=ice-ufrag and a=ice-pwd
+    int opusPayload = -1;         // payload type of opus/48000/2, -1 if not offered
+    bool rtcpMux = false;
+    std::string direction = "sendrecv";  // of the audio section
+    std::string setup;            // a=setup value of the audio section (actpass/active/passive)
+    std::string iceUfrag;
+    // Empty when usable; otherwise an English reason for logs.
+    std::string unusableReason() const;
+};
+RemoteAudio inspectRemote(const std::string &sdp);
+
+// The direction that answers `remoteDirection` (sendonly ↔ recvonly, inactive, sendrecv).
+std::string answerDirection(const std::string &remoteDirection);
+
+}  // namespace sipw::sdp

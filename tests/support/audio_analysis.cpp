@@ -1,0 +1,94 @@
+#include "audio_analysis.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace sipw::test {
+namespace {
+
+uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | uint32_t(p[3]) << 24; }
+uint16_t le16(const unsigned char *p) { return uint16_t(p[0] | p[1] << 8); }
+
+double goertzelPower(const std::vector<float> &x, size_t begin, size_t end, double hz, int rate) {
+    double coeff = 2 * std::cos(2 * M_PI * hz / rate);
+    double s1 = 0, s2 = 0;
+    for (size_t i = begin; i < end; ++i) {
+        double s0 = x[i] + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    return s1 * s1 + s2 * s2 - coeff * s1 * s2;
+}
+
+}  // namespace
+
+bool readWav(const std::string &path, Wav &out, std::string &error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return error = "cannot open " + path, false;
+    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), {});
+    if (bytes.size() < 12 || memcmp(&bytes[0], "RIFF", 4) || memcmp(&bytes[8], "WAVE", 4))
+        return error = "not a RIFF/WAVE file", false;
+    if (le32(&bytes[4]) + 8 != bytes.size())
+        return error = "RIFF size " + std::to_string(le32(&bytes[4]) + 8) + " != file size " +
+                       std::to_string(bytes.size()), false;
+    Wav wav;
+    size_t pos = 12;
+    bool haveFormat = false;
+    while (pos + 8 <= bytes.size()) {
+        uint32_t size = le32(&bytes[pos + 4]);
+        const unsigned char *body = &bytes[pos + 8];
+        if (pos + 8 + size > bytes.size()) return error = "truncated chunk", false;
+        if (!memcmp(&bytes[pos], "fmt ", 4) && size >= 16) {
+            if (le16(body) != 1) return error = "not PCM", false;
+            wav.channels = le16(body + 2);
+            wav.sampleRate = int(le32(body + 4));
+            wav.bitsPerSample = le16(body + 14);
+            haveFormat = true;
+        } else if (!memcmp(&bytes[pos], "data", 4)) {
+            if (!haveFormat || wav.bitsPerSample != 16 || wav.channels < 1)
+                return error = "data before fmt, or not 16-bit", false;
+            wav.dataBytes = size;
+            size_t frames = size / (2u * wav.channels);
+            wav.samples.resize(frames);
+            for (size_t i = 0; i < frames; ++i)
+                wav.samples[i] = int16_t(le16(body + i * 2 * wav.channels)) / 32768.0f;
+            out = std::move(wav);
+            return true;
+        }
+        pos += 8 + size + (size & 1);
+    }
+    return error = "no data chunk", false;
+}
+
+double dominantFrequency(const Wav &wav, size_t begin, size_t end, double minHz, double maxHz) {
+    end = std::min(end, wav.samples.size());
+    if (begin >= end || !wav.sampleRate) return 0;
+    double best = minHz, bestPower = -1;
+    auto scan = [&](double from, double to, double step) {
+        for (double hz = from; hz <= to; hz += step) {
+            double p = goertzelPower(wav.samples, begin, end, hz, wav.sampleRate);
+            if (p > bestPower) bestPower = p, best = hz;
+        }
+    };
+    scan(minHz, maxHz, 1.0);
+    double coarse = best;
+    scan(coarse - 1, coarse + 1, 0.1);
+    return best;
+}
+
+std::vector<double> windowLevels(const Wav &wav, int windowMs) {
+    std::vector<double> levels;
+    size_t window = size_t(wav.sampleRate) * size_t(windowMs) / 1000;
+    if (!window) return levels;
+    for (size_t start = 0; start + window <= wav.samples.size(); start += window) {
+        double sum = 0;
+        for (size_t i = start; i < start + window; ++i) sum += double(wav.samples[i]) * wav.samples[i];
+        levels.push_back(std::sqrt(sum / double(window)));
+    }
+    return levels;
+}
+
+}  // namespace sipw::test

@@ -1,0 +1,30 @@
+// Reading WAV recordings and measuring what is in them, for tests of real calls.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sipw::test {
+
+struct Wav {
+    int sampleRate = 0;
+    int channels = 0;
+    int bitsPerSample = 0;
+    unsigned dataBytes = 0;        // as declared in the data chunk header
+    std::vector<float> samples;    // first channel, -1..1
+    double durationSeconds() const { return sampleRate ? double(samples.size()) / sampleRate : 0; }
+};
+
+// Reads a PCM (16-bit) WAV. False, with `error` set, if the header is not a valid RIFF/WAVE
+// (e.g. a recording never finalized: sizes still 0) or the data does not match it.
+bool readWav(const std::string &path, Wav &out, std::string &error);
+
+// The frequency (Hz) with the most energy in [minHz, maxHz] over samples[begin, end): a Goertzel
+// scan in 1 Hz steps, refined to 0.1 Hz around the peak.
+double dominantFrequency(const Wav &wav, size_t begin, size_t end, double minHz = 50,
+                         double maxHz = 4000);
+
+// RMS level (0..1) of each consecutive window of `windowMs`.
+std::vector<double> windowLevels(const Wav &wav, int windowMs);
+
+}  // namespace sipw::test

@@ -1,0 +1,383 @@
+// Two WebRTC media sessions in one process, on one loop thread, talking over loopback.
+//
+// Run inside a private network namespace so ICE never leaves loopback:
+//   unshare --net bash -c 'ip link set lo up; ./media_test'
+#include "media.hpp"
+
+#include "audio_analysis.hpp"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+
+using namespace sipw;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double msSince(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+int countEntries(const char *dir) {
+    int n = 0;
+    if (DIR *d = opendir(dir)) {
+        while (struct dirent *e = readdir(d)) n += e->d_name[0] != '.';
+        closedir(d);
+    }
+    return n;
+}
+
+// One media session and everything it reported.
+struct Peer {
+    std::unique_ptr<MediaSession> media;
+    Clock::time_point created;
+    std::string localSdp;
+    int descriptions = 0;
+    bool connected = false;
+    Clock::time_point connectedAt;
+    bool failed = false;
+    MediaError error = MediaError::Internal;
+    std::string errorDetail;
+    std::vector<std::string> warnings;
+};
+
+class MediaTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        context_ = g_main_context_new();
+        g_main_context_push_thread_default(context_);
+    }
+    void TearDown() override {
+        g_main_context_pop_thread_default(context_);
+        // Drain what is still queued (tasks for closed sessions are dropped, not run).
+        while (g_main_context_iteration(context_, FALSE)) {}
+        g_main_context_unref(context_);
+    }
+
+    static MediaOptions options(const std::string &input, const std::string &output) {
+        MediaOptions o;
+        EXPECT_TRUE(AudioEndpoint::parseInput(input, o.input)) << input;
+        EXPECT_TRUE(AudioEndpoint::parseOutput(output, o.output)) << output;
+        o.ice.addresses = {"127.0.0.1"};
+        return o;
+    }
+
+    std::unique_ptr<Peer> makePeer(const MediaOptions &o) {
+        auto peer = std::make_unique<Peer>();
+        Peer *p = peer.get();
+        MediaSession::Callbacks cb;
+        cb.onLocalDescription = [p](const std::string &sdp) { p->localSdp = sdp; ++p->descriptions; };
+        cb.onConnected = [p] { p->connected = true; p->connectedAt = Clock::now(); };
+        cb.onError = [p](MediaError e, const std::string &detail) {
+            p->failed = true;
+            p->error = e;
+            p->errorDetail = detail;
+        };
+        cb.onWarning = [p](const std::string &key, const std::string &arg) {
+            p->warnings.push_back(key + ":" + arg);
+        };
+        p->created = Clock::now();
+        p->media = createWebRtcMedia(context_, o, cb);
+        return peer;
+    }
+
+    // Runs the loop until `done` or `timeoutMs`; true if done.
+    bool runUntil(const std::function<bool()> &done, int timeoutMs) {
+        auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+        while (!done()) {
+            if (Clock::now() >= deadline) return false;
+            GSource *wake = g_timeout_source_new(5);  // bounds each blocking iteration
+            g_source_set_callback(wake, [](gpointer) { return G_SOURCE_REMOVE; }, nullptr, nullptr);
+            g_source_attach(wake, context_);
+            g_main_context_iteration(context_, TRUE);
+            g_source_destroy(wake);
+            g_source_unref(wake);
+        }
+        return true;
+    }
+    void runFor(int ms) { runUntil([] { return false; }, ms); }
+
+    // A offers, B answers, A applies the answer; both connect. Returns offer→connected ms.
+    double negotiate(Peer &a, Peer &b) {
+        auto start = Clock::now();
+        a.media->createOffer();
+        EXPECT_TRUE(runUntil([&] { return a.descriptions > 0 || a.failed; }, 3000));
+        double offerMs = msSince(start);
+        b.media->acceptOffer(a.localSdp);
+        EXPECT_TRUE(runUntil([&] { return b.descriptions > 0 || b.failed; }, 3000));
+        double answerMs = msSince(start);
+        a.media->acceptAnswer(b.localSdp);
+        EXPECT_TRUE(runUntil([&] { return (a.connected && b.connected) || a.failed || b.failed; }, 5000))
+            << "offer:\n" << a.localSdp << "answer:\n" << b.localSdp;
+        EXPECT_FALSE(a.failed) << a.errorDetail;
+        EXPECT_FALSE(b.failed) << b.errorDetail;
+        if (getenv("SIPW_TEST_VERBOSE") || firstNegotiation_)
+            printf("[ timing   ] offer %.1f ms, answer %.1f ms, connected A %.1f B %.1f ms\n", offerMs,
+                   answerMs,
+                   std::chrono::duration<double, std::milli>(a.connectedAt - start).count(),
+                   std::chrono::duration<double, std::milli>(b.connectedAt - start).count());
+        firstNegotiation_ = false;
+        return std::chrono::duration<double, std::milli>(std::max(a.connectedAt, b.connectedAt) - start).count();
+    }
+
+    GMainContext *context_ = nullptr;
+    static bool firstNegotiation_;  // the process's first call: print its timing
+};
+bool MediaTest::firstNegotiation_ = true;
+
+// The recording is valid, lasts as long as the call (±15 %) and carries `hz` (±2 %).
+void expectRecording(const std::string &path, double callSeconds, double hz) {
+    test::Wav wav;
+    std::string error;
+    ASSERT_TRUE(test::readWav(path, wav, error)) << path << ": " << error;
+    EXPECT_EQ(wav.sampleRate, 48000);
+    EXPECT_NEAR(wav.durationSeconds(), callSeconds, callSeconds * 0.15) << path;
+    // Skip setup (before media flows) and measure ≥ 2 s of the call.
+    size_t begin = size_t(0.8 * wav.sampleRate);
+    size_t end = begin + size_t(2 * wav.sampleRate);
+    ASSERT_LT(end, wav.samples.size()) << "recording too short";
+    double measured = test::dominantFrequency(wav, begin, end);
+    printf("[ measure  ] %s: %.1f Hz (expected %.0f), %.2f s for a %.2f s call\n", path.c_str(),
+           measured, hz, wav.durationSeconds(), callSeconds);
+    EXPECT_NEAR(measured, hz, hz * 0.02) << path;
+}
+
+TEST_F(MediaTest, TwoWayCallCarriesEachTone) {
+    const std::string wavA = "/tmp/sipw_media_test_a.wav", wavB = "/tmp/sipw_media_test_b.wav";
+    auto a = makePeer(options("tone:1000", "file:" + wavA));
+    auto b = makePeer(options("tone:440", "file:" + wavB));
+    double connectMs = negotiate(*a, *b);
+    printf("[ timing   ] offer -> connected: %.1f ms\n", connectMs);
+
+    // What sessions will put in SIP: candidates, a real address, Opus 111, DTLS, BUNDLE.
+    for (const std::string *sdp : {&a->localSdp, &b->localSdp}) {
+        EXPECT_NE(sdp->find("a=candidate:"), std::string::npos) << *sdp;
+        EXPECT_EQ(sdp->find("m=audio 9 "), std::string::npos) << *sdp;
+        EXPECT_EQ(sdp->find("c=IN IP4 0.0.0.0"), std::string::npos) << *sdp;
+        EXPECT_NE(sdp->find("c=IN IP4 127.0.0.1"), std::string::npos) << *sdp;
+        EXPECT_NE(sdp->find("a=rtpmap:111 OPUS/48000/2"), std::string::npos) << *sdp;
+        EXPECT_NE(sdp->find("a=fingerprint:"), std::string::npos) << *sdp;
+        EXPECT_NE(sdp->find("a=group:BUNDLE"), std::string::npos) << *sdp;
+        EXPECT_NE(sdp->find("a=rtcp-mux"), std::string::npos) << *sdp;
+    }
+
+    runFor(3000);
+    auto closing = Clock::now();
+    a->media->close();
+    double callA = msSince(a->created) / 1000;
+    b->media->close();
+    double callB = msSince(b->created) / 1000;
+    printf("[ timing   ] close both: %.1f ms\n", msSince(closing));
+    expectRecording(wavA, callA, 440);
+    expectRecording(wavB, callB, 1000);
+}
+
+TEST_F(MediaTest, MutedWindowIsSilentThenAudioReturns) {
+    const std::string wav = "/tmp/sipw_media_test_mute.wav";
+    auto a = makePeer(options("tone:1000", "null"));
+    auto b = makePeer(options("silence", "file:" + wav));
+    negotiate(*a, *b);
+    runFor(1000);
+    double muteAt = msSince(b->created) / 1000;
+    a->media->setMuted(true);
+    runFor(1200);
+    double unmuteAt = msSince(b->created) / 1000;
+    a->media->setMuted(false);
+    runFor(1200);
+    a->media->close();
+    b->media->close();
+
+    test::Wav rec;
+    std::string error;
+    ASSERT_TRUE(test::readWav(wav, rec, error)) << error;
+    auto levels = test::windowLevels(rec, 100);
+    const double settle = 0.4;  // network + jitterbuffer + mixer latency, generously
+    int loudBefore = 0, silentDuring = 0, during = 0, loudAfter = 0;
+    for (size_t i = 0; i < levels.size(); ++i) {
+        double t = i * 0.1;
+        if (t > muteAt - 0.6 && t + 0.1 < muteAt) loudBefore += levels[i] > 0.05;
+        if (t > muteAt + settle && t + 0.1 < unmuteAt) ++during, silentDuring += levels[i] < 0.005;
+        if (t > unmuteAt + settle && i + 2 < levels.size()) loudAfter += levels[i] > 0.05;
+    }
+    printf("[ measure  ] mute: loud before %d, silent during %d/%d, loud after %d windows\n",
+           loudBefore, silentDuring, during, loudAfter);
+    EXPECT_GE(loudBefore, 4);
+    EXPECT_GT(during, 5);
+    EXPECT_EQ(silentDuring, during);
+    EXPECT_GE(loudAfter, 4);
+}
+
+TEST_F(MediaTest, PlainRtpAvpOfferIsIncompatible) {
+    auto b = makePeer(options("silence", "null"));
+    b->media->acceptOffer(
+        "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+        "m=audio 40000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+        "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n");
+    ASSERT_TRUE(runUntil([&] { return b->failed; }, 2000));
+    EXPECT_EQ(b->error, MediaError::IncompatibleSdp);
+    EXPECT_EQ(b->descriptions, 0);
+    printf("[ detail   ] %s\n", b->errorDetail.c_str());
+}
+
+TEST_F(MediaTest, GarbageSdpIsAnErrorNotACrash) {
+    auto b = makePeer(options("silence", "null"));
+    b->media->acceptOffer("this is not SDP\r\n\x01\x02 m=audio");
+    ASSERT_TRUE(runUntil([&] { return b->failed; }, 2000));
+    EXPECT_EQ(b->error, MediaError::IncompatibleSdp);
+
+    auto a = makePeer(options("silence", "null"));
+    a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return a->descriptions > 0; }, 2000));
+    a->media->acceptAnswer("v=0\r\ngarbage");
+    ASSERT_TRUE(runUntil([&] { return a->failed; }, 2000));
+    EXPECT_EQ(a->error, MediaError::BadMediaDescription);
+}
+
+TEST_F(MediaTest, DeadStunServerDoesNotDelayTheOffer) {
+    auto o = options("silence", "null");
+    o.ice.servers = {{"stun:127.0.0.1:3479", "", ""}};  // nothing listens there
+    o.ice.gatheringTimeoutMs = 300;
+    auto a = makePeer(o);
+    auto start = Clock::now();
+    a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return a->descriptions > 0 || a->failed; }, 3000));
+    double ms = msSince(start);
+    printf("[ timing   ] offer with a dead STUN server: %.1f ms\n", ms);
+    EXPECT_LT(ms, 600);
+    EXPECT_NE(a->localSdp.find("typ host"), std::string::npos);
+}
+
+TEST_F(MediaTest, NoSoundCardFallsBackWithWarnings) {
+    auto a = makePeer(options("device", "device"));
+    a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return a->descriptions > 0 || a->failed; }, 3000));
+    EXPECT_FALSE(a->failed) << a->errorDetail;
+    // This machine has no sound card; on one with a card there are simply no warnings.
+    for (const auto &w : a->warnings) printf("[ warning  ] %s\n", w.c_str());
+    if (!a->warnings.empty()) {
+        EXPECT_NE(std::find(a->warnings.begin(), a->warnings.end(), "no_sound_device:input"), a->warnings.end());
+        EXPECT_NE(std::find(a->warnings.begin(), a->warnings.end(), "no_sound_device:output"), a->warnings.end());
+    }
+}
+
+TEST_F(MediaTest, HoldReofferKeepsIceAndDtls) {
+    const std::string wav = "/tmp/sipw_media_test_hold.wav";
+    auto a = makePeer(options("tone:1000", "file:" + wav));
+    auto b = makePeer(options("tone:440", "null"));
+    negotiate(*a, *b);
+    runFor(800);
+    double holdAt = msSince(a->created) / 1000;
+    std::string first = a->localSdp;
+    a->media->createReoffer("sendonly");
+    ASSERT_TRUE(runUntil([&] { return a->descriptions > 1; }, 1000));
+    const std::string &reoffer = a->localSdp;
+    EXPECT_NE(reoffer.find("a=sendonly"), std::string::npos) << reoffer;
+    EXPECT_EQ(reoffer.find("a=sendrecv"), std::string::npos) << reoffer;
+    EXPECT_NE(reoffer.find("a=candidate:"), std::string::npos);
+    auto line = [](const std::string &sdp, const char *prefix) {
+        auto p = sdp.find(prefix);
+        return p == std::string::npos ? std::string() : sdp.substr(p, sdp.find('\r', p) - p);
+    };
+    EXPECT_EQ(line(reoffer, "a=ice-ufrag:"), line(first, "a=ice-ufrag:"));
+    EXPECT_EQ(line(reoffer, "a=fingerprint:"), line(first, "a=fingerprint:"));
+    EXPECT_NE(line(reoffer, "o="), line(first, "o="));
+    b->media->acceptReoffer(reoffer);
+    ASSERT_TRUE(runUntil([&] { return b->descriptions > 1; }, 1000));
+    EXPECT_NE(b->localSdp.find("a=recvonly"), std::string::npos) << b->localSdp;
+    EXPECT_EQ(b->localSdp.find("a=actpass"), std::string::npos);
+    a->media->acceptAnswer(b->localSdp);
+    runFor(1500);
+    EXPECT_FALSE(a->failed) << a->errorDetail;
+    EXPECT_FALSE(b->failed) << b->errorDetail;
+    a->media->close();
+    b->media->close();
+
+    // Holding (sendonly) we drop what the peer sends: the recording is silent from then on.
+    test::Wav rec;
+    std::string error;
+    ASSERT_TRUE(test::readWav(wav, rec, error)) << error;
+    auto levels = test::windowLevels(rec, 100);
+    int loudBefore = 0, silentAfter = 0, after = 0;
+    for (size_t i = 0; i < levels.size(); ++i) {
+        double t = i * 0.1;
+        if (t > holdAt - 0.5 && t + 0.1 < holdAt) loudBefore += levels[i] > 0.05;
+        if (t > holdAt + 0.3 && i + 1 < levels.size()) ++after, silentAfter += levels[i] < 0.005;
+    }
+    EXPECT_GE(loudBefore, 3);
+    EXPECT_GT(after, 5);
+    EXPECT_EQ(silentAfter, after);
+}
+
+TEST_F(MediaTest, AnswerUsesTheOfferedOpusPayloadType) {
+    auto a = makePeer(options("silence", "null"));
+    a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return a->descriptions > 0; }, 2000));
+    // A PBX may number Opus differently (e.g. 109): the answer must use the offer's number.
+    std::string offer = a->localSdp;
+    for (const char *from : {" 111", ":111 "}) {
+        std::string to = std::string(from).replace(std::string(from).find("111"), 3, "109");
+        for (auto p = offer.find(from); p != std::string::npos; p = offer.find(from, p + 1))
+            offer.replace(p, strlen(from), to);
+    }
+    auto b = makePeer(options("silence", "null"));
+    b->media->acceptOffer(offer);
+    ASSERT_TRUE(runUntil([&] { return b->descriptions > 0 || b->failed; }, 2000));
+    ASSERT_FALSE(b->failed) << b->errorDetail;
+    EXPECT_NE(b->localSdp.find("a=rtpmap:109 OPUS/48000/2"), std::string::npos) << b->localSdp;
+}
+
+TEST_F(MediaTest, FiftyCallsLeaveNothingBehind) {
+    auto cycle = [&](bool checkCounting) {
+        auto a = makePeer(options("tone:1000", "file:/tmp/sipw_media_test_leak.wav"));
+        auto b = makePeer(options("tone:440", "null"));
+        negotiate(*a, *b);
+        if (checkCounting) {
+            EXPECT_EQ(liveMediaObjects(), 4);  // a pipeline and a webrtcbin per session
+        }
+        a->media->close();
+        b->media->close();
+        a.reset();
+        b.reset();
+        while (g_main_context_iteration(context_, FALSE)) {}
+    };
+    cycle(true);  // warm-up: plugin loading, the DTLS certificate, GStreamer's thread pool
+    runFor(200);
+    int fds = countEntries("/proc/self/fd"), threads = countEntries("/proc/self/task");
+    int objects = liveMediaObjects();
+    auto start = Clock::now();
+    for (int i = 0; i < 50; ++i) cycle(false);
+    double perCall = msSince(start) / 50;
+    runFor(500);  // let exiting threads finish
+    int fdsAfter = countEntries("/proc/self/fd"), threadsAfter = countEntries("/proc/self/task");
+    int objectsAfter = liveMediaObjects();
+    test::Wav wav;
+    std::string error;
+    EXPECT_TRUE(test::readWav("/tmp/sipw_media_test_leak.wav", wav, error)) << error;
+    printf("[ measure  ] 50 calls (%.1f ms each): fds %d -> %d, threads %d -> %d, live GStreamer objects %d -> %d\n",
+           perCall, fds, fdsAfter, threads, threadsAfter, objects, objectsAfter);
+    EXPECT_EQ(fdsAfter, fds);
+    EXPECT_LE(threadsAfter, threads);
+    EXPECT_EQ(objectsAfter, objects);
+    EXPECT_EQ(objects, 0);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    auto start = Clock::now();
+    if (!getenv("SIPW_NO_PREWARM")) prewarmMedia();
+    printf("[ timing   ] prewarmMedia: %.1f ms%s\n", msSince(start),
+           getenv("SIPW_NO_PREWARM") ? " (skipped)" : "");
+    return RUN_ALL_TESTS();
+}
