@@ -12,7 +12,7 @@ packages=(
   libgtest-dev googletest libsoup-3.0-dev
   # media: GStreamer webrtcbin (ICE via libnice, DTLS-SRTP, Opus)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice libnice-dev
   gstreamer1.0-tools
   # test servers and peers (loopback only)
   kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules sip-tester coturn

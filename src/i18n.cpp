@@ -308,6 +308,8 @@ constexpr NamedText kErrors[] = {
                             "只使用一个 STUN 服务器，已忽略“{0}”"}},
     {"ice_address_unknown", {"No local address matches \"{0}\" (ice.addresses)",
                              "没有与“{0}”匹配的本地地址（ice.addresses）"}},
+    {"reinvite_failed", {"The other party refused the re-INVITE ({0}); the call goes on unchanged",
+                         "对方拒绝了重新协商（{0}），通话保持原状"}},
     {"ignored_field", {"Field \"{0}\" was ignored: {1}", "已忽略字段“{0}”：{1}"}},
 
     // Transport and TLS

@@ -36,7 +36,7 @@ SipOutcome sipOutcome(int status, const char *phrase, const sip_t *sip) {
 }
 
 Registration::Registration(SipStack &stack, const Config &config, Callbacks callbacks)
-    : config_(config), callbacks_(std::move(callbacks)) {
+    : config_(config), callbacks_(std::move(callbacks)), auth_(config) {
     std::string to = "<" + config.uri + ">";
     handle_ = nua_handle(stack.nua(), this, SIPTAG_TO_STR(to.c_str()), TAG_END());
 }
@@ -54,7 +54,7 @@ void Registration::registerNow() {
 
 void Registration::sendRegister() {
     pending_ = Pending::Register;
-    challengesAnswered_ = 0;
+    auth_.reset();
     std::string expires = std::to_string(config_.registerExpires);
     nua_register(handle_, SIPTAG_EXPIRES_STR(expires.c_str()), TAG_END());
 }
@@ -62,36 +62,15 @@ void Registration::sendRegister() {
 void Registration::unregister() {
     cancelRefresh();
     pending_ = Pending::Unregister;
-    challengesAnswered_ = 0;
+    auth_.reset();
     nua_unregister(handle_, TAG_END());
-}
-
-bool Registration::answerChallenge(const sip_t *sip) {
-    // A second challenge after we answered one means the credentials are wrong — unless the
-    // server only says our nonce went stale.
-    const msg_auth_t *challenge = sip ? (sip->sip_www_authenticate ? sip->sip_www_authenticate
-                                                                   : sip->sip_proxy_authenticate)
-                                      : nullptr;
-    if (!challenge) return false;
-    const char *stale = msg_params_find(challenge->au_params, "stale=");
-    bool isStale = stale && g_ascii_strcasecmp(stale, "true") == 0;
-    if (challengesAnswered_ > 0 && !isStale) return false;
-    const char *realm = msg_params_find(challenge->au_params, "realm=");
-    if (!realm) return false;
-    std::string quotedRealm = realm;  // keeps the quotes, as NUTAG_AUTH wants them
-    if (!config_.realm.empty() && quotedRealm != "\"" + config_.realm + "\"") return false;
-    const std::string &user = config_.authorizationUser.empty() ? config_.user : config_.authorizationUser;
-    std::string credentials = std::string(challenge->au_scheme) + ":" + quotedRealm + ":" + user + ":" + config_.password;
-    ++challengesAnswered_;
-    nua_authenticate(handle_, NUTAG_AUTH(credentials.c_str()), TAG_END());
-    return true;
 }
 
 void Registration::onNuaEvent(nua_event_t event, int status, const char *phrase, nua_handle_t *, const sip_t *sip,
                               tagi_t[]) {
     if (event != nua_r_register && event != nua_r_unregister) return;
     if (status < 200) return;
-    if ((status == 401 || status == 407) && answerChallenge(sip)) return;
+    if ((status == 401 || status == 407) && auth_.answer(handle_, sip)) return;
 
     SipOutcome outcome = sipOutcome(status, phrase, sip);
     if (status == 401 || status == 407) outcome.cause = "Authentication Error";
@@ -104,7 +83,7 @@ void Registration::onNuaEvent(nua_event_t event, int status, const char *phrase,
         return;
     }
     if (status >= 200 && status < 300) {
-        challengesAnswered_ = 0;
+        auth_.reset();
         // The server may grant less than we asked: take the smallest expiry it states.
         int expires = INT_MAX;
         if (sip) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "digest_auth.hpp"
 #include "sip_stack.hpp"
 
 #include <glib.h>
@@ -45,7 +46,6 @@ public:
 private:
     enum class Pending { None, Register, Unregister };
     void sendRegister();
-    bool answerChallenge(const sip_t *sip);
     void scheduleRefresh(int expiresSec);
     void cancelRefresh();
     static gboolean onRefreshTimer(gpointer self);
@@ -55,7 +55,7 @@ private:
     nua_handle_t *handle_;
     Pending pending_ = Pending::None;
     bool registered_ = false;
-    int challengesAnswered_ = 0;
+    DigestAuth auth_;
     GSource *refreshTimer_ = nullptr;
 };
 

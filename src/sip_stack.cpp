@@ -150,7 +150,7 @@ void SipStack::onNua(nua_event_t event, int status, const char *phrase, nua_t *,
         return;
     }
     if (event == nua_i_invite) {
-        if (self->listener_.onNewRequest && self->listener_.onNewRequest(event, status, phrase, nh, sip, tags))
+        if (self->listener_.onNewRequest && self->listener_.onNewRequest(*self, nh, sip))
             return;
         nua_respond(nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
         nua_handle_destroy(nh);

@@ -16,6 +16,8 @@
 namespace sipw {
 
 // Whatever owns a nua handle receives its events. Set as the handle's magic.
+class SipStack;
+
 class NuaHandleOwner {
 public:
     virtual ~NuaHandleOwner() = default;
@@ -28,8 +30,7 @@ public:
     struct Listener {
         // A request that is not for an existing handle (an incoming INVITE). The listener either
         // binds an owner to `nh` (nua_handle_bind) or the stack rejects and destroys it.
-        std::function<bool(nua_event_t, int status, const char *phrase, nua_handle_t *nh,
-                           const sip_t *sip, tagi_t tags[])>
+        std::function<bool(SipStack &stack, nua_handle_t *nh, const sip_t *sip)>
             onNewRequest;
     };
 

@@ -8,13 +8,15 @@ namespace {
 const char *const kReconnectId = "transport";
 }
 
-UserAgent::UserAgent(su_root_t *root, Emit emit)
-    : root_(root), emit_(std::move(emit)), reconnectRetry_(-1, 2000, 30000) {}
+UserAgent::UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions, Emit emit)
+    : root_(root), emit_(std::move(emit)), reconnectRetry_(-1, 2000, 30000),
+      sessions_(std::make_unique<SessionManager>(config_, std::move(sessions), emit_)) {}
 
 UserAgent::~UserAgent() {
     cancelReconnect();
     probe_.reset();
     registration_.reset();
+    sessions_.reset();  // sessions let go of their nua handles before the stacks go
     stack_.reset();
     retiring_.clear();
 }
@@ -35,6 +37,7 @@ void UserAgent::init(Config config, const std::vector<std::string> &unknownField
         if (config_.registerOnInit) login();
     };
     if (wasConnected) {
+        sessions_->abandonAll(nullptr, "local", "Terminated");
         loggedIn_ = false;
         wantRegistered_ = false;
         stopStack(std::move(start));
@@ -83,7 +86,11 @@ void UserAgent::onProbeDone(const ProbeResult &result) {
 void UserAgent::startStack() {
     const ServerUri &server = config_.servers[serverIndex_];
     try {
-        stack_ = std::make_unique<SipStack>(root_, config_, server, SipStack::Listener{});
+        stack_ = std::make_unique<SipStack>(
+            root_, config_, server,
+            SipStack::Listener{[this](SipStack &stack, nua_handle_t *nh, const sip_t *sip) {
+                return sessions_->incoming(stack, nh, sip);
+            }});
     } catch (const Error &e) {
         onTransportFailure(e.key(), e.message().en, nullptr);
         return;
@@ -100,6 +107,13 @@ void UserAgent::startStack() {
     emit_(CauseData("connected", "connected").originator("local").data({{"server", server.original},
                                                                           {"transport", transportName(server.transport)}}));
     if (wantRegistered_) registration_->registerNow();
+    sessions_->attachStack(stack_.get());
+}
+
+void UserAgent::call(const std::string &id, const std::string &targetUri, const CallOptions &options) {
+    // INIT then CALL at once is the normal script: a call made while the transport is still
+    // connecting builds its offer meanwhile and goes out once connected.
+    sessions_->call(id, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr, link_ == Link::Probing);
 }
 
 void UserAgent::onTransportFailure(const std::string &errorKey, const std::string &detail, const SipOutcome *sip) {
@@ -116,7 +130,10 @@ void UserAgent::onTransportFailure(const std::string &errorKey, const std::strin
     disconnected.data(data);
     link_ = Link::Down;
     registration_.reset();
-    if (stack_) stopStack(nullptr);
+    if (stack_) {
+        sessions_->abandonAll(stack_.get(), "system", "Connection Error");
+        stopStack(nullptr);
+    }
     emit_(disconnected);
 
     if (serverIndex_ + 1 < config_.servers.size()) {
@@ -125,6 +142,7 @@ void UserAgent::onTransportFailure(const std::string &errorKey, const std::strin
         connectToServer();
         return;
     }
+    sessions_->failWaiting("Connection Error");
     if (wantRegistered_) {
         auto failed = CauseData("registrationFailed", "registrationFailed")
                           .originator("system")
@@ -155,6 +173,7 @@ void UserAgent::stopStack(std::function<void()> then) {
         // Destroy on the next turn: we are inside the stack's own callback.
         runSoon([this, alive, stack] {
             if (alive.expired()) return;
+            sessions_->releaseStack(stack);
             for (auto it = retiring_.begin(); it != retiring_.end(); ++it) {
                 if (it->get() == stack) {
                     retiring_.erase(it);
@@ -187,6 +206,7 @@ void UserAgent::logout() {
     loggedIn_ = false;
     wantRegistered_ = false;
     cancelReconnect();
+    sessions_->abandonAll(nullptr, "local", "Terminated");
     auto disconnect = [this] {
         bool hadLink = stack_ != nullptr || probe_ != nullptr;
         stopStack(nullptr);
@@ -247,6 +267,8 @@ void UserAgent::forceShutdown() {
     cancelReconnect();
     probe_.reset();
     registration_.reset();  // nua_handle_destroy: pending transactions are abandoned
+    sessions_->abandonAll(nullptr, "local", "Terminated");
+    sessions_->releaseStack(nullptr);
     if (stack_) retiring_.push_back(std::move(stack_));
     auto stacks = std::move(retiring_);  // finishing runs the loop, which may touch retiring_
     retiring_.clear();
@@ -258,6 +280,7 @@ void UserAgent::shutdown(std::function<void()> done) {
     wantRegistered_ = false;
     cancelReconnect();
     probe_.reset();
+    sessions_->abandonAll(nullptr, "local", "Terminated");
     bool wasRegistered = registration_ && registration_->registered();
     bool hadStack = stack_ != nullptr;
     if (!hadStack) {

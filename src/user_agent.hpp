@@ -7,6 +7,7 @@
 #include "event.hpp"
 #include "registration.hpp"
 #include "retry.hpp"
+#include "session_manager.hpp"
 #include "sip_stack.hpp"
 #include "loop_thread.hpp"
 
@@ -21,7 +22,7 @@ class UserAgent {
 public:
     using Emit = std::function<void(const CauseData &)>;
 
-    UserAgent(su_root_t *root, Emit emit);
+    UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions, Emit emit);
     ~UserAgent();
 
     void init(Config config, const std::vector<std::string> &unknownFields);
@@ -35,6 +36,13 @@ public:
     // finishes nua's shutdown, so the stacks can be destroyed. Runs the loop itself.
     void forceShutdown();
 
+    // Calls (ids and options already validated by the worker).
+    void call(const std::string &id, const std::string &targetUri, const CallOptions &options);
+    void answer(const std::string &id, const CallOptions &options) { sessions_->answer(id, options); }
+    void hangup(const std::string &id, bool isTimeout) { sessions_->hangup(id, isTimeout); }
+    void hold(const std::string &id, bool on) { sessions_->hold(id, on); }
+    void mute(const std::string &id, bool on) { sessions_->mute(id, on); }
+
     const Config &config() const { return config_; }
     su_root_t *root() const { return root_; }
 
@@ -47,6 +55,7 @@ private:
     void startStack();
     void onTransportFailure(const std::string &errorKey, const std::string &detail, const SipOutcome *sip);
     void stopStack(std::function<void()> then);
+
     void scheduleReconnect();
     void cancelReconnect();
 
@@ -69,6 +78,8 @@ private:
     Retry reconnectRetry_;
     GSource *reconnectTimer_ = nullptr;
     std::function<void()> afterUnregister_;
+    std::unique_ptr<SessionManager> sessions_;
+
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for callbacks deferred past us
 };
 

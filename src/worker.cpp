@@ -2,6 +2,8 @@
 
 #include "config.hpp"
 #include "error.hpp"
+#include "session.hpp"
+#include "session_manager.hpp"
 #include "user_agent.hpp"
 
 #include <sofia-sip/su_glib.h>
@@ -77,7 +79,7 @@ Worker::Worker(const json &options) {
         [this] {
             root_ = su_glib_root_create(this);
             if (root_) g_source_attach(su_glib_root_gsource(root_), g_main_context_get_thread_default());
-            agent_ = std::make_unique<UserAgent>(root_, [this](const CauseData &ev) { emit(ev); });
+            agent_ = std::make_unique<UserAgent>(root_, sessions_, [this](const CauseData &ev) { emit(ev); });
         },
         [this] {
             if (agent_) agent_->forceShutdown();
@@ -137,6 +139,7 @@ void Worker::post(const std::string &command, const json &data) {
         {
             std::lock_guard<std::mutex> lock(identityMutex_);
             identity_ = EventIdentity{config.workerId, config.uri};
+            domain_ = config.domain;
         }
         initialized_ = true;
         runOnLoop([config = std::move(config), unknown](UserAgent &ua) mutable { ua.init(std::move(config), unknown); });
@@ -149,6 +152,11 @@ void Worker::post(const std::string &command, const json &data) {
         if (command == "LOGOUT") runOnLoop([](UserAgent &ua) { ua.logout(); });
         if (command == "REGISTER") runOnLoop([](UserAgent &ua) { ua.registerNow(); });
         if (command == "UNREGISTER") runOnLoop([](UserAgent &ua) { ua.unregister(); });
+        return;
+    }
+    if (command == "CALL" || command == "ANSWER" || command == "HANGUP" || command == "SESSTION_DEL" ||
+        command == "HOLD" || command == "UNHOLD" || command == "ONHOLD" || command == "MUTE" || command == "UNMUTE") {
+        postSessionCommand(command, data);
         return;
     }
     if (command == "NOTIFY" || command == "EMPTY") throw Error(ResultCode::UnknownCommand, "unsupported_command", {command});
@@ -174,6 +182,134 @@ void Worker::post(const std::string &command, const std::string *dataJson) {
     post(command, data);
 }
 
-std::optional<std::string> Worker::sessionInfo(const std::string &) { return std::nullopt; }
+namespace {
+
+// CALL / ANSWER `options`: audio overrides and extra headers; JsSIP's other call options
+// (mediaConstraints, pcConfig, ...) describe a browser and are ignored.
+CallOptions parseCallOptions(const json &data) {
+    CallOptions options;
+    auto it = data.find("options");
+    if (it == data.end() || it->is_null()) return options;
+    if (!it->is_object()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"options", "object"});
+    if (auto audio = it->find("audio"); audio != it->end() && !audio->is_null()) {
+        if (!audio->is_object()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"options.audio", "object"});
+        for (const char *field : {"input", "output"}) {
+            auto value = audio->find(field);
+            if (value == audio->end() || value->is_null()) continue;
+            std::string path = std::string("options.audio.") + field;
+            if (!value->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {path, "string"});
+            AudioEndpoint endpoint;
+            bool input = std::string(field) == "input";
+            bool ok = input ? AudioEndpoint::parseInput(*value, endpoint) : AudioEndpoint::parseOutput(*value, endpoint);
+            if (!ok)
+                throw Error(ResultCode::InvalidArgument, "invalid_value",
+                            {path, input ? "\"device\", \"file:PATH\", \"tone:HZ\" or \"silence\""
+                                         : "\"device\", \"file:PATH.wav\" or \"null\""});
+            (input ? options.input : options.output) = endpoint;
+        }
+    }
+    if (auto headers = it->find("extraHeaders"); headers != it->end() && !headers->is_null()) {
+        if (!headers->is_array()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"options.extraHeaders", "array of strings"});
+        for (const auto &h : *headers) {
+            if (!h.is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"options.extraHeaders", "array of strings"});
+            const std::string &line = h.get_ref<const std::string &>();
+            auto colon = line.find(':');
+            bool hasControl = line.find_first_of("\r\n") != std::string::npos;
+            if (colon == std::string::npos || colon == 0 || hasControl)
+                throw Error(ResultCode::InvalidArgument, "invalid_value", {"options.extraHeaders", "\"Name: value\" lines"});
+            options.extraHeaders.push_back(line);
+        }
+    }
+    return options;
+}
+
+std::string requiredSessionId(const json &data) {
+    auto it = data.find("sessionId");
+    if (it == data.end() || it->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {"sessionId"});
+    if (!it->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"sessionId", "string"});
+    return *it;
+}
+
+}  // namespace
+
+void Worker::postSessionCommand(const std::string &command, const json &data) {
+    if (!data.is_object()) throw Error(ResultCode::InvalidArgument, "payload_not_object", {command});
+    if (!initialized_) throw Error(ResultCode::WrongState, "not_initialized", {command});
+
+    if (command == "CALL") {
+        auto target = data.find("target");
+        if (target == data.end() || target->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {"target"});
+        std::string targetText;
+        if (target->is_string()) targetText = *target;
+        else if (target->is_number_unsigned()) targetText = std::to_string(target->get<unsigned long long>());
+        else throw Error(ResultCode::InvalidArgument, "wrong_type", {"target", "string"});
+        std::string id;
+        if (auto given = data.find("sessionId"); given != data.end() && !given->is_null()) {
+            if (!given->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"sessionId", "string"});
+            id = *given;
+            if (id.empty() || id.size() > 128 || printable(id) != id)
+                throw Error(ResultCode::InvalidArgument, "invalid_value", {"sessionId", "1 to 128 printable characters"});
+        } else {
+            id = newSessionId();
+        }
+        CallOptions options = parseCallOptions(data);
+        SessionInfo info;
+        {
+            std::lock_guard<std::mutex> lock(identityMutex_);
+            info.remoteUri = targetToUri(targetText, domain_);
+            info.localUri = identity_.uri;
+        }
+        if (info.remoteUri.empty())
+            throw Error(ResultCode::InvalidArgument, "invalid_value", {"target", "a number, a user or a SIP URI"});
+        info.sessionId = id;
+        info.direction = "outgoing";
+        info.state = "calling";
+        info.startTime = nowMillis();
+        if (!sessions_->add(info)) throw Error(ResultCode::InvalidArgument, "duplicate_session", {id});
+        try {
+            runOnLoop([id, uri = info.remoteUri, options](UserAgent &ua) { ua.call(id, uri, options); });
+        } catch (...) {
+            sessions_->erase(id);
+            throw;
+        }
+        return;
+    }
+
+    std::string id = requiredSessionId(data);
+    auto info = sessions_->find(id);
+    if (!info) throw Error(ResultCode::UnknownSession, "unknown_session", {printable(id)});
+    auto refuse = [&] { return Error(ResultCode::WrongState, "wrong_state", {command, info->state}); };
+
+    if (command == "ANSWER") {
+        if (info->direction != "incoming" || info->state != "ringing") throw refuse();
+        CallOptions options = parseCallOptions(data);
+        runOnLoop([id, options](UserAgent &ua) { ua.answer(id, options); });
+    } else if (command == "HANGUP") {
+        bool isTimeout = false;
+        if (auto t = data.find("isTimeout"); t != data.end() && !t->is_null()) {
+            if (!t->is_boolean()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"isTimeout", "boolean"});
+            isTimeout = *t;
+        }
+        if (info->terminated()) throw refuse();
+        runOnLoop([id, isTimeout](UserAgent &ua) { ua.hangup(id, isTimeout); });
+    } else if (command == "SESSTION_DEL") {
+        if (!info->terminated()) runOnLoop([id](UserAgent &ua) { ua.hangup(id, false); });
+        sessions_->erase(id);
+    } else if (command == "HOLD" || command == "UNHOLD" || command == "ONHOLD") {
+        if (!info->confirmed()) throw refuse();
+        bool hold = command == "HOLD";
+        runOnLoop([id, hold](UserAgent &ua) { ua.hold(id, hold); });
+    } else {  // MUTE / UNMUTE
+        if (info->terminated() || info->state == "ringing") throw refuse();
+        bool mute = command == "MUTE";
+        runOnLoop([id, mute](UserAgent &ua) { ua.mute(id, mute); });
+    }
+}
+
+std::optional<std::string> Worker::sessionInfo(const std::string &id) {
+    auto info = sessions_->find(id);
+    if (!info) return std::nullopt;
+    return info->toJson().dump();
+}
 
 }  // namespace sipw

@@ -4,6 +4,7 @@
 
 #include "event_hub.hpp"
 #include "loop_thread.hpp"
+#include "session_registry.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -46,9 +47,11 @@ public:
 
 private:
     void emit(const CauseData &event);
+    void postSessionCommand(const std::string &command, const nlohmann::json &data);
     void runOnLoop(std::function<void(UserAgent &)> task);
 
     std::shared_ptr<EventHub> hub_;
+    std::shared_ptr<SessionRegistry> sessions_ = std::make_shared<SessionRegistry>();
     std::unique_ptr<LoopThread> loop_;
     std::unique_ptr<UserAgent> agent_;   // loop thread only
     su_root_t *root_ = nullptr;          // loop thread only
@@ -56,6 +59,7 @@ private:
     std::atomic<bool> shuttingDown_{false};
     std::mutex identityMutex_;
     EventIdentity identity_;      // guarded by identityMutex_
+    std::string domain_;          // guarded by identityMutex_: completes CALL targets
 };
 
 }  // namespace sipw

@@ -1,0 +1,65 @@
+// What callers may know about sessions, readable from any thread.
+//
+// Sessions live on the loop thread; commands arrive on callers' threads and must be refused
+// synchronously (unknown id → -3, wrong state → -2), and sipw_session_info must answer at once.
+// So every session publishes a copy of its public state here, and the worker checks commands
+// against it before posting them to the loop.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace sipw {
+
+// Session states (sipw_session_info "state"):
+//   outgoing: "calling" (offer being built / INVITE sent) → "progress" (1xx) → "accepted" (2xx)
+//   incoming: "ringing" (180 sent, waiting for ANSWER) → "answering" (ANSWER taken, media being
+//             prepared) → "accepted" (200 sent, waiting for ACK)
+//   both:     → "confirmed" (ACK) → "terminated"
+struct SessionInfo {
+    std::string sessionId;
+    std::string direction;  // "incoming" | "outgoing"
+    std::string state = "calling";
+    std::string remoteUri;
+    std::string remoteUser;
+    std::string remoteDisplayName;
+    std::string localUri;
+    bool held = false;        // we put the call on hold
+    bool remoteHeld = false;  // the peer put the call on hold
+    bool muted = false;
+    bool mediaConnected = false;  // ICE and DTLS are up
+    long long startTime = 0;   // ms since the epoch
+    long long answerTime = 0;  // 0 until answered
+    long long endTime = 0;     // 0 until terminated
+
+    bool terminated() const { return state == "terminated"; }
+    bool confirmed() const { return state == "confirmed"; }
+    nlohmann::json toJson() const;
+};
+
+class SessionRegistry {
+public:
+    // Ended sessions stay readable (info, SESSTION_DEL) until deleted; beyond this many the oldest
+    // ended ones are forgotten, so a robot making calls for days does not grow without bound.
+    static constexpr std::size_t kRetainedEnded = 256;
+
+    // Adds a new session; false if the id is taken.
+    bool add(const SessionInfo &info);
+    std::optional<SessionInfo> find(const std::string &id) const;
+    // Replaces the published state of a known session (ignored if deleted meanwhile).
+    void update(const SessionInfo &info);
+    void erase(const std::string &id);
+    std::size_t size() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::string, SessionInfo> sessions_;
+    std::deque<std::string> ended_;  // ids in the order they ended
+};
+
+}  // namespace sipw
