@@ -231,9 +231,28 @@ public:
         if (closed_) return;
         closed_ = true;
         destroySource(gatherTimer_);
+        destroySource(connectTimer_);
         bool recorded = finishRecording();
-        teardownPipeline();
         if (!recorded) writeEmptyRecording(options_.output.path);
+        // Stopping webrtcbin while it still works on a description (the answer of a call hung
+        // up at once) leaks libnice's agent with its sockets: measured, ~0.3 fds per such call.
+        // So the pipeline (silent: callbacks are off) outlives us until webrtcbin has replied,
+        // at most kCloseGraceMs.
+        if (outstandingRequests_ > 0) keepAliveUntilIdle_ = weak_from_this().lock();
+        if (!keepAliveUntilIdle_) return teardownPipeline();
+        if (sendVolume_) g_object_set(sendVolume_, "mute", TRUE, nullptr);
+        closeGraceTimer_ = g_timeout_source_new(kCloseGraceMs);
+        g_source_set_callback(closeGraceTimer_, [](gpointer poster) -> gboolean {
+            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) { s.finishClose(); });
+            return G_SOURCE_REMOVE;
+        }, poster_->clone(), &Poster::deleteClone);
+        g_source_attach(closeGraceTimer_, context_);
+    }
+
+    void finishClose() {
+        destroySource(closeGraceTimer_);
+        teardownPipeline();
+        auto self = std::move(keepAliveUntilIdle_);  // may be the last reference: released on return
     }
 
 private:
@@ -509,6 +528,7 @@ private:
             },
             new std::pair<Poster, Step>(*poster_, step),
             [](gpointer p) { delete static_cast<std::pair<Poster, Step> *>(p); });
+        ++outstandingRequests_;
         if (description) g_signal_emit_by_name(webrtc_, action, description, promise);
         else g_signal_emit_by_name(webrtc_, action, nullptr, promise);
         gst_promise_unref(promise);  // webrtcbin keeps its own reference until it replies
@@ -524,7 +544,12 @@ private:
     }
 
     void onReply(Step step, const GstStructure *reply, const std::string &error) {
-        if (closed_ || failed_) return;
+        --outstandingRequests_;
+        if (closed_) {
+            if (outstandingRequests_ <= 0 && keepAliveUntilIdle_) finishClose();
+            return;
+        }
+        if (failed_) return;
         if (!error.empty()) {
             switch (step) {
             case Step::RemoteOfferSet:
@@ -560,6 +585,7 @@ private:
             break;
         case Step::RemoteAnswerSet:
             remoteApplied_ = true;
+            startConnectWatchdog();
             break;
         case Step::LocalSet:
             break;
@@ -608,7 +634,36 @@ private:
         descriptionSent_ = true;
         sdpVersion_ = sdp::originVersion(baseLocalSdp_);
         std::string text = sdp::withCandidates(baseLocalSdp_, ice_.candidates(), ice_.gatheringComplete());
+        if (options_.ice.relayOnly && !hasRelayCandidate()) {
+            // Nothing could ever connect: say why now rather than after the watchdog.
+            return failLater(MediaError::IceFailed,
+                             "no relay candidate from the TURN server (check its address and credentials)");
+        }
         if (callbacks_.onLocalDescription) callbacks_.onLocalDescription(text);
+        if (remoteApplied_) startConnectWatchdog();
+    }
+
+    bool hasRelayCandidate() const {
+        for (const auto &c : ice_.candidates())
+            if (c.type == "relay") return true;
+        return false;
+    }
+
+    // Offer and answer are both applied: media must connect within the bound, or the call ends
+    // (a peer behind a firewall, a wrong TURN password, DTLS that never completes).
+    void startConnectWatchdog() {
+        if (connectTimer_ || connected_ || !descriptionSent_ || !remoteApplied_) return;
+        connectTimer_ = g_timeout_source_new(guint(std::max(1000, options_.connectTimeoutMs)));
+        g_source_set_callback(connectTimer_, [](gpointer poster) -> gboolean {
+            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) {
+                destroySource(s.connectTimer_);
+                if (!s.connected_)
+                    s.fail(MediaError::IceFailed, "no media connection (ICE/DTLS) within " +
+                                                      std::to_string(s.options_.connectTimeoutMs / 1000) + " s");
+            });
+            return G_SOURCE_REMOVE;
+        }, poster_->clone(), &Poster::deleteClone);
+        g_source_attach(connectTimer_, context_);
     }
 
     // Our last description with every candidate gathered since, a new direction and version.
@@ -645,6 +700,7 @@ private:
             return fail(MediaError::IceFailed, "the DTLS or ICE transport failed");
         if (peer == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !connected_) {
             connected_ = true;
+            destroySource(connectTimer_);
             if (callbacks_.onConnected) callbacks_.onConnected();
         }
     }
@@ -679,6 +735,7 @@ private:
         if (closed_ || failed_) return;
         failed_ = true;
         destroySource(gatherTimer_);
+        destroySource(connectTimer_);
         if (callbacks_.onError) callbacks_.onError(error, detail);
     }
 
@@ -752,6 +809,11 @@ private:
     std::vector<gulong> handlers_;      // on webrtc_
     GSource *busWatch_ = nullptr;       // owned references, attached to context_
     GSource *gatherTimer_ = nullptr;
+    GSource *connectTimer_ = nullptr;
+    GSource *closeGraceTimer_ = nullptr;
+    int outstandingRequests_ = 0;                       // promises webrtcbin has not answered
+    std::shared_ptr<WebRtcSession> keepAliveUntilIdle_; // closed, waiting for those answers
+    static constexpr guint kCloseGraceMs = 1000;
 
     IceCandidateWait ice_;
     Role role_ = Role::None;

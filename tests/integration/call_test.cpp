@@ -118,3 +118,188 @@ TEST_F(Calls, TwoWorkersExchangeTonesBothWays) {
     std::remove(heardByA.c_str());
     std::remove(heardByB.c_str());
 }
+
+namespace {
+
+// Terminal events (session_ended / session_failed) of session `sid` in `w`'s history.
+int terminalEvents(const TestWorker &w, const std::string &sid) {
+    int n = 0;
+    for (const auto &ev : w.history()) {
+        std::string msg = ev.value("msg", "");
+        if (ev.value("sessionId", "") == sid && (msg == "session_ended" || msg == "session_failed")) ++n;
+    }
+    return n;
+}
+
+// Drains `w` for `ms` so late events land in its history.
+void drain(TestWorker &w, int ms) { w.waitFor("no-such-event", ms); }
+
+// A answers B's call: returns B's incoming session id (empty on failure).
+std::string answerNext(Phone &callee, const std::string &fromUser, const Json &options) {
+    auto deadline = Clock::now() + std::chrono::seconds(8);
+    while (Clock::now() < deadline) {
+        for (const auto &ev : callee.w.history()) {
+            if (ev.value("msg", "") == "newRTCSession" && ev.value("sessionOrigin", "") == "incoming" &&
+                ev.value("fromUri", "").find(fromUser + "@") != std::string::npos) {
+                std::string sid = ev["sessionId"];
+                EXPECT_EQ(callee.w.post("ANSWER", {{"sessionId", sid}, {"options", options}}), 0) << sipw_last_error();
+                return sid;
+            }
+        }
+        callee.w.waitFor("newRTCSession", 200);
+    }
+    return {};
+}
+
+Json audio(const std::string &input, const std::string &output) {
+    return {{"audio", {{"input", input}, {"output", output}}}};
+}
+
+}  // namespace
+
+TEST_F(Calls, FiveSimultaneousCallsThreeOutTwoIn) {
+    Phone hub("1013");
+    std::vector<std::unique_ptr<Phone>> peers;
+    for (const char *u : {"1014", "1015", "1016", "1017", "1018"}) peers.push_back(std::make_unique<Phone>(u));
+
+    struct Leg {
+        Phone *peer;
+        bool outgoing;          // from the hub's side
+        int hubTone, peerTone;  // what each side sends
+        std::string hubSid, peerSid, hubHears, peerHears;
+    };
+    std::vector<Leg> legs;
+    int tones[][2] = {{300, 1100}, {400, 1200}, {500, 1300}, {600, 1400}, {700, 1500}};
+    for (size_t i = 0; i < peers.size(); ++i) {
+        Leg leg{peers[i].get(), i < 3, tones[i][0], tones[i][1]};
+        leg.hubHears = tempWav("hub" + std::to_string(i));
+        leg.peerHears = tempWav("peer" + std::to_string(i));
+        legs.push_back(leg);
+    }
+    // Calls in both directions, all ringing at the same time, then all answered.
+    for (auto &leg : legs) {
+        std::string hubAudio = "tone:" + std::to_string(leg.hubTone), peerAudio = "tone:" + std::to_string(leg.peerTone);
+        if (leg.outgoing) {
+            leg.hubSid = "hub-to-" + leg.peer->user;
+            ASSERT_EQ(hub.w.post("CALL", {{"target", leg.peer->user}, {"sessionId", leg.hubSid},
+                                          {"options", audio(hubAudio, "file:" + leg.hubHears)}}), 0);
+        } else {
+            leg.peerSid = leg.peer->user + "-to-hub";
+            ASSERT_EQ(leg.peer->w.post("CALL", {{"target", "1013"}, {"sessionId", leg.peerSid},
+                                                {"options", audio(peerAudio, "file:" + leg.peerHears)}}), 0);
+        }
+    }
+    for (auto &leg : legs) {
+        std::string hubAudio = "tone:" + std::to_string(leg.hubTone), peerAudio = "tone:" + std::to_string(leg.peerTone);
+        if (leg.outgoing) leg.peerSid = answerNext(*leg.peer, "1013", audio(peerAudio, "file:" + leg.peerHears));
+        else leg.hubSid = answerNext(hub, leg.peer->user, audio(hubAudio, "file:" + leg.hubHears));
+        ASSERT_FALSE(leg.peerSid.empty() || leg.hubSid.empty()) << "call with " << leg.peer->user << " not answered";
+    }
+    for (auto &leg : legs) {
+        ASSERT_FALSE(waitSession(hub.w, "session_confirmed", leg.hubSid).is_null()) << leg.hubSid;
+        ASSERT_FALSE(waitSession(leg.peer->w, "session_confirmed", leg.peerSid).is_null()) << leg.peerSid;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+
+    // Hang up in a shuffled order, from either side.
+    std::vector<size_t> order = {3, 0, 4, 1, 2};
+    for (size_t k = 0; k < order.size(); ++k) {
+        Leg &leg = legs[order[k]];
+        if (k % 2 == 0) ASSERT_EQ(hub.w.post("HANGUP", {{"sessionId", leg.hubSid}}), 0);
+        else ASSERT_EQ(leg.peer->w.post("HANGUP", {{"sessionId", leg.peerSid}}), 0);
+    }
+    for (auto &leg : legs) {
+        EXPECT_FALSE(waitSession(hub.w, "session_ended", leg.hubSid).is_null()) << leg.hubSid;
+        EXPECT_FALSE(waitSession(leg.peer->w, "session_ended", leg.peerSid).is_null()) << leg.peerSid;
+    }
+    drain(hub.w, 500);
+    for (auto &leg : legs) {
+        drain(leg.peer->w, 50);
+        EXPECT_EQ(terminalEvents(hub.w, leg.hubSid), 1) << leg.hubSid;
+        EXPECT_EQ(terminalEvents(leg.peer->w, leg.peerSid), 1) << leg.peerSid;
+        EXPECT_NEAR(recordedFrequency(leg.hubHears), leg.peerTone, leg.peerTone * 0.02) << "hub hears " << leg.peer->user;
+        EXPECT_NEAR(recordedFrequency(leg.peerHears), leg.hubTone, leg.hubTone * 0.02) << leg.peer->user << " hears hub";
+        std::remove(leg.hubHears.c_str());
+        std::remove(leg.peerHears.c_str());
+    }
+}
+
+TEST_F(Calls, RelayOnlyCallThroughCoturnCarriesAudio) {
+    Json turn = {{"sipIce", Json::array({{{"urls", "turn:127.0.0.1:3478"}, {"username", "test"}, {"credential", "testpw"}}})},
+                 {"ice", {{"transportPolicy", "relay"}}}};
+    Phone a("1019", turn), b("1020");
+    std::string heard = tempWav("relay");
+    ASSERT_EQ(a.w.post("CALL", {{"target", "1020"}, {"sessionId", "relay"}, {"options", audio("tone:700", "null")}}), 0);
+    std::string bid = answerNext(b, "1019", audio("silence", "file:" + heard));
+    ASSERT_FALSE(bid.empty());
+    ASSERT_FALSE(waitSession(a.w, "session_confirmed", "relay").is_null());
+    std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+    char *info = sipw_session_info(a.w.get(), "relay");
+    ASSERT_NE(info, nullptr);
+    EXPECT_EQ(Json::parse(info)["mediaConnected"], true);
+    sipw_free(info);
+    ASSERT_EQ(a.w.post("HANGUP", {{"sessionId", "relay"}}), 0);
+    ASSERT_FALSE(waitSession(b.w, "session_ended", bid).is_null());
+    EXPECT_NEAR(recordedFrequency(heard), 700, 14);
+    std::remove(heard.c_str());
+}
+
+TEST_F(Calls, WrongTurnPasswordFailsTheCallClearly) {
+    Json turn = {{"sipIce", Json::array({{{"urls", "turn:127.0.0.1:3478"}, {"username", "test"}, {"credential", "wrong"}}})},
+                 {"ice", {{"transportPolicy", "relay"}}}};
+    Phone a("1011", turn), b("1012");
+    auto t0 = Clock::now();
+    ASSERT_EQ(a.w.post("CALL", {{"target", "1012"}, {"sessionId", "badturn"}}), 0);
+    Json failed;
+    auto deadline = Clock::now() + std::chrono::seconds(15);
+    while (failed.is_null() && Clock::now() < deadline) {
+        Json ev = a.w.waitFor("new_RTCSession_state", 1000);
+        if (!ev.is_null() && ev.value("sessionId", "") == "badturn" &&
+            (ev["msg"] == "session_failed" || ev["msg"] == "session_ended"))
+            failed = ev;
+    }
+    ASSERT_FALSE(failed.is_null()) << "the call did not end";
+    EXPECT_EQ(failed["cause"], "RTP Timeout");
+    EXPECT_FALSE(failed["causeCN"].get<std::string>().empty());
+    EXPECT_NE(failed.value("reason", "").find("TURN"), std::string::npos) << failed.dump();
+    // Known before any INVITE: no relay candidate could be gathered.
+    EXPECT_LT(secondsSince(t0), 3.0);
+    printf("[ timing   ] relay-only call with a wrong TURN password ended after %.1f s\n", secondsSince(t0));
+}
+
+TEST_F(Calls, DeadStunServerDoesNotDelayTheInvite) {
+    Json stun = {{"sipIce", Json::array({"stun:127.0.0.1:3479"})}, {"ice", {{"gatheringTimeoutMs", 300}}}};
+    Phone a("1013", stun), b("1014");
+    auto t0 = Clock::now();
+    ASSERT_EQ(a.w.post("CALL", {{"target", "1014"}, {"sessionId", "deadstun"}}), 0);
+    ASSERT_FALSE(waitSession(a.w, "session_connecting", "deadstun").is_null());  // the INVITE went out
+    double seconds = secondsSince(t0);
+    EXPECT_LT(seconds, 0.3 + 0.7) << "INVITE only after " << seconds << " s";
+    std::string bid = answerNext(b, "1013", Json::object());
+    EXPECT_FALSE(waitSession(a.w, "session_confirmed", "deadstun").is_null());
+    ASSERT_EQ(a.w.post("HANGUP", {{"sessionId", "deadstun"}}), 0);
+    EXPECT_FALSE(waitSession(b.w, "session_ended", bid).is_null());
+}
+
+TEST_F(Calls, DestroyingAWorkerWithThreeLiveCallsSendsBye) {
+    auto a = std::make_unique<Phone>("1015");
+    Phone b("1016"), c("1017"), d("1018");
+    std::vector<std::pair<Phone *, std::string>> peers;
+    for (Phone *p : {&b, &c, &d}) {
+        ASSERT_EQ(a->w.post("CALL", {{"target", p->user}}), 0);
+        std::string sid = answerNext(*p, "1015", Json::object());
+        ASSERT_FALSE(sid.empty());
+        ASSERT_FALSE(waitSession(p->w, "session_confirmed", sid).is_null());
+        peers.emplace_back(p, sid);
+    }
+    auto t0 = Clock::now();
+    a.reset();
+    double destroySeconds = secondsSince(t0);
+    EXPECT_LT(destroySeconds, 5.0);
+    for (auto &[p, sid] : peers) {
+        Json ended = waitSession(p->w, "session_ended", sid, 5000);
+        ASSERT_FALSE(ended.is_null()) << p->user << " got no BYE";
+        EXPECT_EQ(ended["cause"], "Bye");
+    }
+    printf("[ timing   ] destroy with 3 live calls took %.0f ms\n", destroySeconds * 1000);
+}
