@@ -75,6 +75,8 @@ public:
         std::function<void()> onConnected;
         // Non-fatal: e.g. no sound card, so "device" fell back to silence/null. key = i18n error key.
         std::function<void(const std::string &key, const std::string &arg)> onWarning;
+        // The first audio from the peer has been decoded (optional).
+        std::function<void()> onFirstAudio;
         // DTMF received in-band (RFC 4733): tone is one of 0-9 * # A-D.
         std::function<void(char tone, int durationMs)> onDtmf;
     };

@@ -366,7 +366,18 @@ private:
         // Receive path, built now so webrtcbin's late pad only needs one link.
         GstElement *depayloader = make("rtpopusdepay", error);
         GstElement *decoder = make("opusdec", error);
-        if (decoder) g_object_set(decoder, "plc", TRUE, nullptr);
+        if (decoder) {
+            g_object_set(decoder, "plc", TRUE, nullptr);
+            // The first decoded buffer: when the peer's audio really starts (for statistics).
+            GstPad *decoded = gst_element_get_static_pad(decoder, "src");
+            gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer poster) {
+                static_cast<Poster *>(poster)->post([](WebRtcSession &s) {
+                    if (!s.closed_ && s.callbacks_.onFirstAudio) s.callbacks_.onFirstAudio();
+                });
+                return GST_PAD_PROBE_REMOVE;
+            }, poster_->clone(), &Poster::deleteClone);
+            gst_object_unref(decoded);
+        }
         GstElement *recvResample = make("audioresample", error);
         if (!addChain({depayloader, decoder, make("audioconvert", error), recvResample}, error))
             return false;

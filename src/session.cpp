@@ -158,6 +158,7 @@ void Session::createMedia(const CallOptions &options) {
     callbacks.onLocalDescription = [this](const std::string &sdp) { onLocalDescription(sdp); };
     callbacks.onError = [this](MediaError e, const std::string &detail) { onMediaError(e, detail); };
     callbacks.onConnected = [this] { info_.mediaConnected = true; host_.publish(info_); };
+    callbacks.onFirstAudio = [this] { info_.firstAudioTime = nowMillis(); host_.publish(info_); };
     callbacks.onWarning = [this](const std::string &key, const std::string &arg) {
         host_.emit(CauseData::warning(key, {arg}, "system", {{"sessionId", info_.sessionId}}));
     };

@@ -9,7 +9,8 @@ nlohmann::json SessionInfo::toJson() const {
     return {{"sessionId", sessionId}, {"direction", direction}, {"state", state},
             {"remoteUri", remoteUri}, {"remoteUser", remoteUser}, {"remoteDisplayName", remoteDisplayName},
             {"localUri", localUri}, {"held", held}, {"remoteHeld", remoteHeld}, {"muted", muted}, {"mediaConnected", mediaConnected},
-            {"startTime", ms(startTime)}, {"answerTime", ms(answerTime)}, {"endTime", ms(endTime)}};
+            {"startTime", ms(startTime)}, {"answerTime", ms(answerTime)}, {"endTime", ms(endTime)},
+            {"firstAudioTime", ms(firstAudioTime)}};
 }
 
 bool SessionRegistry::add(const SessionInfo &info) {

@@ -36,6 +36,7 @@ struct SessionInfo {
     long long startTime = 0;   // ms since the epoch
     long long answerTime = 0;  // 0 until answered
     long long endTime = 0;     // 0 until terminated
+    long long firstAudioTime = 0;  // the peer's first audio decoded; 0 until then
 
     bool terminated() const { return state == "terminated"; }
     bool confirmed() const { return state == "confirmed"; }

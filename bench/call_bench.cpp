@@ -1,0 +1,288 @@
+// Figures for the calls issue, through the loopback Kamailio (run with tests/netns-run.sh):
+//   1. CALL → session_confirmed and CALL → first decoded audio at the callee: median and p95 over
+//      sequential calls, both user agents in this process;
+//   2. CPU and RSS of this process carrying 1, 10, 30, 60 simultaneous two-way calls (Opus both
+//      ways, tones), the far ends answered by a second process (this program, "answerer" mode).
+// Prints figures; asserts nothing.
+//
+// Usage: call_bench [CALLS=50] [LOADS=1,10,30,60] [WINDOW_S=10]
+#include "sipw.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+long long epochMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
+}
+
+Json initFor(const std::string &user) {
+    return {{"uri", "sip:" + user + "@127.0.0.1"}, {"password", "pass" + user}, {"sipWorkerid", "bench-" + user},
+            {"sipServer", {"udp://127.0.0.1:5060"}}, {"audio", {{"input", "silence"}, {"output", "null"}}}};
+}
+
+sipw_worker *registered(const std::string &user) {
+    sipw_worker *w = sipw_create(R"({"eventQueue": true})");
+    sipw_post(w, "INIT", initFor(user).dump().c_str());
+    auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (Clock::now() < deadline) {
+        sipw_event *ev = sipw_wait_event(w, 500);
+        if (!ev) continue;
+        bool ok = std::strcmp(sipw_event_msg(ev), "registered") == 0;
+        sipw_event_free(ev);
+        if (ok) return w;
+    }
+    fprintf(stderr, "%s did not register\n", user.c_str());
+    exit(1);
+}
+
+Json info(sipw_worker *w, const std::string &sid) {
+    char *text = sipw_session_info(w, sid.c_str());
+    Json j = text ? Json::parse(text) : Json();
+    sipw_free(text);
+    return j;
+}
+
+// Answers every incoming call at once (with a tone), on its own thread.
+class AutoAnswer {
+public:
+    AutoAnswer(sipw_worker *w, std::string input) : w_(w), input_(std::move(input)), thread_([this] { run(); }) {}
+    ~AutoAnswer() {
+        stop_ = true;
+        thread_.join();
+    }
+    std::string last() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return last_;
+    }
+
+private:
+    void run() {
+        while (!stop_) {
+            sipw_event *ev = sipw_wait_event(w_, 100);
+            if (!ev) continue;
+            if (std::strcmp(sipw_event_msg(ev), "newRTCSession") == 0) {
+                Json e = Json::parse(sipw_event_json(ev));
+                if (e.value("sessionOrigin", "") == "incoming") {
+                    std::string sid = e["sessionId"];
+                    Json answer = {{"sessionId", sid}, {"options", {{"audio", {{"input", input_}, {"output", "null"}}}}}};
+                    sipw_post(w_, "ANSWER", answer.dump().c_str());
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    last_ = sid;
+                }
+            } else if (std::strcmp(sipw_event_msg(ev), "session_ended") == 0 ||
+                       std::strcmp(sipw_event_msg(ev), "session_failed") == 0) {
+                Json e = Json::parse(sipw_event_json(ev));
+                sipw_post(w_, "SESSTION_DEL", Json({{"sessionId", e.value("sessionId", "")}}).dump().c_str());
+            }
+            sipw_event_free(ev);
+        }
+    }
+    sipw_worker *w_;
+    std::string input_;
+    std::atomic<bool> stop_{false};
+    std::mutex mutex_;
+    std::string last_;
+    std::thread thread_;
+};
+
+// Waits until session `sid` of `w` reaches msg (events of other sessions are dropped).
+bool waitSession(sipw_worker *w, const std::string &sid, const char *msg, int timeoutMs) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (Clock::now() < deadline) {
+        sipw_event *ev = sipw_wait_event(w, 100);
+        if (!ev) continue;
+        bool hit = std::strcmp(sipw_event_msg(ev), msg) == 0 &&
+                   Json::parse(sipw_event_json(ev)).value("sessionId", "") == sid;
+        sipw_event_free(ev);
+        if (hit) return true;
+    }
+    return false;
+}
+
+// CPU seconds (user + system) of process `pid` ("self" for this one).
+double cpuSeconds(const std::string &pid) {
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string f;
+    double ticks = 0;
+    for (int i = 3; fields >> f; ++i) {
+        if (i == 14 || i == 15) ticks += std::stod(f);
+        if (i == 15) break;
+    }
+    return ticks / sysconf(_SC_CLK_TCK);
+}
+
+long rssKiB(const std::string &pid) {
+    std::ifstream status("/proc/" + pid + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+int answererMain() {
+    sipw_worker *b = registered("1002");
+    {
+        AutoAnswer answer(b, "tone:1000");
+        printf("ready\n");
+        fflush(stdout);
+        char c;
+        while (read(0, &c, 1) > 0) {}  // until the parent closes our stdin
+    }
+    sipw_destroy(b);
+    return 0;
+}
+
+void latency(int calls) {
+    sipw_worker *a = registered("1001");
+    sipw_worker *b = registered("1003");
+    std::vector<double> confirmed, firstAudio;
+    {
+        AutoAnswer answer(b, "tone:1000");
+        for (int i = 0; i < calls; ++i) {
+            std::string sid = "lat-" + std::to_string(i);
+            auto t0 = Clock::now();
+            long long t0Epoch = epochMs();
+            sipw_post(a, "CALL", Json({{"target", "1003"}, {"sessionId", sid},
+                                       {"options", {{"audio", {{"input", "tone:440"}, {"output", "null"}}}}}})
+                                     .dump().c_str());
+            if (!waitSession(a, sid, "session_confirmed", 5000)) {
+                printf("call %d did not connect\n", i);
+                continue;
+            }
+            confirmed.push_back(msSince(t0));
+            std::string bid = answer.last();
+            auto deadline = Clock::now() + std::chrono::seconds(3);
+            long long heard = 0;
+            while (!heard && Clock::now() < deadline) {
+                Json j = info(b, bid);
+                if (j.is_object() && j["firstAudioTime"].is_number()) heard = j["firstAudioTime"];
+                else std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            }
+            if (heard) firstAudio.push_back(double(heard - t0Epoch));
+            sipw_post(a, "HANGUP", Json({{"sessionId", sid}}).dump().c_str());
+            waitSession(a, sid, "session_ended", 5000);
+            sipw_post(a, "SESSTION_DEL", Json({{"sessionId", sid}}).dump().c_str());
+        }
+    }
+    printf("CALL -> session_confirmed  (n=%zu): median %.1f ms, p95 %.1f ms, first %.1f ms\n", confirmed.size(),
+           percentile(confirmed, 0.5), percentile(confirmed, 0.95), confirmed.empty() ? 0 : confirmed.front());
+    printf("CALL -> first audio decoded at the callee (n=%zu): median %.0f ms, p95 %.0f ms, first %.0f ms\n",
+           firstAudio.size(), percentile(firstAudio, 0.5), percentile(firstAudio, 0.95),
+           firstAudio.empty() ? 0 : firstAudio.front());
+    sipw_destroy(a);
+    sipw_destroy(b);
+}
+
+void load(const std::vector<int> &loads, int windowSeconds, const char *self) {
+    // The far ends live in another process, so the figures are those of one end per call.
+    int toChild[2], fromChild[2];
+    if (pipe(toChild) != 0 || pipe(fromChild) != 0) return;
+    pid_t child = fork();
+    if (child == 0) {
+        dup2(toChild[0], 0);
+        dup2(fromChild[1], 1);
+        close(toChild[1]);
+        close(fromChild[0]);
+        execl(self, self, "answerer", nullptr);
+        _exit(127);
+    }
+    close(toChild[0]);
+    close(fromChild[1]);
+    char ready[16] = {0};
+    if (read(fromChild[0], ready, sizeof ready - 1) <= 0) {
+        printf("answerer did not start\n");
+        return;
+    }
+    std::string childPid = std::to_string(child);
+    sipw_worker *a = registered("1001");
+    long idleRss = rssKiB("self");
+    printf("\nsimultaneous two-way calls (Opus both ways; this process = one end of each call):\n");
+    printf("%6s %12s %14s %12s %14s %16s %10s\n", "calls", "CPU %core", "CPU/call %", "RSS MiB", "RSS/call KiB",
+           "answerer CPU %", "audio ok");
+    for (int n : loads) {
+        std::vector<std::string> sids;
+        for (int i = 0; i < n; ++i) {
+            std::string sid = "load-" + std::to_string(n) + "-" + std::to_string(i);
+            sipw_post(a, "CALL", Json({{"target", "1002"}, {"sessionId", sid},
+                                       {"options", {{"audio", {{"input", "tone:440"}, {"output", "null"}}}}}})
+                                     .dump().c_str());
+            sids.push_back(sid);
+        }
+        // Everything confirmed with audio flowing before measuring.
+        auto deadline = Clock::now() + std::chrono::seconds(30);
+        int withAudio = 0;
+        while (Clock::now() < deadline) {
+            withAudio = 0;
+            for (auto &sid : sids) {
+                Json j = info(a, sid);
+                withAudio += j.is_object() && j["firstAudioTime"].is_number();
+            }
+            if (withAudio == n) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        while (sipw_event *ev = sipw_wait_event(a, 0)) sipw_event_free(ev);
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        double cpu0 = cpuSeconds("self"), childCpu0 = cpuSeconds(childPid);
+        auto t0 = Clock::now();
+        std::this_thread::sleep_for(std::chrono::seconds(windowSeconds));
+        double wall = msSince(t0) / 1000;
+        double cpu = (cpuSeconds("self") - cpu0) / wall * 100, childCpu = (cpuSeconds(childPid) - childCpu0) / wall * 100;
+        long rss = rssKiB("self");
+        printf("%6d %12.1f %14.2f %12.1f %14.0f %16.1f %7d/%d\n", n, cpu, cpu / n, rss / 1024.0,
+               double(rss - idleRss) / n, childCpu, withAudio, n);
+        fflush(stdout);
+        for (auto &sid : sids) sipw_post(a, "SESSTION_DEL", Json({{"sessionId", sid}}).dump().c_str());
+        std::this_thread::sleep_for(std::chrono::seconds(2));
+        while (sipw_event *ev = sipw_wait_event(a, 0)) sipw_event_free(ev);
+    }
+    sipw_destroy(a);
+    close(toChild[1]);
+    int status = 0;
+    waitpid(child, &status, 0);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    if (argc > 1 && std::strcmp(argv[1], "answerer") == 0) return answererMain();
+    int calls = argc > 1 ? atoi(argv[1]) : 50;
+    std::vector<int> loads;
+    std::stringstream list(argc > 2 ? argv[2] : "1,10,30,60");
+    for (std::string item; std::getline(list, item, ',');) loads.push_back(std::stoi(item));
+    int window = argc > 3 ? atoi(argv[3]) : 10;
+    printf("sipworker %s call benchmark (%d cores)\n", sipw_version(), int(std::thread::hardware_concurrency()));
+    if (calls > 0) latency(calls);
+    if (!loads.empty() && loads.front() > 0) load(loads, window, "/proc/self/exe");
+    return 0;
+}
