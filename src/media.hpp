@@ -53,6 +53,7 @@ struct MediaOptions {
     AudioEndpoint output;                // what we do with what we receive
     IceOptions ice;
     int jitterBufferMs = 40;             // receive latency
+    int opusComplexity = 5;              // 0..10: encoder CPU against quality
     int connectTimeoutMs = 10000;        // offer/answer applied → ICE+DTLS up, or IceFailed
 };
 
