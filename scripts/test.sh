@@ -23,7 +23,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 SIPW_REQUIRE_SERVERS=1 "$root/tests/netns-run.sh" \
-  ctest --test-dir "$root/build-asan" --output-on-failure --timeout 300 -j1 -L "unit|integration"
+  ctest --test-dir "$root/build-asan" --output-on-failure --timeout 300 -j1 -L "unit|integration|media|soak"
 
 echo "== consumer: install, then build a tiny C program with pkg-config and with find_package(sipw)"
 "$root/tests/consumer/run.sh" "$build"
