@@ -166,7 +166,7 @@ int answererMain() {
 void latency(int calls) {
     sipw_worker *a = registered("1001");
     sipw_worker *b = registered("1003");
-    std::vector<double> confirmed, firstAudio;
+    std::vector<double> confirmed, mediaUp, firstAudio;
     {
         AutoAnswer answer(b, "tone:1000");
         for (int i = 0; i < calls; ++i) {
@@ -184,11 +184,14 @@ void latency(int calls) {
             std::string bid = answer.last();
             auto deadline = Clock::now() + std::chrono::seconds(3);
             long long heard = 0;
+            double up = 0;
             while (!heard && Clock::now() < deadline) {
                 Json j = info(b, bid);
+                if (!up && j.is_object() && j.value("mediaConnected", false)) up = msSince(t0);
                 if (j.is_object() && j["firstAudioTime"].is_number()) heard = j["firstAudioTime"];
-                else std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                else std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
+            if (up) mediaUp.push_back(up);
             if (heard) firstAudio.push_back(double(heard - t0Epoch));
             sipw_post(a, "HANGUP", Json({{"sessionId", sid}}).dump().c_str());
             waitSession(a, sid, "session_ended", 5000);
@@ -197,6 +200,8 @@ void latency(int calls) {
     }
     printf("CALL -> session_confirmed  (n=%zu): median %.1f ms, p95 %.1f ms, first %.1f ms\n", confirmed.size(),
            percentile(confirmed, 0.5), percentile(confirmed, 0.95), confirmed.empty() ? 0 : confirmed.front());
+    printf("CALL -> ICE+DTLS connected at the callee (n=%zu): median %.0f ms, p95 %.0f ms\n", mediaUp.size(),
+           percentile(mediaUp, 0.5), percentile(mediaUp, 0.95));
     printf("CALL -> first audio decoded at the callee (n=%zu): median %.0f ms, p95 %.0f ms, first %.0f ms\n",
            firstAudio.size(), percentile(firstAudio, 0.5), percentile(firstAudio, 0.95),
            firstAudio.empty() ? 0 : firstAudio.front());

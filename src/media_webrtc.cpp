@@ -492,6 +492,10 @@ private:
             // UPnP port mapping adds ~200 ms to every gathering and is of no use to a softphone.
             if (agent && g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp"))
                 g_object_set(agent, "upnp", FALSE, nullptr);
+            // Connectivity checks are paced one per Ta (20 ms by default); a call has a handful
+            // of pairs, and each round of the check/nomination dance waits for a tick.
+            if (agent && g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "stun-pacing-timer"))
+                g_object_set(agent, "stun-pacing-timer", 5u, nullptr);
             if (agent) g_object_unref(agent);
         }
         for (const auto &entry : options_.ice.addresses) {
