@@ -11,6 +11,7 @@
 // destructor must not be called from inside a callback: call close() there, destroy later.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -116,5 +117,11 @@ int liveMediaObjects();
 // Once per process, early: gst_init and DTLS certificate pre-generation, so the first call does
 // not pay for it. Safe to call repeatedly and from any thread.
 void prewarmMedia();
+// Runs prewarmMedia once per process on a background thread (the first call starts it).
+void startMediaPrewarm();
+// Waits (at most `budget`) for a prewarm started by startMediaPrewarm to finish. Worker
+// destruction calls it: a short-lived program (register, exit) must not leave the process while
+// that thread is inside GStreamer/OpenSSL, whose exit-time cleanup would pull memory from under it.
+void awaitMediaPrewarm(std::chrono::milliseconds budget);
 
 }  // namespace sipw

@@ -27,7 +27,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <thread>
 
 namespace sipw {
 namespace {
@@ -192,6 +194,7 @@ public:
         remoteUfrag_ = remote.iceUfrag;
         if (remote.setup == "active") setupRole_ = "passive";
         else if (remote.setup == "passive") setupRole_ = "active";
+        answerPending_ = true;
         setRemote(remoteSdp, GST_WEBRTC_SDP_TYPE_ANSWER, Step::RemoteAnswerSet);
     }
 
@@ -199,6 +202,12 @@ public:
         if (!usable()) return;
         if (!isDirection(direction))
             return failLater(MediaError::Internal, "unknown media direction: " + direction);
+        if (answerPending_) {
+            // SIP confirmed the call while webrtcbin still applies the answer (asynchronous):
+            // a HOLD right after session_confirmed re-offers once that is done.
+            afterAnswer_.push_back([direction](WebRtcSession &s) { s.createReoffer(direction); });
+            return;
+        }
         if (!descriptionSent_ || !remoteApplied_)
             return failLater(MediaError::Internal, "re-offer before the first offer/answer completed");
         applyDirection(direction);
@@ -213,6 +222,10 @@ public:
         auto remote = sdp::inspectRemote(remoteSdp);
         std::string why = remote.unusableReason();
         if (!why.empty()) return failLater(MediaError::IncompatibleSdp, why);
+        if (answerPending_) {
+            afterAnswer_.push_back([remoteSdp](WebRtcSession &s) { s.acceptReoffer(remoteSdp); });
+            return;
+        }
         if (!descriptionSent_ || !remoteApplied_)
             return failLater(MediaError::IncompatibleSdp, "re-offer before the first offer/answer completed");
         if (remote.iceUfrag != remoteUfrag_)
@@ -601,10 +614,15 @@ private:
             remoteApplied_ = true;
             request("create-answer", nullptr, Step::AnswerCreated);
             break;
-        case Step::RemoteAnswerSet:
+        case Step::RemoteAnswerSet: {
             remoteApplied_ = true;
             startConnectWatchdog();
+            answerPending_ = false;
+            auto deferred = std::move(afterAnswer_);
+            afterAnswer_.clear();
+            for (auto &task : deferred) task(*this);
             break;
+        }
         case Step::LocalSet:
             break;
         }
@@ -844,6 +862,8 @@ private:
     bool remoteApplied_ = false;
     bool descriptionSent_ = false;
     bool reofferPending_ = false;
+    bool answerPending_ = false;        // the peer's first answer is being applied
+    std::vector<std::function<void(WebRtcSession &)>> afterAnswer_;  // re-offers waiting for it
     bool connected_ = false;
     bool muted_ = false;
     bool failed_ = false;
@@ -879,6 +899,33 @@ std::unique_ptr<MediaSession> createWebRtcMedia(GMainContext *loop, const MediaO
 }
 
 int liveMediaObjects() { return liveObjects.load(); }
+
+namespace {
+std::mutex prewarmMutex;
+std::condition_variable prewarmFinished;
+bool prewarmRunning = false;
+}  // namespace
+
+void startMediaPrewarm() {
+    static std::once_flag started;
+    std::call_once(started, [] {
+        {
+            std::lock_guard<std::mutex> lock(prewarmMutex);
+            prewarmRunning = true;
+        }
+        std::thread([] {
+            prewarmMedia();
+            std::lock_guard<std::mutex> lock(prewarmMutex);
+            prewarmRunning = false;
+            prewarmFinished.notify_all();
+        }).detach();
+    });
+}
+
+void awaitMediaPrewarm(std::chrono::milliseconds budget) {
+    std::unique_lock<std::mutex> lock(prewarmMutex);
+    prewarmFinished.wait_for(lock, budget, [] { return !prewarmRunning; });
+}
 
 void prewarmMedia() {
     ensureGstInitialized();

@@ -26,8 +26,7 @@ SessionManager::SessionManager(const Config &config, std::shared_ptr<SessionRegi
         };
         // The first call of a process would otherwise pay for plugin loading and the DTLS
         // certificate (130–400 ms); do it now, off the loop thread.
-        static std::once_flag prewarmStarted;
-        std::call_once(prewarmStarted, [] { std::thread(prewarmMedia).detach(); });
+        startMediaPrewarm();
     }
 }
 

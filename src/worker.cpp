@@ -2,6 +2,7 @@
 
 #include "config.hpp"
 #include "error.hpp"
+#include "media.hpp"
 #include "session.hpp"
 #include "session_manager.hpp"
 #include "user_agent.hpp"
@@ -118,6 +119,9 @@ Worker::~Worker() {
     }
     loop_->stop();
     hub_->shutdown();
+    // A worker destroyed right after INIT (a CLI `register`) may beat the media prewarm thread;
+    // the process may exit next, which must not happen while that thread is inside GStreamer.
+    awaitMediaPrewarm(std::chrono::milliseconds(kPrewarmBudgetMs));
 }
 
 void Worker::emit(const CauseData &event) {

@@ -44,6 +44,8 @@ public:
 
     // Upper bound of the whole destroy sequence (unregister + nua shutdown).
     static constexpr int kShutdownBudgetMs = 4000;
+    // Longest wait in the destructor for the media prewarm thread (normally 0.1–0.4 s).
+    static constexpr int kPrewarmBudgetMs = 5000;
 
 private:
     void emit(const CauseData &event);

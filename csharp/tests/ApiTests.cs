@@ -248,7 +248,11 @@ namespace Sipworker.Tests
                 w.Dispose();
                 try { w.Post(Cmd.UNREGISTER, null); } catch (Exception e) { postAfterDispose = e; }
             });
-            for (int i = 0; i < 5; i++) w.Post(Cmd.UNREGISTER, null);
+            for (int i = 0; i < 5; i++)
+            {
+                try { w.Post(Cmd.UNREGISTER, null); }
+                catch (ObjectDisposedException) { break; }  // the first handler already ran
+            }
             Assert.IsTrue(w.NativeDestroyed.WaitOne(TimeSpan.FromSeconds(10)), "native worker destroyed");
             Assert.AreEqual(1, calls);
             Assert.IsInstanceOf<ObjectDisposedException>(postAfterDispose);

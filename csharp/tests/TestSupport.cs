@@ -165,6 +165,36 @@ namespace Sipworker.Tests
             throw new InvalidDataException("no data chunk in " + path);
         }
 
+        /// <summary>Frequency of a recorded pure tone by zero crossings of the first channel,
+        /// counted inside 20 ms blocks that carry the tone throughout (every 2.5 ms of the block has a
+        /// loud sample): the recording is real time, so the silence before media flows and gaps the
+        /// jitter buffer fills with silence on a loaded machine are left out.
+        /// <paramref name="seconds"/> is the length of the blocks used.</summary>
+        public static double ToneFrequency(short[] samples, int channels, int rate, out double seconds)
+        {
+            const int Loud = 500;
+            int block = rate / 50, part = rate / 400, frames = samples.Length / channels;
+            long crossings = 0, intervals = 0;
+            for (int start = 0; start + block <= frames; start += block)
+            {
+                bool tone = true;
+                for (int p = 0; p < block && tone; p += part)
+                {
+                    int max = 0;
+                    for (int i = p; i < p + part; i++) max = Math.Max(max, Math.Abs((int)samples[(start + i) * channels]));
+                    tone = max > Loud;
+                }
+                if (!tone) continue;
+                for (int i = Math.Max(1, start); i < start + block; i++)  // with the interval from the previous block
+                {
+                    if ((samples[(i - 1) * channels] < 0) != (samples[i * channels] < 0)) crossings++;
+                    intervals++;
+                }
+            }
+            seconds = (double)intervals / rate;
+            return intervals == 0 ? 0 : crossings / 2.0 / seconds;
+        }
+
         /// <summary>Relative power at a frequency (Goertzel), first channel only.</summary>
         public static double Power(short[] samples, int channels, int rate, double hz)
         {

@@ -1,7 +1,7 @@
 """Calls between two workers through the loopback Kamailio.
 
-Skipped while the core answers CALL with -4 (calls not implemented yet): the `calls_available`
-fixture checks at run time, so these tests turn on by themselves when calls land.
+Skipped while the core answers CALL with -4 (calls not implemented): the `calls_available`
+fixture checks at run time. DTMF tests skip the same way (`dtmf_available`) until DTMF lands.
 """
 import struct
 import time
@@ -9,9 +9,9 @@ import wave
 
 import pytest
 
-from sipworker import ON_NEWDTMF, Cmd, On
+from sipworker import ON_NEWDTMF, Cmd, On, SipwError
 
-from conftest import has_chinese, init_config
+from conftest import has_chinese, init_config, offline_config
 
 STATE = On.ON_RTCSESSION_STATE
 END_STATES = (On.ON_SESSTION_ENDED, On.ON_SESSTION_FAILED)
@@ -59,46 +59,86 @@ def connect(caller, callee, callee_account, caller_audio=None, callee_audio=None
     return sid, incoming
 
 
-def dominant_frequency(path):
-    """Frequency estimate by zero crossings of the first channel (enough for a pure tone)."""
+def wait_media_connected(w, sid, timeout=15):
+    """Polls session_info until ICE + DTLS are up (the core has no event for it): what a recording
+    test records only starts once media flows, which can take seconds on a loaded machine."""
+    deadline = time.monotonic() + timeout
+    while not w.session_info(sid)["mediaConnected"]:
+        assert time.monotonic() < deadline, f"media of session {sid} did not connect: {w.session_info(sid)}"
+        time.sleep(0.05)
+
+
+def tone_frequency(path):
+    """(frequency, tone seconds, file seconds) of a recorded pure tone, first channel.
+
+    Zero crossings, counted inside 20 ms blocks that carry the tone throughout (every 2.5 ms of the
+    block has a loud sample): the recording is real time, so the silence before media flows and any
+    gap the jitter buffer fills with silence on a loaded machine are left out instead of being
+    counted as time without crossings."""
     with wave.open(str(path)) as f:
         rate, channels, width, frames = f.getframerate(), f.getnchannels(), f.getsampwidth(), f.getnframes()
         assert width == 2
         raw = f.readframes(frames)
     samples = struct.unpack(f"<{len(raw) // 2}h", raw)[::channels]
-    loud = [s for s in samples if abs(s) > 500]
-    assert len(loud) > rate // 2, "the recording is (nearly) silent"
-    crossings = sum(1 for a, b in zip(samples, samples[1:]) if (a < 0) != (b < 0))
-    return crossings / 2 / (len(samples) / rate), len(samples) / rate
+    block, part = rate // 50, rate // 400
+    crossings = intervals = 0
+    for start in range(0, len(samples) - block + 1, block):
+        b = samples[start:start + block]
+        if all(max(abs(s) for s in b[i:i + part]) > 500 for i in range(0, block, part)):
+            b = samples[max(0, start - 1):start + block]  # with the interval from the previous block
+            crossings += sum(1 for x, y in zip(b, b[1:]) if (x < 0) != (y < 0))
+            intervals += len(b) - 1
+    assert intervals > 2 * rate, f"{intervals / rate:.1f} s of tone in {len(samples) / rate:.1f} s of recording"
+    return crossings / 2 / (intervals / rate), intervals / rate, len(samples) / rate
+
+
+def assert_tone(path, hz):
+    freq, tone_seconds, seconds = tone_frequency(path)
+    assert abs(freq - hz) <= 0.02 * hz, \
+        f"{path.name}: recorded tone at {freq:.1f} Hz over {tone_seconds:.1f} s, expected {hz} Hz ±2 %"
+    assert 2.0 < seconds < 10.0, f"{path.name}: {seconds:.1f} s recorded"
 
 
 def test_call_between_two_workers_with_recorded_tone(registered, tmp_path):
+    """Both directions at once: the caller sends 440 Hz and records, the callee sends 660 Hz and
+    records; each hears the other's tone (±2 %)."""
     caller, caller_account = registered()
     callee, callee_account = registered()
-    out = tmp_path / "heard.wav"
-    sid = caller.call(callee_account, audio={"input": "tone:440"})
+    heard_by_callee, heard_by_caller = tmp_path / "callee-heard.wav", tmp_path / "caller-heard.wav"
+    sid = caller.call(callee_account, audio={"input": "tone:440", "output": f"file:{heard_by_caller}"})
     first = caller.wait_for(STATE, timeout=10, predicate={"sessionId": sid})
     assert first.msg == On.ON_NEWRTCSESSION and first.sessionOrigin == "outgoing"
-    incoming = answer_incoming(callee, audio={"input": "silence", "output": f"file:{out}"})
+    incoming = answer_incoming(callee, audio={"input": "tone:660", "output": f"file:{heard_by_callee}"})
+    assert incoming.originator == "remote"
     assert caller_account in (incoming.fromUri or "")
     wait_state(caller, sid, On.ON_SESSTION_CONFIRMED)
     wait_state(callee, incoming.sessionId, On.ON_SESSTION_CONFIRMED)
 
     info = caller.session_info(sid)
-    assert info["sessionId"] == sid and info["direction"] == "outgoing"
-    assert info["remoteUser"] == callee_account and info["held"] is False and info["muted"] is False
-    assert callee.session_info(incoming.sessionId)["direction"] == "incoming"
+    assert info["sessionId"] == sid and info["direction"] == "outgoing" and info["state"] == "confirmed"
+    assert info["remoteUser"] == callee_account and info["localUri"] == f"sip:{caller_account}@127.0.0.1"
+    assert info["held"] is False and info["remoteHeld"] is False and info["muted"] is False
+    assert info["startTime"] > 0 and info["answerTime"] >= info["startTime"]
+    callee_info = callee.session_info(incoming.sessionId)
+    assert callee_info["direction"] == "incoming" and callee_info["remoteUser"] == caller_account
 
-    time.sleep(3)
+    wait_media_connected(caller, sid)
+    wait_media_connected(callee, incoming.sessionId)
+    time.sleep(3)  # the call's length (what gets recorded), not a synchronisation
     caller.hangup(sid)
-    assert wait_end(caller, sid).msg == On.ON_SESSTION_ENDED
-    assert wait_end(callee, incoming.sessionId).msg == On.ON_SESSTION_ENDED
+    ended = wait_end(caller, sid)
+    assert (ended.msg, ended.cause, ended.originator) == (On.ON_SESSTION_ENDED, "Terminated", "local")
+    ended = wait_end(callee, incoming.sessionId)
+    assert (ended.msg, ended.cause, ended.originator) == (On.ON_SESSTION_ENDED, "Bye", "remote")
+    assert has_chinese(ended.causeCN), ended.causeCN
     # Exactly one terminal event per session.
     assert caller.wait_for(STATE, timeout=0.5, predicate=lambda e: e.sessionId == sid and e.msg in END_STATES) is None
+    # Ended sessions stay known until SESSTION_DEL.
+    info = caller.session_info(sid)
+    assert info["state"] == "terminated" and info["endTime"] >= info["answerTime"]
 
-    freq, seconds = dominant_frequency(out)
-    assert 420 < freq < 460, f"recorded tone at {freq:.0f} Hz"
-    assert 2.0 < seconds < 6.0
+    assert_tone(heard_by_callee, 440)
+    assert_tone(heard_by_caller, 660)
 
 
 def test_concurrent_calls(registered):
@@ -130,29 +170,57 @@ def test_two_calls_on_one_worker(registered):
     wait_end(caller, sid2)
 
 
+def wait_session_event(w, name, sid, originator, timeout=10):
+    ev = w.wait_for(name, timeout=timeout, predicate={"sessionId": sid})
+    assert ev is not None, f"no {name} for session {sid}"
+    assert (ev.channel, ev.msg, ev.originator) == (str(name), str(name), originator), ev
+    return ev
+
+
 def test_hold_and_mute_events(registered):
     caller, _ = registered()
     callee, callee_account = registered()
-    sid, _ = connect(caller, callee, callee_account)
+    sid, incoming = connect(caller, callee, callee_account)
+    peer = incoming.sessionId
 
+    # HOLD right after session_confirmed: re-INVITE; onHold on both sides, each with its originator.
     caller.hold(sid)
-    assert caller.wait_for(On.ON_HOLD, timeout=10, predicate={"sessionId": sid}) is not None
+    wait_session_event(caller, On.ON_HOLD, sid, "local")
+    wait_session_event(callee, On.ON_HOLD, peer, "remote")
     assert caller.session_info(sid)["held"] is True
+    assert callee.session_info(peer)["remoteHeld"] is True and callee.session_info(peer)["held"] is False
+    caller.hold(sid)  # already held: onHold again, no re-INVITE
+    wait_session_event(caller, On.ON_HOLD, sid, "local")
     caller.unhold(sid)
-    assert caller.wait_for(On.ON_RESUME, timeout=10, predicate={"sessionId": sid}) is not None
-    assert caller.session_info(sid)["held"] is False
+    wait_session_event(caller, On.ON_RESUME, sid, "local")
+    wait_session_event(callee, On.ON_RESUME, peer, "remote")
+    assert caller.session_info(sid)["held"] is False and callee.session_info(peer)["remoteHeld"] is False
 
+    # The callee holds too; the seed's "ONHOLD" value resumes.
+    callee.hold(peer)
+    wait_session_event(callee, On.ON_HOLD, peer, "local")
+    wait_session_event(caller, On.ON_HOLD, sid, "remote")
+    assert caller.session_info(sid)["remoteHeld"] is True
+    callee.post("ONHOLD", {"sessionId": peer})
+    wait_session_event(callee, On.ON_RESUME, peer, "local")
+    wait_session_event(caller, On.ON_RESUME, sid, "remote")
+
+    # MUTE / UNMUTE: local only (no renegotiation), immediate events, `muted` in session_info.
     caller.mute(sid)
-    assert caller.wait_for(On.ON_MUTE, timeout=10, predicate={"sessionId": sid}) is not None
+    ev = wait_session_event(caller, On.ON_MUTE, sid, "local")
+    assert ev.sessionOrigin == "outgoing"
     assert caller.session_info(sid)["muted"] is True
     caller.unmute(sid)
-    assert caller.wait_for(On.ON_UNMUTE, timeout=10, predicate={"sessionId": sid}) is not None
-    caller.post(Cmd.UNHOLD, {"sessionId": sid})  # the seed's "ONHOLD" value is accepted too
+    wait_session_event(caller, On.ON_UNMUTE, sid, "local")
+    assert caller.session_info(sid)["muted"] is False
+    assert callee.wait_for(On.ON_MUTE, timeout=0.5, predicate={"sessionId": peer}) is None
+
     caller.hangup(sid)
-    wait_end(caller, sid)
+    assert wait_end(caller, sid).msg == On.ON_SESSTION_ENDED
+    assert wait_end(callee, peer).msg == On.ON_SESSTION_ENDED
 
 
-def test_dtmf_reaches_the_peer(registered):
+def test_dtmf_reaches_the_peer(registered, dtmf_available):
     caller, _ = registered()
     callee, callee_account = registered()
     sid, incoming = connect(caller, callee, callee_account)
@@ -196,7 +264,97 @@ def test_client_side_timeout_hangup(registered):
     caller, _ = registered()
     callee, callee_account = registered()
     sid = caller.call(callee_account)
-    assert callee.wait_for(STATE, timeout=15, predicate={"msg": str(On.ON_NEWRTCSESSION)}) is not None
+    incoming = callee.wait_for(STATE, timeout=15, predicate={"msg": str(On.ON_NEWRTCSESSION)})
+    assert incoming is not None
     caller.hangup(sid, is_timeout=True)
-    assert caller.wait_for(On.ON_TIME_OUT, timeout=10, predicate={"sessionId": sid}) is not None \
-        or wait_end(caller, sid).cause == "Request Timeout"
+    timeout = caller.wait_for(On.ON_TIME_OUT, timeout=10, predicate={"sessionId": sid})
+    assert timeout is not None and timeout.channel == On.ON_TIME_OUT
+    ev = wait_end(caller, sid)
+    assert (ev.msg, ev.cause) == (On.ON_SESSTION_FAILED, "Request Timeout") and has_chinese(ev.causeCN)
+    assert wait_end(callee, incoming.sessionId).cause == "Canceled"
+
+
+def test_cancel_before_answer(registered):
+    caller, _ = registered()
+    callee, callee_account = registered()
+    sid = caller.call(callee_account)
+    incoming = callee.wait_for(STATE, timeout=15, predicate={"msg": str(On.ON_NEWRTCSESSION), "sessionOrigin": "incoming"})
+    assert incoming is not None
+    wait_state(caller, sid, On.ON_SESSION_PROGRESS)  # 180: the INVITE reached the callee
+    caller.hangup(sid)  # CANCEL
+    ev = wait_end(caller, sid)
+    assert (ev.msg, ev.cause, ev.originator) == (On.ON_SESSTION_FAILED, "Canceled", "local")
+    assert has_chinese(ev.causeCN)
+    ev = wait_end(callee, incoming.sessionId)
+    assert (ev.msg, ev.cause, ev.originator) == (On.ON_SESSTION_FAILED, "Canceled", "remote")
+    assert callee.session_info(incoming.sessionId)["state"] == "terminated"
+
+
+def test_session_del_ends_a_live_call_and_forgets_it(registered):
+    caller, _ = registered()
+    callee, callee_account = registered()
+    sid, incoming = connect(caller, callee, callee_account)
+    caller.delete_session(sid)
+    assert caller.session_info(sid) is None
+    ev = wait_end(callee, incoming.sessionId)
+    assert (ev.msg, ev.cause, ev.originator) == (On.ON_SESSTION_ENDED, "Bye", "remote")
+    with pytest.raises(SipwError) as e:
+        caller.hangup(sid)
+    assert e.value.code == SipwError.ENOSESSION
+
+
+def test_close_during_a_call_hangs_up(registered):
+    caller, _ = registered()
+    callee, callee_account = registered()
+    _, incoming = connect(caller, callee, callee_account)
+    caller.close()
+    ev = wait_end(callee, incoming.sessionId, timeout=10)
+    assert (ev.msg, ev.cause, ev.originator) == (On.ON_SESSTION_ENDED, "Bye", "remote")
+
+
+SESSION_COMMANDS = [Cmd.ANSWER, Cmd.HANGUP, Cmd.SESSTION_DEL, Cmd.HOLD, Cmd.UNHOLD, Cmd.MUTE, Cmd.UNMUTE]
+
+
+def raises(code, fn, *args, **kwargs):
+    with pytest.raises(SipwError) as e:
+        fn(*args, **kwargs)
+    assert e.value.code == code, e.value
+    assert e.value.message and has_chinese(e.value.message_cn), e.value
+    return e.value
+
+
+def test_session_commands_reject_bad_input(calls_available, make_worker):
+    """Synchronous refusals need no network: an initialised, unconnected worker."""
+    w = make_worker()
+    raises(SipwError.ESTATE, w.call, "1002")  # before INIT
+    w.post(Cmd.INIT, offline_config())
+    for cmd in SESSION_COMMANDS:
+        raises(SipwError.ENOSESSION, w.post, cmd, {"sessionId": "no-such-session"})
+        raises(SipwError.EINVAL, w.post, cmd, {})            # sessionId missing
+        raises(SipwError.EINVAL, w.post, cmd, {"sessionId": 7})
+    raises(SipwError.EINVAL, w.post, Cmd.CALL, {})           # target missing
+    raises(SipwError.EINVAL, w.post, Cmd.CALL, {"target": ["1002"]})
+    raises(SipwError.EINVAL, w.call, "1002", audio={"input": "loudspeaker"})
+    raises(SipwError.EINVAL, w.call, "1002", audio={"input": "tone:loud"})
+    raises(SipwError.EINVAL, w.call, "1002", audio={"output": "speaker"})
+    raises(SipwError.EINVAL, w.call, "1002", extraHeaders=["no colon"])
+
+    sid = w.call("1002")
+    raises(SipwError.EINVAL, w.call, "1003", session_id=sid)  # a sessionId must be unique
+    raises(SipwError.EINVAL, w.post, Cmd.HANGUP, {"sessionId": sid, "isTimeout": "yes"})
+    raises(SipwError.ESTATE, w.answer, sid)                  # an outgoing session
+    raises(SipwError.ESTATE, w.hold, sid)                    # not confirmed
+    w.delete_session(sid)                                    # any state
+    assert w.session_info(sid) is None
+    raises(SipwError.ENOSESSION, w.delete_session, sid)
+
+
+def test_commands_on_an_ended_session(registered):
+    caller, _ = registered()
+    sid = caller.call("9999")
+    assert wait_end(caller, sid).msg == On.ON_SESSTION_FAILED
+    assert caller.session_info(sid)["state"] == "terminated"
+    for fn in (caller.hangup, caller.hold, caller.unhold, caller.answer):
+        raises(SipwError.ESTATE, fn, sid)
+    caller.delete_session(sid)
+    raises(SipwError.ENOSESSION, caller.hangup, sid)

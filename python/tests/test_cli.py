@@ -1,6 +1,12 @@
 """``python -m sipworker`` end to end, with its documented exit codes."""
 import json
+import os
+import queue
 import socket
+import subprocess
+import sys
+import threading
+import time
 
 from conftest import SERVER, cli
 
@@ -51,3 +57,42 @@ def test_cli_usage_error_exit_2():
 def test_cli_version():
     r = cli("--version")
     assert r.returncode == 0 and r.stdout.startswith("sipworker ")
+
+
+def test_cli_answer_robot_answers_cli_call(sip_server, calls_available, user):
+    """`answer` in the background answers one call placed by `call`; both exit 0. The robot's
+    `registered` line on stdout says when to call (no sleep)."""
+    callee, caller = user(), user()
+    robot = subprocess.Popen(
+        [sys.executable, "-m", "sipworker", "answer", "--server", SERVER, "--user", callee,
+         "--password", f"pass{callee}", "--count", "1", "--duration", "30", "--timeout", "30", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)))
+    lines = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in robot.stdout] + [lines.put(None)])
+    reader.start()
+    robot_events = []
+    try:
+        deadline = time.monotonic() + 15
+        while "registered" not in [e["msg"] for e in robot_events]:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            assert line is not None, f"the robot exited: {robot.wait()} {robot.stderr.read()}"
+            robot_events.append(json.loads(line))
+
+        r = cli("call", callee, "--server", SERVER, "--user", caller, "--password", f"pass{caller}",
+                "--duration", "1", "--json")
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        msgs = [json.loads(line)["msg"] for line in r.stdout.splitlines()]
+        assert msgs.index("session_confirmed") < msgs.index("session_ended"), msgs
+
+        assert robot.wait(timeout=20) == 0, robot.stderr.read()
+    finally:
+        if robot.poll() is None:
+            robot.kill()
+            robot.wait()
+        reader.join()
+    while (line := lines.get()) is not None:
+        robot_events.append(json.loads(line))
+    ended = [e for e in robot_events if e["msg"] == "session_ended"]
+    assert len(ended) == 1 and ended[0]["cause"] == "Bye" and ended[0]["originator"] == "remote", robot_events
+    assert any(e["msg"] == "session_confirmed" for e in robot_events)

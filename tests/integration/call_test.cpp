@@ -303,3 +303,30 @@ TEST_F(Calls, DestroyingAWorkerWithThreeLiveCallsSendsBye) {
     }
     printf("[ timing   ] destroy with 3 live calls took %.0f ms\n", destroySeconds * 1000);
 }
+
+// webrtcbin applies the peer's answer asynchronously, so session_confirmed can come before it is
+// applied: a HOLD posted right then must wait for it, not fail the call ("re-offer before the
+// first offer/answer completed").
+TEST_F(Calls, HoldRightAfterConfirmed) {
+    Phone a("1013"), b("1014");
+    ASSERT_EQ(a.w.post("CALL", {{"target", "1014"}, {"sessionId", "call-hold"}}), 0) << sipw_last_error();
+    Json incoming = waitSession(b.w, "newRTCSession");
+    ASSERT_FALSE(incoming.is_null());
+    std::string bid = incoming["sessionId"];
+    ASSERT_EQ(b.w.post("ANSWER", {{"sessionId", bid}}), 0) << sipw_last_error();
+    ASSERT_FALSE(waitSession(a.w, "session_confirmed", "call-hold").is_null());
+    ASSERT_EQ(a.w.post("HOLD", {{"sessionId", "call-hold"}}), 0) << sipw_last_error();
+
+    Json heldA = waitSession(a.w, "onHold", "call-hold");
+    Json heldB = waitSession(b.w, "onHold", bid);
+    ASSERT_FALSE(heldA.is_null());
+    ASSERT_FALSE(heldB.is_null());
+    EXPECT_EQ(heldA["originator"], "local");
+    EXPECT_EQ(heldB["originator"], "remote");
+    for (const auto &ev : a.w.history()) EXPECT_NE(ev.value("msg", ""), "session_ended") << ev.dump();
+
+    ASSERT_EQ(a.w.post("HANGUP", {{"sessionId", "call-hold"}}), 0);
+    Json ended = waitSession(b.w, "session_ended", bid);
+    ASSERT_FALSE(ended.is_null());
+    EXPECT_EQ(ended["cause"], "Bye");
+}
