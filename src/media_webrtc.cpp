@@ -304,6 +304,16 @@ private:
                                    G_TYPE_INT, kAudioRate, "channels", G_TYPE_INT, 1, nullptr);
     }
 
+    // A capsfilter for rawAudioCaps (floating; null, with `error` set, if missing).
+    static GstElement *rawFilter(std::string &error) {
+        GstElement *filter = make("capsfilter", error);
+        if (!filter) return nullptr;
+        GstCaps *caps = rawAudioCaps();
+        g_object_set(filter, "caps", caps, nullptr);
+        gst_caps_unref(caps);
+        return filter;
+    }
+
     static GstCaps *opusRtpCaps(int payloadType) {
         // minptime/useinbandfec become the a=fmtp line, as browsers write it.
         return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
@@ -331,6 +341,49 @@ private:
                 return false;
             }
             prev = e;
+        }
+        return true;
+    }
+
+    // What is received → the output: through a mixer with live silence (a recording runs in real
+    // time whatever arrives, hold can drop what arrives), or straight to a null sink.
+    bool linkOutput(GstElement *recvResample, const AudioBin &sink, std::string &error) {
+        GstElement *sinkBin = sink.bin;
+        if (options_.output.kind == AudioEndpoint::Kind::Null || sink.noDevice) {
+            // Nobody listens: no live silence and no mixing (two threads and a mix per call),
+            // only the decoding, which tells when the peer's audio starts.
+            if (!addChain({sinkBin}, error)) return false;
+            if (!gst_element_link(recvResample, sinkBin)) return error = "could not link the null output", false;
+            return true;
+        }
+        GstElement *mixer = make("audiomixer", error);
+        if (mixer)  // received audio arrives a jitterbuffer later than the live silence
+            g_object_set(mixer, "latency",
+                         (guint64(options_.jitterBufferMs) + kMixerMarginMs) * GST_MSECOND, nullptr);
+        GstElement *silence = make("audiotestsrc", error);
+        if (silence) {
+            gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
+            g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
+        }
+        GstElement *silenceCaps = rawFilter(error);
+        GstElement *outCaps = rawFilter(error);
+        if (!addChain({silence, silenceCaps, mixer, outCaps, sinkBin}, error)) return false;
+        GstPad *remotePad = gst_element_request_pad_simple(mixer, "sink_%u");  // transfer full
+        GstPad *resampleSrc = gst_element_get_static_pad(recvResample, "src");
+        bool linked = remotePad && gst_pad_link(resampleSrc, remotePad) == GST_PAD_LINK_OK;
+        gst_object_unref(resampleSrc);
+        remoteMixerPad_ = GstRef<GstPad>::adopt(remotePad);
+        if (!linked) return error = "could not link received audio to the mixer", false;
+
+        if (sink.recorder) {
+            recorderInput_ = GstRef<GstPad>::adopt(gst_element_get_static_pad(sinkBin, "sink"));
+            GstPad *fileSinkPad = gst_element_get_static_pad(sink.recorder, "sink");
+            eosLatch_ = std::make_shared<EosLatch>();
+            gst_pad_add_probe(fileSinkPad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, onRecorderEvent,
+                              new std::shared_ptr<EosLatch>(eosLatch_), [](gpointer p) {
+                                  delete static_cast<std::shared_ptr<EosLatch> *>(p);
+                              });
+            gst_object_unref(fileSinkPad);
         }
         return true;
     }
@@ -395,7 +448,9 @@ private:
             gst_object_unref(decoded);
         }
         GstElement *recvResample = make("audioresample", error);
-        if (!addChain({depayloader, decoder, make("audioconvert", error), recvResample}, error))
+        // The SDP says opus/48000/2, but a call is mono: the decoder then decodes one channel.
+        GstElement *decodedCaps = rawFilter(error);
+        if (!addChain({depayloader, decoder, decodedCaps, make("audioconvert", error), recvResample}, error))
             return false;
 
         // Output: live silence mixed with what is received. Everything below is made in one go
@@ -403,42 +458,7 @@ private:
         AudioBin sink = makeAudioSink(options_.output);
         if (!sink.bin) return error = sink.error, false;
         if (sink.noDevice) warnLater("no_sound_device", "output");
-        GstElement *sinkBin = sink.bin;
-        GstElement *mixer = make("audiomixer", error);
-        if (mixer)  // received audio arrives a jitterbuffer later than the live silence
-            g_object_set(mixer, "latency",
-                         (guint64(options_.jitterBufferMs) + kMixerMarginMs) * GST_MSECOND, nullptr);
-        GstElement *silence = make("audiotestsrc", error);
-        if (silence) {
-            gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
-            g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
-        }
-        GstElement *silenceCaps = make("capsfilter", error);
-        GstElement *outCaps = make("capsfilter", error);
-        for (GstElement *f : {silenceCaps, outCaps}) {
-            if (!f) continue;
-            GstCaps *caps = rawAudioCaps();
-            g_object_set(f, "caps", caps, nullptr);
-            gst_caps_unref(caps);
-        }
-        if (!addChain({silence, silenceCaps, mixer, outCaps, sinkBin}, error)) return false;
-        GstPad *remotePad = gst_element_request_pad_simple(mixer, "sink_%u");  // transfer full
-        GstPad *resampleSrc = gst_element_get_static_pad(recvResample, "src");
-        linked = remotePad && gst_pad_link(resampleSrc, remotePad) == GST_PAD_LINK_OK;
-        gst_object_unref(resampleSrc);
-        remoteMixerPad_ = GstRef<GstPad>::adopt(remotePad);
-        if (!linked) return error = "could not link received audio to the mixer", false;
-
-        if (sink.recorder) {
-            recorderInput_ = GstRef<GstPad>::adopt(gst_element_get_static_pad(sinkBin, "sink"));
-            GstPad *fileSinkPad = gst_element_get_static_pad(sink.recorder, "sink");
-            eosLatch_ = std::make_shared<EosLatch>();
-            gst_pad_add_probe(fileSinkPad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, onRecorderEvent,
-                              new std::shared_ptr<EosLatch>(eosLatch_), [](gpointer p) {
-                                  delete static_cast<std::shared_ptr<EosLatch> *>(p);
-                              });
-            gst_object_unref(fileSinkPad);
-        }
+        if (!linkOutput(recvResample, sink, error)) return false;
 
         // Hooks: every one posts to the loop; their user data are owned by GLib (destroy notify).
         handlers_.push_back(g_signal_connect_data(
