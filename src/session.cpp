@@ -438,6 +438,10 @@ void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip)
     if (ended()) {
         // The 487 after our CANCEL; or a 200 that crossed it, whose dialog must still be closed.
         if (status >= 200 && status < 300 && handle_) nua_bye(handle_, TAG_END());
+        // Any other final response ends the INVITE. After a 401/407 that crossed our CANCEL (which
+        // then found no transaction) nua keeps the call waiting for credentials and never reports
+        // it terminated, so the handle would hold up the stack's shutdown: let go of it now.
+        else if (status >= 300) finishLater(0);
         return;
     }
     if (status == 100) return;

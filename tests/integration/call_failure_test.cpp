@@ -340,6 +340,39 @@ TEST_F(CallFailures, ProxyRejectsOfflineAndUnknownUsers) {
     expectTerminal(callAndWaitForEnd(p, "3999", "unknown"), "session_failed", "Not Found", "号码不存在", 404, "remote");
 }
 
+// HANGUPs at every point of an outgoing call's start (offer being built, INVITE out, 407
+// challenge, re-INVITE, the proxy's 480): one terminal event each, and no dialog left behind.
+TEST_F(CallFailures, HangupsRacingTheProxy) {
+    addKamailioUser("3036");  // known, never registered: Kamailio answers 480
+    Phone &p = phone("3035");
+    constexpr int kCalls = 40;
+    for (int i = 0; i < kCalls; ++i) {
+        std::string sid = "race-" + std::to_string(i);
+        ASSERT_EQ(p.w.post("CALL", {{"target", "3036"}, {"sessionId", sid}}), 0) << sipw_last_error();
+        if (i % 4) std::this_thread::sleep_for(std::chrono::milliseconds(i * 3 % 50));
+        int rc = p.w.post("HANGUP", {{"sessionId", sid}});
+        EXPECT_TRUE(rc == 0 || rc == SIPW_ESTATE) << rc << " " << sipw_last_error();
+        settle(p.w, 1);
+    }
+    auto terminals = [&] {
+        return std::count_if(p.w.history().begin(), p.w.history().end(),
+                             [](const Json &ev) { return isTerminal(ev.value("msg", "")); });
+    };
+    auto deadline = Clock::now() + std::chrono::seconds(15);
+    while (terminals() < kCalls && Clock::now() < deadline) settle(p.w, 100);
+    settle(p.w, 500);
+    EXPECT_EQ(terminals(), kCalls);
+    EXPECT_EQ(expectOneTerminalPerSession(p.w, p.user), static_cast<size_t>(kCalls));
+    for (const auto &ev : p.w.history()) {
+        if (!isTerminal(ev.value("msg", ""))) continue;
+        std::string cause = ev.value("cause", "");
+        EXPECT_TRUE(cause == "Canceled" || cause == "Unavailable") << ev.dump();
+    }
+    auto t0 = Clock::now();
+    p.w.destroy();
+    EXPECT_LT(secondsSince(t0), 2.0) << "dialogs were left open";
+}
+
 // Our HANGUP while the callee rings: CANCEL; the 487 that follows is no second terminal event.
 TEST_F(CallFailures, LocalHangupWhileRingingCancels) {
     Sipp &uas = registeredUas("3010", 5105, "uas_ring.xml");
