@@ -217,6 +217,25 @@ void expectTerminal(const Json &ev, const std::string &msg, const std::string &c
     EXPECT_EQ(ev.value("originator", ""), originator) << ev.dump();
 }
 
+bool hasCjk(const std::string &s) {
+    for (size_t i = 0; i + 2 < s.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c >= 0xE4 && c <= 0xE9) return true;  // lead bytes of U+4E00..U+9FFF
+    }
+    return false;
+}
+
+// rc is `code`, and sipw_last_error() says why as "English / 中文".
+void expectError(int rc, int code, const char *mustMention = nullptr) {
+    EXPECT_EQ(rc, code);
+    std::string both = sipw_last_error();
+    auto slash = both.find(" / ");
+    ASSERT_NE(slash, std::string::npos) << both;
+    EXPECT_GT(slash, 0u) << both;
+    EXPECT_TRUE(hasCjk(both.substr(slash))) << both;
+    if (mustMention) EXPECT_NE(both.find(mustMention), std::string::npos) << both;
+}
+
 // A worker registered as `user` at the loopback Kamailio.
 struct Phone {
     std::string user;
@@ -450,6 +469,9 @@ TEST_F(CallFailures, IncomingRejectedByHangup) {
     Json incoming = waitSession(p.w, "newRTCSession");
     ASSERT_FALSE(incoming.is_null()) << caller.describe();
     std::string sid = incoming["sessionId"];
+    // Not answered yet: nothing to hold or mute.
+    expectError(p.w.post("HOLD", {{"sessionId", sid}}), SIPW_ESTATE, "HOLD");
+    expectError(p.w.post("MUTE", {{"sessionId", sid}}), SIPW_ESTATE, "MUTE");
     ASSERT_EQ(p.w.post("HANGUP", {{"sessionId", sid}}), 0) << sipw_last_error();
     expectTerminal(waitSession(p.w, "session_failed", sid), "session_failed", "Rejected", "对方拒绝了呼叫", 480, "local");
     EXPECT_EQ(caller.wait(), 0) << caller.describe();
@@ -516,7 +538,8 @@ TEST_F(HostilePeers, AnswerWithoutSdp) {
     Phone &p = phone("3021");
     Json failed = callAndWaitForEnd(p, "3022", "no-sdp-answer");
     expectTerminal(failed, "session_failed", "Missing SDP", "缺少媒体描述（SDP）", 200, "remote");
-    EXPECT_EQ(uas.wait(), 0) << uas.describe();  // 0 = it received our ACK and BYE
+    EXPECT_EQ(uas.wait(), 0) << uas.describe();  // 0 = it received our BYE
+    EXPECT_NE(uas.log().find("ACK received"), std::string::npos) << "the 200 OK was not ACKed";
     EXPECT_EQ(waitSession(p.w, "session_accepted", "no-sdp-answer", 1), nullptr) << "accepted a call without media";
 }
 
@@ -528,6 +551,7 @@ TEST_F(HostilePeers, AnswerWithPlainRtp) {
     Json failed = callAndWaitForEnd(p, "3034", "rtpavp-answer");
     expectTerminal(failed, "session_failed", "Bad Media Description", "媒体描述无效", 200, "remote");
     EXPECT_EQ(uas.wait(), 0) << uas.describe();  // 0 = it received our BYE
+    EXPECT_NE(uas.log().find("ACK received"), std::string::npos) << "the 200 OK was not ACKed";
     EXPECT_EQ(waitSession(p.w, "session_accepted", "rtpavp-answer", 1), nullptr) << "accepted a call without media";
 }
 
@@ -539,6 +563,9 @@ TEST_F(HostilePeers, RemoteByeAfterAnswer) {
     Json incoming = waitSession(p.w, "newRTCSession");
     ASSERT_FALSE(incoming.is_null()) << caller.describe();
     std::string sid = incoming["sessionId"];
+    // Bad options are refused without using up the answer.
+    expectError(p.w.post("ANSWER", {{"sessionId", sid}, {"options", {{"audio", {{"input", "bogus"}}}}}}), SIPW_EINVAL,
+                "options.audio.input");
     ASSERT_EQ(p.w.post("ANSWER", {{"sessionId", sid}}), 0) << sipw_last_error();
     // A second ANSWER is refused at once: the session is no longer ringing.
     EXPECT_EQ(p.w.post("ANSWER", {{"sessionId", sid}}), SIPW_ESTATE);
@@ -554,29 +581,6 @@ TEST_F(HostilePeers, RemoteByeAfterAnswer) {
 // ---------------------------------------------------------------------------------------------
 // Part 3: bad input through the C ABI. No server is needed: INIT with register:false never
 // connects, so every CALL fails at once with Connection Error.
-
-namespace {
-
-bool hasCjk(const std::string &s) {
-    for (size_t i = 0; i + 2 < s.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c >= 0xE4 && c <= 0xE9) return true;  // lead bytes of U+4E00..U+9FFF
-    }
-    return false;
-}
-
-// rc is `code`, and sipw_last_error() says why as "English / 中文".
-void expectError(int rc, int code, const char *mustMention = nullptr) {
-    EXPECT_EQ(rc, code);
-    std::string both = sipw_last_error();
-    auto slash = both.find(" / ");
-    ASSERT_NE(slash, std::string::npos) << both;
-    EXPECT_GT(slash, 0u) << both;
-    EXPECT_TRUE(hasCjk(both.substr(slash))) << both;
-    if (mustMention) EXPECT_NE(both.find(mustMention), std::string::npos) << both;
-}
-
-}  // namespace
 
 class CallInput : public ::testing::Test {
 protected:
