@@ -4,9 +4,26 @@
 
 #include <glib.h>
 
+#include <mutex>
 #include <thread>
 
 namespace sipw {
+
+namespace {
+
+// The media prewarm thread of the process. A destroyed worker waits for it (at most once, for a
+// few hundred ms): a process that exits while it is still inside GStreamer and OpenSSL crashes in
+// their exit handlers (seen as SIGSEGV in CRYPTO_THREAD_write_lock, or GLib aborting on
+// pthread_setspecific). Never destroyed, so a worker never destroyed costs no std::terminate.
+std::mutex prewarmMutex;
+std::thread *prewarmThread = nullptr;
+
+void joinPrewarm() {
+    std::lock_guard<std::mutex> lock(prewarmMutex);
+    if (prewarmThread && prewarmThread->joinable()) prewarmThread->join();
+}
+
+}  // namespace
 
 std::string newSessionId() {
     gchar *uuid = g_uuid_string_random();
@@ -27,13 +44,17 @@ SessionManager::SessionManager(const Config &config, std::shared_ptr<SessionRegi
         // The first call of a process would otherwise pay for plugin loading and the DTLS
         // certificate (130–400 ms); do it now, off the loop thread.
         static std::once_flag prewarmStarted;
-        std::call_once(prewarmStarted, [] { std::thread(prewarmMedia).detach(); });
+        std::call_once(prewarmStarted, [] {
+            std::lock_guard<std::mutex> lock(prewarmMutex);
+            prewarmThread = new std::thread(prewarmMedia);
+        });
     }
 }
 
 SessionManager::~SessionManager() {
     *alive_ = false;
     sessions_.clear();  // each releases its handle and closes its media
+    joinPrewarm();
 }
 
 Session *SessionManager::find(const std::string &id) {
