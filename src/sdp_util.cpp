@@ -172,6 +172,8 @@ std::string RemoteAudio::unusableReason() const {
 RemoteAudio inspectRemote(const std::string &text) {
     RemoteAudio r;
     GstSDPMessage *msg = nullptr;
+    // GStreamer logs a CRITICAL for an empty text (an INVITE without SDP); that is just unusable.
+    if (text.empty()) return r;
     if (gst_sdp_message_new_from_text(text.c_str(), &msg) != GST_SDP_OK || !msg) return r;
     const GstSDPMedia *audio = nullptr;
     for (guint i = 0; i < gst_sdp_message_medias_len(msg) && !audio; ++i) {

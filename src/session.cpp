@@ -439,6 +439,10 @@ void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip)
     if (ended()) {
         // The 487 after our CANCEL; or a 200 that crossed it, whose dialog must still be closed.
         if (status >= 200 && status < 300 && handle_) nua_bye(handle_, TAG_END());
+        // Any other final response ends the INVITE. After a 401/407 that crossed our CANCEL (which
+        // then found no transaction) nua keeps the call waiting for credentials and never reports
+        // it terminated, so the handle would hold up the stack's shutdown: let go of it now.
+        else if (status >= 300) finishLater(0);
         return;
     }
     if (status == 100) return;
@@ -455,16 +459,20 @@ void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip)
     if ((status == 401 || status == 407) && auth_.answer(handle_, sip)) return;
     if (status < 300) {
         std::string sdp = sdpOf(sip);
+        // As in JsSIP, a call whose answer cannot be used was never accepted: ACK (nua does),
+        // BYE and session_failed, without a session_accepted first.
+        std::string unusable = remoteDescriptionApplied_ || sdp.empty() ? "" : sdp::inspectRemote(sdp).unusableReason();
+        if (!remoteDescriptionApplied_ && (sdp.empty() || !unusable.empty())) {
+            nua_bye(handle_, TAG_END());
+            end(Terminal::Failed, {"remote", sdp.empty() ? "Missing SDP" : "Bad Media Description", status,
+                                   phrase ? phrase : ""});
+            finishLater(kLingerMs);
+            return;
+        }
         info_.answerTime = nowMillis();
         setState("accepted");
         emitState("session_accepted", "remote", status, phrase ? phrase : "");
         if (!remoteDescriptionApplied_) {
-            if (sdp.empty()) {
-                nua_bye(handle_, TAG_END());
-                end(Terminal::Failed, {"remote", "Missing SDP", status, phrase ? phrase : ""});
-                finishLater(kLingerMs);
-                return;
-            }
             remoteDescriptionApplied_ = true;
             media_->acceptAnswer(sdp);
         }

@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include <mutex>
 #include <thread>
 
 namespace sipw {

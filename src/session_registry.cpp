@@ -39,6 +39,14 @@ void SessionRegistry::update(const SessionInfo &info) {
     }
 }
 
+bool SessionRegistry::advance(const std::string &id, const std::string &from, const std::string &to) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || it->second.state != from) return false;
+    it->second.state = to;
+    return true;
+}
+
 void SessionRegistry::erase(const std::string &id) {
     std::lock_guard<std::mutex> lock(mutex_);
     sessions_.erase(id);

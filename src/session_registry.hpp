@@ -54,6 +54,10 @@ public:
     std::optional<SessionInfo> find(const std::string &id) const;
     // Replaces the published state of a known session (ignored if deleted meanwhile).
     void update(const SessionInfo &info);
+    // Moves a session from state `from` to `to` at once; false if it is in another state or unknown.
+    // Commands claim their transition here so that a second one, posted before the loop ran the
+    // first, is refused synchronously instead of being dropped on the loop.
+    bool advance(const std::string &id, const std::string &from, const std::string &to);
     void erase(const std::string &id);
     std::size_t size() const;
 

@@ -287,6 +287,10 @@ void Worker::postSessionCommand(const std::string &command, const json &data) {
     if (command == "ANSWER") {
         if (info->direction != "incoming" || info->state != "ringing") throw refuse();
         CallOptions options = parseCallOptions(data);
+        if (!sessions_->advance(id, "ringing", "answering")) {
+            auto now = sessions_->find(id);
+            throw Error(ResultCode::WrongState, "wrong_state", {command, now ? now->state : "terminated"});
+        }
         runOnLoop([id, options](UserAgent &ua) { ua.answer(id, options); });
     } else if (command == "HANGUP") {
         bool isTimeout = false;
