@@ -815,6 +815,9 @@ private:
         GstEvent *started = gst_pad_get_sticky_event(recorderInput_.get(), GST_EVENT_STREAM_START, 0);
         if (!started) return false;
         gst_event_unref(started);
+        // Nothing may follow the EOS into the file: wavenc has then written the final header.
+        gst_pad_add_probe(recorderInput_.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                          [](GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_DROP; }, nullptr, nullptr);
         gst_pad_send_event(recorderInput_.get(), gst_event_new_eos());
         std::unique_lock<std::mutex> lock(eosLatch_->mutex);
         return eosLatch_->done.wait_for(lock, kRecordingEosWait, [this] { return eosLatch_->reached; });
