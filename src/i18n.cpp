@@ -282,6 +282,8 @@ constexpr NamedText kErrors[] = {
                          "尚未初始化，无法执行 {0}（请先发送 INIT）"}},
     {"wrong_state", {"Cannot run {0} in state {1}", "当前状态（{1}）下无法执行 {0}"}},
     {"unknown_session", {"No session with ID \"{0}\"", "找不到会话“{0}”"}},
+    {"hangup_in_progress", {"Cannot run {0}: the call is already being hung up",
+                            "无法执行 {0}：该通话正在挂断"}},
     {"duplicate_session", {"Session ID \"{0}\" already exists", "会话 ID“{0}”已存在"}},
     {"shutting_down", {"The worker is shutting down", "SipWorker 正在关闭，无法再执行命令"}},
     {"unknown_listener", {"No listener with ID {0}", "找不到监听器 {0}"}},

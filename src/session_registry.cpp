@@ -30,7 +30,9 @@ void SessionRegistry::update(const SessionInfo &info) {
     auto it = sessions_.find(info.sessionId);
     if (it == sessions_.end()) return;
     bool newlyEnded = info.terminated() && !it->second.terminated();
+    bool hangupRequested = it->second.hangupRequested;  // set here, not by the session
     it->second = info;
+    it->second.hangupRequested = hangupRequested;
     if (!newlyEnded) return;
     ended_.push_back(info.sessionId);
     while (ended_.size() > kRetainedEnded) {
@@ -44,6 +46,14 @@ bool SessionRegistry::advance(const std::string &id, const std::string &from, co
     auto it = sessions_.find(id);
     if (it == sessions_.end() || it->second.state != from) return false;
     it->second.state = to;
+    return true;
+}
+
+bool SessionRegistry::requestHangup(const std::string &id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || it->second.terminated() || it->second.hangupRequested) return false;
+    it->second.hangupRequested = true;
     return true;
 }
 

@@ -33,6 +33,7 @@ struct SessionInfo {
     bool remoteHeld = false;  // the peer put the call on hold
     bool muted = false;
     bool mediaConnected = false;  // ICE and DTLS are up
+    bool hangupRequested = false; // HANGUP accepted, not yet carried out on the loop
     long long startTime = 0;   // ms since the epoch
     long long answerTime = 0;  // 0 until answered
     long long endTime = 0;     // 0 until terminated
@@ -59,6 +60,9 @@ public:
     // first, is refused synchronously instead of being dropped on the loop.
     bool advance(const std::string &id, const std::string &from, const std::string &to);
     void erase(const std::string &id);
+    // Marks a live session as being hung up; false if it ended or a HANGUP was already accepted,
+    // so a second HANGUP (or an ANSWER after it) is refused instead of silently doing nothing.
+    bool requestHangup(const std::string &id);
     std::size_t size() const;
 
 private:

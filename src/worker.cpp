@@ -283,6 +283,8 @@ void Worker::postSessionCommand(const std::string &command, const json &data) {
     auto info = sessions_->find(id);
     if (!info) throw Error(ResultCode::UnknownSession, "unknown_session", {printable(id)});
     auto refuse = [&] { return Error(ResultCode::WrongState, "wrong_state", {command, info->state}); };
+    if (info->hangupRequested && !info->terminated() && command != "SESSTION_DEL")
+        throw Error(ResultCode::WrongState, "hangup_in_progress", {command});
 
     if (command == "ANSWER") {
         if (info->direction != "incoming" || info->state != "ringing") throw refuse();
@@ -299,6 +301,7 @@ void Worker::postSessionCommand(const std::string &command, const json &data) {
             isTimeout = *t;
         }
         if (info->terminated()) throw refuse();
+        if (!sessions_->requestHangup(id)) throw Error(ResultCode::WrongState, "hangup_in_progress", {command});
         runOnLoop([id, isTimeout](UserAgent &ua) { ua.hangup(id, isTimeout); });
     } else if (command == "SESSTION_DEL") {
         if (!info->terminated()) runOnLoop([id](UserAgent &ua) { ua.hangup(id, false); });

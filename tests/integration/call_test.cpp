@@ -330,3 +330,26 @@ TEST_F(Calls, HoldRightAfterConfirmed) {
     ASSERT_FALSE(ended.is_null());
     EXPECT_EQ(ended["cause"], "Bye");
 }
+
+// A second HANGUP, or an ANSWER after a HANGUP, is refused at once (-2) rather than accepted and
+// silently dropped on the loop.
+TEST_F(Calls, SecondHangupIsRefused) {
+    Phone a("1015"), b("1016");
+    ASSERT_EQ(a.w.post("CALL", {{"target", "1016"}, {"sessionId", "twice"}}), 0);
+    Json incoming = waitSession(b.w, "newRTCSession");
+    ASSERT_FALSE(incoming.is_null());
+    std::string bid = incoming["sessionId"];
+    ASSERT_EQ(b.w.post("HANGUP", {{"sessionId", bid}}), 0) << sipw_last_error();
+    EXPECT_EQ(b.w.post("HANGUP", {{"sessionId", bid}}), SIPW_ESTATE);
+    EXPECT_NE(std::string(sipw_last_error()).find("挂断"), std::string::npos) << sipw_last_error();
+    EXPECT_EQ(b.w.post("ANSWER", {{"sessionId", bid}}), SIPW_ESTATE);
+    Json rejected = waitSession(b.w, "session_failed", bid);
+    ASSERT_FALSE(rejected.is_null());
+    EXPECT_EQ(rejected["cause"], "Rejected");
+    Json failed = waitSession(a.w, "session_failed", "twice");
+    ASSERT_FALSE(failed.is_null());
+    EXPECT_EQ(failed["statusCode"], 480);
+    drain(b.w, 300);
+    EXPECT_EQ(terminalEvents(b.w, bid), 1);
+    EXPECT_EQ(b.w.post("HANGUP", {{"sessionId", bid}}), SIPW_ESTATE);  // ended: wrong state
+}
