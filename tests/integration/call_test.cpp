@@ -2,6 +2,7 @@
 #include "audio_analysis.hpp"
 #include "test_worker.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -352,4 +353,42 @@ TEST_F(Calls, SecondHangupIsRefused) {
     drain(b.w, 300);
     EXPECT_EQ(terminalEvents(b.w, bid), 1);
     EXPECT_EQ(b.w.post("HANGUP", {{"sessionId", bid}}), SIPW_ESTATE);  // ended: wrong state
+}
+
+namespace {
+
+// Writes `seconds` of a `hz` sine as 16-bit mono PCM WAV at `rate`.
+void writeToneWav(const std::string &path, double hz, double seconds, int rate) {
+    std::vector<int16_t> pcm(static_cast<size_t>(seconds * rate));
+    for (size_t i = 0; i < pcm.size(); ++i) pcm[i] = static_cast<int16_t>(12000 * std::sin(2 * M_PI * hz * i / rate));
+    uint32_t dataBytes = static_cast<uint32_t>(pcm.size() * 2);
+    FILE *f = fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    auto u32 = [f](uint32_t v) { fwrite(&v, 4, 1, f); };
+    auto u16 = [f](uint16_t v) { fwrite(&v, 2, 1, f); };
+    fwrite("RIFF", 1, 4, f), u32(36 + dataBytes), fwrite("WAVEfmt ", 1, 8, f), u32(16), u16(1), u16(1);
+    u32(static_cast<uint32_t>(rate)), u32(static_cast<uint32_t>(rate * 2)), u16(2), u16(16);
+    fwrite("data", 1, 4, f), u32(dataBytes);
+    fwrite(pcm.data(), 2, pcm.size(), f);
+    fclose(f);
+}
+
+}  // namespace
+
+// The call's input is a WAV file (at another rate than the call's 48 kHz): the peer hears it.
+TEST_F(Calls, FileInputIsHeardByThePeer) {
+    Phone a("1017"), b("1018");
+    std::string source = tempWav("source"), heard = tempWav("heard-file");
+    writeToneWav(source, 800, 6, 16000);
+    ASSERT_EQ(a.w.post("CALL", {{"target", "1018"}, {"sessionId", "file-in"},
+                                {"options", audio("file:" + source, "null")}}), 0) << sipw_last_error();
+    std::string bid = answerNext(b, "1017", audio("silence", "file:" + heard));
+    ASSERT_FALSE(bid.empty());
+    ASSERT_FALSE(waitSession(a.w, "session_confirmed", "file-in").is_null());
+    std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+    ASSERT_EQ(a.w.post("HANGUP", {{"sessionId", "file-in"}}), 0);
+    ASSERT_FALSE(waitSession(b.w, "session_ended", bid).is_null());
+    EXPECT_NEAR(recordedFrequency(heard), 800, 16);
+    std::remove(source.c_str());
+    std::remove(heard.c_str());
 }
