@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -233,8 +234,8 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self) {
     sipw_worker *a = registered("1001");
     long idleRss = rssKiB("self");
     printf("\nsimultaneous two-way calls (Opus both ways; this process = one end of each call):\n");
-    printf("%6s %12s %14s %12s %14s %16s %10s\n", "calls", "CPU %core", "CPU/call %", "RSS MiB", "RSS/call KiB",
-           "answerer CPU %", "audio ok");
+    printf("%6s %12s %14s %12s %14s %9s %16s %10s\n", "calls", "CPU %core", "CPU/call %", "RSS MiB", "RSS/call KiB",
+           "threads", "answerer CPU %", "audio ok");
     for (int n : loads) {
         std::vector<std::string> sids;
         for (int i = 0; i < n; ++i) {
@@ -261,11 +262,16 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self) {
         double cpu0 = cpuSeconds("self"), childCpu0 = cpuSeconds(childPid);
         auto t0 = Clock::now();
         std::this_thread::sleep_for(std::chrono::seconds(windowSeconds));
+        int threads = 0;
+        if (DIR *d = opendir("/proc/self/task")) {
+            while (dirent *e = readdir(d)) threads += e->d_name[0] != '.';
+            closedir(d);
+        }
         double wall = msSince(t0) / 1000;
         double cpu = (cpuSeconds("self") - cpu0) / wall * 100, childCpu = (cpuSeconds(childPid) - childCpu0) / wall * 100;
         long rss = rssKiB("self");
-        printf("%6d %12.1f %14.2f %12.1f %14.0f %16.1f %7d/%d\n", n, cpu, cpu / n, rss / 1024.0,
-               double(rss - idleRss) / n, childCpu, withAudio, n);
+        printf("%6d %12.1f %14.2f %12.1f %14.0f %9d %16.1f %7d/%d\n", n, cpu, cpu / n, rss / 1024.0,
+               double(rss - idleRss) / n, threads, childCpu, withAudio, n);
         fflush(stdout);
         for (auto &sid : sids) sipw_post(a, "SESSTION_DEL", Json({{"sessionId", sid}}).dump().c_str());
         std::this_thread::sleep_for(std::chrono::seconds(2));
