@@ -2,6 +2,13 @@
 #include "audio_analysis.hpp"
 #include "test_worker.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -182,4 +189,213 @@ TEST_F(WsCalls, WssCallsUdpUdpHoldsAndHangsUp) {
 TEST_F(WsCalls, UdpCallsWssWssHoldsAndHangsUp) {
     Phone udp("1013", kUdp), wss("1014", kWss, wssVerified());
     callWithAudio(udp, wss, Side::Callee, Side::Callee);
+}
+
+// ---- Hostile and failing servers --------------------------------------------------------------
+
+namespace {
+
+// tests/servers/ws_test_server.py in a child process, on a free loopback port.
+class ScriptedWsServer {
+public:
+    explicit ScriptedWsServer(const std::string &behaviour, bool tls = false) {
+        std::string script = std::string(SIPW_SOURCE_DIR) + "/tests/servers/ws_test_server.py";
+        std::string certs = std::string(SIPW_SOURCE_DIR) + "/tests/servers/run/certs/";
+        int fds[2];
+        if (pipe(fds) != 0) return;
+        pid_ = fork();
+        if (pid_ == 0) {
+            dup2(fds[1], STDOUT_FILENO);
+            close(fds[0]);
+            close(fds[1]);
+            std::string cert = certs + "rogue.pem", key = certs + "rogue.key";
+            if (tls)
+                execl("/usr/bin/python3", "python3", script.c_str(), "--behaviour", behaviour.c_str(), "--cert",
+                      cert.c_str(), "--key", key.c_str(), static_cast<char *>(nullptr));
+            else
+                execl("/usr/bin/python3", "python3", script.c_str(), "--behaviour", behaviour.c_str(),
+                      static_cast<char *>(nullptr));
+            _exit(127);
+        }
+        close(fds[1]);
+        FILE *out = fdopen(fds[0], "r");
+        char line[64] = {0};
+        if (out && fgets(line, sizeof line, out)) sscanf(line, "listening %d", &port_);
+        if (out) fclose(out);
+        if (port_ == 0) ADD_FAILURE() << "ws_test_server.py did not start (" << behaviour << ")";
+    }
+    ~ScriptedWsServer() {
+        if (pid_ > 0) {
+            kill(pid_, SIGTERM);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    std::string url(bool tls = false) const {
+        return std::string(tls ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(port_) + "/sip";
+    }
+
+private:
+    pid_t pid_ = -1;
+    int port_ = 0;
+};
+
+// A TCP port on 127.0.0.1 nobody listens on.
+std::string closedPortUrl() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+    getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
+    close(fd);
+    return "ws://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/ws";
+}
+
+bool contains(const Json &text, const std::string &part) {
+    return text.is_string() && text.get<std::string>().find(part) != std::string::npos;
+}
+
+int countWarnings(const TestWorker &w, const std::string &key) {
+    int n = 0;
+    for (const auto &ev : w.history())
+        if (ev.value("msg", "") == "warning" && ev["data"].value("key", "") == key) ++n;
+    return n;
+}
+
+// The `disconnected` event that ended the link (history included).
+Json disconnectedEvent(TestWorker &w, int timeoutMs) {
+    for (const auto &ev : w.history())
+        if (ev.value("msg", "") == "disconnected") return ev;
+    return w.waitFor("disconnected", timeoutMs);
+}
+
+}  // namespace
+
+class WsFailures : public ::testing::Test {
+protected:
+    void SetUp() override { SIPW_REQUIRE_LOOPBACK_SERVERS(); }
+};
+
+TEST_F(WsFailures, WssCertificateThatDoesNotVerifyFailsPromptlyWithItsCause) {
+    ScriptedWsServer rogue("registrar", true);  // self-signed certificate, unknown to the test CA
+    TestWorker w;
+    auto t0 = Clock::now();
+    ASSERT_EQ(w.post("INIT", initFor("1001", rogue.url(true), wssVerified())), 0);
+    Json failed = w.waitFor("registrationFailed", 5000);
+    ASSERT_FALSE(failed.is_null());
+    EXPECT_LT(secondsSince(t0), 3.0);
+    EXPECT_EQ(failed["cause"], "Connection Error");
+    EXPECT_EQ(failed["data"]["key"], "tls_verify_failed");
+    EXPECT_TRUE(contains(failed["data"]["text"], "Cannot verify the certificate")) << failed.dump();
+    EXPECT_TRUE(contains(failed["data"]["textCN"], "证书验证失败")) << failed.dump();
+    Json disconnected = disconnectedEvent(w, 100);
+    ASSERT_FALSE(disconnected.is_null());
+    EXPECT_EQ(disconnected["cause"], "Connection Error");
+    for (const auto &ev : w.history()) EXPECT_NE(ev.value("msg", ""), "connected") << ev.dump();
+}
+
+TEST_F(WsFailures, WssDefaultVerificationRejectsTheTestCertificate) {
+    TestWorker w;  // the system CAs do not know the test CA
+    ASSERT_EQ(w.post("INIT", initFor("1002", kWss)), 0);
+    Json failed = w.waitFor("registrationFailed", 5000);
+    ASSERT_FALSE(failed.is_null());
+    EXPECT_EQ(failed["data"]["key"], "tls_verify_failed");
+}
+
+TEST_F(WsFailures, WssWithVerificationOffAcceptsASelfSignedServer) {
+    ScriptedWsServer rogue("registrar", true);
+    TestWorker w;
+    ASSERT_EQ(w.post("INIT", initFor("1003", rogue.url(true), {{"tls", {{"verify", false}}}})), 0);
+    EXPECT_FALSE(w.waitFor("registered", 5000).is_null());
+}
+
+TEST_F(WsFailures, RefusedConnectionFailsOverToTheNextServer) {
+    TestWorker w;
+    Json init = initFor("1004", kWs);
+    init["sipServer"] = Json::array({closedPortUrl(), kWs});
+    ASSERT_EQ(w.post("INIT", init), 0);
+    Json registered = w.waitFor("registered", 5000);
+    ASSERT_FALSE(registered.is_null());
+    EXPECT_EQ(countWarnings(w, "server_failover"), 1);
+    Json disconnected = disconnectedEvent(w, 100);
+    ASSERT_FALSE(disconnected.is_null());
+    EXPECT_EQ(disconnected["data"]["key"], "connection_refused");
+}
+
+TEST_F(WsFailures, ServerCloseCodeIsTranslatedThenTheWorkerReconnectsAndRegisters) {
+    ScriptedWsServer server("close:1001");  // closes its first connection with 1001 "going away"
+    TestWorker w;
+    ASSERT_EQ(w.post("INIT", initFor("1005", server.url(), {{"reconnect", {{"minInterval", 1}, {"maxInterval", 2}}}})), 0);
+    ASSERT_FALSE(w.waitFor("registered", 5000).is_null());
+    Json disconnected = w.waitFor("disconnected", 5000);
+    ASSERT_FALSE(disconnected.is_null());
+    EXPECT_EQ(disconnected["cause"], "Connection Error");
+    EXPECT_EQ(disconnected["data"]["key"], "ws_closed");
+    EXPECT_EQ(disconnected["data"]["closeCode"], 1001);
+    EXPECT_TRUE(contains(disconnected["data"]["text"], "1001 The server is going away (test close)")) << disconnected.dump();
+    EXPECT_TRUE(contains(disconnected["data"]["textCN"], "服务器已关闭或正在重启")) << disconnected.dump();
+    auto t0 = Clock::now();
+    ASSERT_FALSE(w.waitFor("connecting", 4000).is_null());
+    ASSERT_FALSE(w.waitFor("connected", 4000).is_null());
+    Json again = w.waitFor("registered", 4000);
+    ASSERT_FALSE(again.is_null()) << "not re-registered after the server closed the WebSocket";
+    printf("re-registered %.3f s after the close (reconnect.minInterval 1 s)\n", secondsSince(t0));
+}
+
+TEST_F(WsFailures, BrokenSipFromTheServerIsDroppedWithAWarning) {
+    ScriptedWsServer server("broken-sip");
+    TestWorker w;
+    ASSERT_EQ(w.post("INIT", initFor("1006", server.url())), 0);
+    // Three messages that are not SIP come before the real 200 OK: each is a warning, none fatal.
+    ASSERT_FALSE(w.waitFor("registered", 5000).is_null());
+    EXPECT_EQ(countWarnings(w, "ws_bad_message"), 3);
+    for (const auto &ev : w.history()) {
+        if (ev.value("msg", "") != "warning") continue;
+        EXPECT_TRUE(contains(ev["data"]["text"], "Ignored an invalid SIP message from " + server.url())) << ev.dump();
+        EXPECT_TRUE(contains(ev["data"]["textCN"], "无效 SIP 消息")) << ev.dump();
+    }
+    for (const auto &ev : w.history()) EXPECT_NE(ev.value("msg", ""), "disconnected") << ev.dump();
+}
+
+TEST_F(WsFailures, MalformedFrameEndsTheLinkWithAProtocolError) {
+    ScriptedWsServer server("bad-frame");
+    TestWorker w;
+    ASSERT_EQ(w.post("INIT", initFor("1007", server.url())), 0);
+    ASSERT_FALSE(w.waitFor("registered", 5000).is_null());
+    Json disconnected = w.waitFor("disconnected", 5000);
+    ASSERT_FALSE(disconnected.is_null());
+    EXPECT_EQ(disconnected["data"]["key"], "ws_protocol_error");
+    EXPECT_TRUE(contains(disconnected["data"]["textCN"], "协议错误")) << disconnected.dump();
+    EXPECT_EQ(w.post("LOGOUT", nullptr), 0);  // still a working worker
+}
+
+TEST_F(WsFailures, OversizedMessageEndsTheLinkWithAProtocolError) {
+    ScriptedWsServer server("oversized");
+    TestWorker w;
+    ASSERT_EQ(w.post("INIT", initFor("1008", server.url())), 0);
+    ASSERT_FALSE(w.waitFor("registered", 5000).is_null());
+    Json disconnected = w.waitFor("disconnected", 5000);
+    ASSERT_FALSE(disconnected.is_null());
+    EXPECT_EQ(disconnected["data"]["key"], "ws_protocol_error");
+    printf("oversized frame: %s\n", disconnected["data"]["text"].get<std::string>().c_str());
+}
+
+TEST_F(WsFailures, ServerWithoutTheSipSubprotocolIsRefused) {
+    ScriptedWsServer server("no-subprotocol");
+    TestWorker w;
+    ASSERT_EQ(w.post("INIT", initFor("1009", server.url())), 0);
+    Json failed = w.waitFor("registrationFailed", 5000);
+    ASSERT_FALSE(failed.is_null());
+    EXPECT_EQ(failed["data"]["key"], "ws_no_sip_protocol");
+}
+
+TEST_F(WsFailures, HttpServerThatDoesNotUpgradeIsAHandshakeFailure) {
+    ScriptedWsServer server("not-websocket");
+    TestWorker w;
+    ASSERT_EQ(w.post("INIT", initFor("1010", server.url())), 0);
+    Json failed = w.waitFor("registrationFailed", 5000);
+    ASSERT_FALSE(failed.is_null());
+    EXPECT_EQ(failed["data"]["key"], "ws_handshake_failed");
+    printf("not a WebSocket: %s\n", failed["data"]["text"].get<std::string>().c_str());
 }
