@@ -399,3 +399,53 @@ TEST_F(WsFailures, HttpServerThatDoesNotUpgradeIsAHandshakeFailure) {
     EXPECT_EQ(failed["data"]["key"], "ws_handshake_failed");
     printf("not a WebSocket: %s\n", failed["data"]["text"].get<std::string>().c_str());
 }
+
+namespace {
+
+// Runs kamcmd on the test Kamailio's control socket; returns its output.
+std::string kamcmd(const std::string &args) {
+    std::string command = "kamcmd -s unix:" + std::string(SIPW_SOURCE_DIR) + "/tests/servers/run/kamailio_ctl " + args;
+    std::string out;
+    if (FILE *p = popen(command.c_str(), "r")) {
+        char buffer[512];
+        while (fgets(buffer, sizeof buffer, p)) out += buffer;
+        pclose(p);
+    }
+    return out;
+}
+
+// Closes every open WebSocket connection Kamailio has (`ws.close` sends 1000 "Normal closure").
+int closeKamailioWebSockets() {
+    std::string dump = kamcmd("ws.dump");
+    int closed = 0;
+    for (std::size_t pos = 0; (pos = dump.find("state: OPEN", pos)) != std::string::npos; ++pos) {
+        std::size_t lineStart = dump.rfind('\n', pos) + 1;
+        int id = std::atoi(dump.c_str() + dump.find_first_not_of(" \t", lineStart));
+        if (id > 0 && kamcmd("ws.close " + std::to_string(id)).find("error") == std::string::npos) ++closed;
+    }
+    return closed;
+}
+
+}  // namespace
+
+TEST_F(WsFailures, KamailioClosesTheWebSocketThenTheWorkerReconnectsAndIsReachable) {
+    Phone ws("1015", kWs, {{"reconnect", {{"minInterval", 1}, {"maxInterval", 2}}}});
+    ASSERT_GE(closeKamailioWebSockets(), 1);
+    Json disconnected = ws.w.waitFor("disconnected", 5000);
+    ASSERT_FALSE(disconnected.is_null());
+    EXPECT_EQ(disconnected["data"]["key"], "ws_closed");
+    EXPECT_EQ(disconnected["data"]["closeCode"], 1000);
+    EXPECT_TRUE(contains(disconnected["data"]["textCN"], "连接已正常关闭")) << disconnected.dump();
+    auto t0 = Clock::now();
+    ASSERT_FALSE(ws.w.waitFor("connected", 5000).is_null());
+    ASSERT_FALSE(ws.w.waitFor("registered", 5000).is_null());
+    printf("re-registered with Kamailio %.3f s after it closed the WebSocket\n", secondsSince(t0));
+
+    // The new binding is live: a call reaches the worker over the new WebSocket.
+    Phone udp("1016", kUdp);
+    ASSERT_EQ(udp.w.post("CALL", {{"target", "1015"}, {"sessionId", "after-reconnect"}}), 0) << sipw_last_error();
+    Json incoming = waitSession(ws.w, "newRTCSession");
+    ASSERT_FALSE(incoming.is_null()) << "no INVITE over the new WebSocket";
+    ASSERT_EQ(udp.w.post("HANGUP", {{"sessionId", "after-reconnect"}}), 0);
+    EXPECT_FALSE(waitSession(ws.w, "session_failed", incoming["sessionId"]).is_null());
+}
