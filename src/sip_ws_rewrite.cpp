@@ -86,17 +86,24 @@ bool parseStartLine(std::string_view line, SipMessage &m, std::string &error) {
 // Parses one whole message. The body is cut to Content-Length when the text holds more (the
 // datagram rule of RFC 3261 §18.3 fits a WebSocket message); a Content-Length beyond it is an error.
 bool parseMessage(std::string_view text, SipMessage &m, std::string &error) {
-    std::size_t headerEnd = text.find("\r\n\r\n");
-    std::size_t bodyStart;
-    if (headerEnd != std::string_view::npos) {
-        bodyStart = headerEnd + 4;
-    } else if ((headerEnd = text.find("\n\n")) != std::string_view::npos) {
-        bodyStart = headerEnd + 2;
-    } else {
+    // The first empty line ends the headers; bare-LF line ends are tolerated.
+    std::size_t crlf = text.find("\r\n\r\n"), lf = text.find("\n\n");
+    if (crlf == std::string_view::npos && lf == std::string_view::npos) {
         error = "no empty line after the headers";
         return false;
     }
+    bool crlfFirst = crlf != std::string_view::npos && (lf == std::string_view::npos || crlf < lf);
+    std::size_t headerEnd = crlfFirst ? crlf : lf;
+    std::size_t bodyStart = headerEnd + (crlfFirst ? 4 : 2);
     std::string_view head = text.substr(0, headerEnd);
+    // RFC 3261's grammar allows no control characters in the start line and headers but CR, LF, HT.
+    for (char c : head) {
+        auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\r' && c != '\n' && c != '\t') || u == 0x7f) {
+            error = "control character in the headers";
+            return false;
+        }
+    }
     std::vector<std::string_view> lines;
     for (std::size_t pos = 0; pos <= head.size();) {
         std::size_t eol = head.find('\n', pos);
@@ -308,6 +315,12 @@ bool splitUri(std::string_view uri, UriParts &parts) {
     std::size_t hostEnd = uri.find_first_of(";?", hostStart);
     if (hostEnd == std::string_view::npos) hostEnd = uri.size();
     if (hostEnd == hostStart) return false;
+    // host[:port]: a name, an IPv4 address or a bracketed IPv6 reference, nothing else.
+    for (std::size_t i = hostStart; i < hostEnd; ++i) {
+        char c = uri[i];
+        if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view(".-:[]_").find(c) == std::string_view::npos)
+            return false;
+    }
     parts.prefix = std::string(uri.substr(0, hostStart));
     parts.hostPort = std::string(uri.substr(hostStart, hostEnd - hostStart));
     parts.suffix = std::string(uri.substr(hostEnd));

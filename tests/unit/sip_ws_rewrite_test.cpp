@@ -138,6 +138,16 @@ TEST(SipWsRewrite, ContactsWithoutBracketsAndSeveralContactsAreAllRewritten) {
                                           kInvalid + ";ob;transport=ws>");
 }
 
+// Found by the fuzzer: a Contact whose "host" held spaces leaked into a Request-URI later.
+TEST(SipWsRewrite, ContactWithoutAValidHostIsNotLearnedNorRewritten) {
+    auto r = makeRewriter();
+    std::string msg = kRegister;
+    msg.replace(msg.find("<sip:1001@127.0.0.1:40123;transport=tcp>"), 41, "<sip:1001@127 0 0 1>");
+    EXPECT_EQ(header(toWs(r, msg), "Contact"), "<sip:1001@127 0 0 1>");
+    std::string in = fromWs(r, "MESSAGE sip:1001@df7jal23ls0d.invalid SIP/2.0\r\nVia: SIP/2.0/WS h;branch=z9hG4bKm\r\n\r\n");
+    EXPECT_EQ(in.substr(0, in.find("\r\n")), "MESSAGE sip:1001@df7jal23ls0d.invalid SIP/2.0");
+}
+
 TEST(SipWsRewrite, StarContactIsLeftAlone) {
     auto r = makeRewriter();
     std::string msg = kRegister;
@@ -181,6 +191,12 @@ TEST(SipWsRewrite, KeepAlivesAreIgnoredAndGarbageIsRejectedWithAReason) {
         EXPECT_EQ(error, c.why) << c.text;
     }
     EXPECT_EQ(r.fromWebSocket(std::string(kMaxSipMessageBytes + 1, 'x'), out, error, 0), SipWsRewriter::Outcome::Reject);
+
+    std::string withNul = "SIP/2.0 200 OK\r\nVia: SIP/2.0/WS h\r\nX: a";
+    withNul += '\0';
+    withNul += "b\r\n\r\n";
+    EXPECT_EQ(r.fromWebSocket(withNul, out, error, 0), SipWsRewriter::Outcome::Reject);
+    EXPECT_EQ(error, "control character in the headers");
 }
 
 TEST(SipWsRewrite, ViaMemoryIsBoundedInSizeAndAge) {
