@@ -250,7 +250,7 @@ constexpr CodedText kWsCloseApplication = {4000, {"Closed by the server applicat
 //     server_failover(from, to), network_unreachable(detail), all_servers_failed
 //   WebSocket:  ws_closed(server, code and text), ws_protocol_error(server, detail),
 //     ws_handshake_failed(server, detail), ws_no_sip_protocol(server), ws_keepalive_timeout(server),
-//     ws_bad_message(server, detail)
+//     ws_bad_message(server, detail), ws_foreign_peer(port)
 //   media:      ice_failed, dtls_failed, sdp_incompatible(detail), sdp_bad_answer(detail),
 //     audio_input_failed(detail), audio_output_failed(detail), gathering_timeout,
 //     turn_auth_failed(server), codec_unsupported(codec), rtp_timeout(seconds)
@@ -347,6 +347,8 @@ constexpr NamedText kErrors[] = {
     {"ws_keepalive_timeout", {"Server {0} stopped answering WebSocket pings",
                               "服务器 {0} 不再响应 WebSocket 心跳"}},
     {"ws_bad_message", {"Ignored an invalid SIP message from {0}: {1}", "已忽略来自 {0} 的无效 SIP 消息：{1}"}},
+    {"ws_foreign_peer", {"Refused a connection from another program (local port {0}) to the WebSocket link",
+                         "已拒绝其他程序（本地端口 {0}）接入 WebSocket 连接"}},
 
     // Media
     {"ice_failed", {"Could not establish the media connection (ICE)", "媒体连接建立失败（ICE）"}},

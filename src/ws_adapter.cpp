@@ -1,6 +1,7 @@
 #include "ws_adapter.hpp"
 
 #include "loop_thread.hpp"
+#include "loopback_peer.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -315,6 +316,18 @@ gboolean WsAdapter::onAcceptable(GSocket *, GIOCondition, gpointer p) {
     GSocket *peer = g_socket_accept(self->listener_, nullptr, &error);
     if (!peer) {
         g_clear_error(&error);
+        return G_SOURCE_CONTINUE;
+    }
+    int peerPort = 0;
+    if (GSocketAddress *remote = g_socket_get_remote_address(peer, nullptr)) {
+        peerPort = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(remote));
+        g_object_unref(remote);
+    }
+    if (!loopbackPeerIsThisProcess(peerPort, self->listenPort_)) {
+        // Another local program: it must not speak SIP on our authenticated flow.
+        g_socket_close(peer, nullptr);
+        g_object_unref(peer);
+        self->warn("ws_foreign_peer", {std::to_string(peerPort)});
         return G_SOURCE_CONTINUE;
     }
     // One flow: sofia-sip reconnecting (after closing an idle connection) replaces the old one.
