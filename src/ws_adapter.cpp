@@ -62,6 +62,7 @@ WsAdapter::~WsAdapter() {
         soup_session_abort(session_);
         g_object_unref(session_);
     }
+    if (handshake_) g_object_unref(handshake_);
     closeLoopback();
     g_main_context_unref(context_);
 }
@@ -129,10 +130,10 @@ void WsAdapter::startWebSocket() {
     }
     static const char *const kProtocols[] = {"sip", nullptr};
     cancellable_ = g_cancellable_new();
+    handshake_ = handshake;  // kept: its peer certificate is checked once the upgrade is done
     soup_session_websocket_connect_async(session_, handshake, nullptr, const_cast<char **>(kProtocols),
                                          G_PRIORITY_DEFAULT, cancellable_, &WsAdapter::onHandshakeDone,
                                          new CallbackToken{this, alive_});
-    g_object_unref(handshake);  // the session holds it while connecting
 
     connectTimer_ = g_timeout_source_new_seconds(static_cast<guint>(timing_.connectTimeoutSec));
     g_source_set_callback(connectTimer_, &WsAdapter::onConnectTimeout, this, nullptr);
@@ -186,6 +187,11 @@ void WsAdapter::onHandshakeDone(GObject *source, GAsyncResult *result, gpointer 
         return;
     }
     self->socket_ = socket;
+    std::string certificateProblem = self->verifyPeerCertificate();
+    if (!certificateProblem.empty()) {
+        self->fail({"tls_verify_failed", sameInBoth(certificateProblem), 0});
+        return;
+    }
     g_signal_connect(socket, "message", G_CALLBACK(&WsAdapter::onWsMessage), self);
     g_signal_connect(socket, "error", G_CALLBACK(&WsAdapter::onWsError), self);
     g_signal_connect(socket, "closed", G_CALLBACK(&WsAdapter::onWsClosed), self);
@@ -203,6 +209,48 @@ void WsAdapter::onHandshakeDone(GObject *source, GAsyncResult *result, gpointer 
     g_source_set_callback(self->keepaliveTimer_, &WsAdapter::onKeepaliveCheck, self, nullptr);
     g_source_attach(self->keepaliveTimer_, self->context_);
     if (self->callbacks_.onOpen) self->callbacks_.onOpen();
+}
+
+std::string WsAdapter::verifyPeerCertificate() {
+    if (server_.transport != SipTransport::Wss || !tls_.verify) return {};
+    // GnuTLS resumes TLS sessions process-wide, keyed by address and host only, and a resumed
+    // session skips certificate verification: a session opened by a worker with other trust
+    // settings (verify off, another caFile) would let this one through unchecked. So the chain
+    // is verified here again, against this worker's own trust store, whatever the handshake did.
+    GTlsCertificate *certificate = soup_message_get_tls_peer_certificate(handshake_);
+    if (!certificate) return "the server presented no certificate";
+    GError *error = nullptr;
+    GTlsDatabase *database = nullptr;
+    if (!tls_.caFile.empty()) {
+        database = g_tls_file_database_new(tls_.caFile.c_str(), &error);
+    } else {
+        database = g_tls_backend_get_default_database(g_tls_backend_get_default());
+    }
+    if (!database) {
+        std::string problem = error ? error->message : "no certificate database";
+        g_clear_error(&error);
+        return problem;
+    }
+    GSocketConnectable *identity = g_network_address_new(server_.host.c_str(), static_cast<guint16>(server_.port));
+    GTlsCertificateFlags flags =
+        g_tls_database_verify_chain(database, certificate, G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, identity,
+                                    nullptr, G_TLS_DATABASE_VERIFY_NONE, nullptr, &error);
+    g_object_unref(identity);
+    g_object_unref(database);
+    std::string problem;
+    if (error) {
+        problem = error->message;
+        g_clear_error(&error);
+    } else if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA) {
+        problem = "the certificate is not signed by a trusted authority";
+    } else if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY) {
+        problem = "the certificate does not match " + server_.host;
+    } else if (flags & G_TLS_CERTIFICATE_EXPIRED) {
+        problem = "the certificate has expired";
+    } else if (flags != 0) {
+        problem = "the certificate is not valid (flags " + std::to_string(static_cast<int>(flags)) + ")";
+    }
+    return problem;
 }
 
 gboolean WsAdapter::onKeepaliveCheck(gpointer p) {

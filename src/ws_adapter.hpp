@@ -68,6 +68,7 @@ private:
     static void onHandshakeDone(GObject *source, GAsyncResult *result, gpointer token);
     static gboolean onConnectTimeout(gpointer self);
     static gboolean onKeepaliveCheck(gpointer self);
+    std::string verifyPeerCertificate();  // empty when fine (or not asked for)
     static void onWsMessage(SoupWebsocketConnection *, gint type, GBytes *message, gpointer self);
     static void onWsError(SoupWebsocketConnection *, GError *error, gpointer self);
     static void onWsClosed(SoupWebsocketConnection *, gpointer self);
@@ -97,6 +98,7 @@ private:
     // The WebSocket side.
     SoupSession *session_ = nullptr;
     GCancellable *cancellable_ = nullptr;
+    SoupMessage *handshake_ = nullptr;
     SoupWebsocketConnection *socket_ = nullptr;
     GSource *connectTimer_ = nullptr;
     GSource *keepaliveTimer_ = nullptr;

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -67,6 +68,28 @@ TEST_F(WsRegistration, OverWs) {
 TEST_F(WsRegistration, OverWssVerifiedWithTheTestCa) {
     double s = registersAndLeaves("1012", kWss, wssVerified());
     printf("register over wss: %.3f s\n", s);
+}
+
+// INIT → registered (digest challenge included), median of 5, over ws and wss against udp.
+TEST_F(WsRegistration, RegisterTimeComparedWithUdp) {
+    auto median = [](const std::string &user, const std::string &server, const Json &extra) {
+        std::vector<double> seconds;
+        for (int i = 0; i < 5; ++i) {
+            TestWorker w;
+            auto t0 = Clock::now();
+            EXPECT_EQ(w.post("INIT", initFor(user, server, extra)), 0);
+            EXPECT_FALSE(w.waitFor("registered", 5000).is_null()) << server;
+            seconds.push_back(secondsSince(t0));
+        }
+        std::sort(seconds.begin(), seconds.end());
+        return seconds[2];
+    };
+    double udp = median("1013", kUdp, Json::object());
+    double ws = median("1013", kWs, Json::object());
+    double wss = median("1013", kWss, wssVerified());
+    printf("register median of 5: udp %.1f ms, ws %.1f ms, wss %.1f ms\n", udp * 1000, ws * 1000, wss * 1000);
+    EXPECT_LT(ws, 1.0);
+    EXPECT_LT(wss, 1.0);
 }
 
 namespace {
@@ -299,6 +322,7 @@ TEST_F(WsFailures, WssDefaultVerificationRejectsTheTestCertificate) {
     TestWorker w;  // the system CAs do not know the test CA
     ASSERT_EQ(w.post("INIT", initFor("1002", kWss)), 0);
     Json failed = w.waitFor("registrationFailed", 5000);
+    for (auto &ev : w.history()) if (failed.is_null()) printf("%s\n", ev.dump().c_str());
     ASSERT_FALSE(failed.is_null());
     EXPECT_EQ(failed["data"]["key"], "tls_verify_failed");
 }
