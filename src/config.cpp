@@ -285,8 +285,6 @@ Config parseInitConfig(const json &p, std::vector<std::string> &unknownFields) {
             ServerUri server;
             if (!ServerUri::parse(list[i].get<std::string>(), server))
                 throw Error(ResultCode::InvalidArgument, "invalid_uri", {field, list[i].get<std::string>()});
-            if (server.transport == SipTransport::Ws || server.transport == SipTransport::Wss)
-                throw Error(ResultCode::UnknownCommand, "unsupported_transport", {server.original});
             c.servers.push_back(server);
         }
     }

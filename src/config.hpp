@@ -60,9 +60,8 @@ struct Config {
     MediaOptions media;       // audio input/output, ICE servers and strategy, jitter buffer
 };
 
-// Validates INIT's payload. Throws Error(InvalidArgument) naming the field on a bad value, or
-// Error(UnknownCommand) for a transport not supported yet. Unknown fields do not fail: their
-// names are appended to `unknownFields` (reported as `warning` events).
+// Validates INIT's payload. Throws Error(InvalidArgument) naming the field on a bad value.
+// Unknown fields do not fail: their names are appended to `unknownFields` (reported as `warning` events).
 Config parseInitConfig(const nlohmann::json &payload, std::vector<std::string> &unknownFields);
 
 }  // namespace sipw

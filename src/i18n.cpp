@@ -248,6 +248,9 @@ constexpr CodedText kWsCloseApplication = {4000, {"Closed by the server applicat
 //     tls_certificate_expired(server), tls_hostname_mismatch(server), tls_ca_file_unreadable(path),
 //     tls_setup_failed(detail), dns_failed(host), transport_error(detail),
 //     server_failover(from, to), network_unreachable(detail), all_servers_failed
+//   WebSocket:  ws_closed(server, code and text), ws_protocol_error(server, detail),
+//     ws_handshake_failed(server, detail), ws_no_sip_protocol(server), ws_keepalive_timeout(server),
+//     ws_bad_message(server, detail), ws_foreign_peer(port)
 //   media:      ice_failed, dtls_failed, sdp_incompatible(detail), sdp_bad_answer(detail),
 //     audio_input_failed(detail), audio_output_failed(detail), gathering_timeout,
 //     turn_auth_failed(server), codec_unsupported(codec), rtp_timeout(seconds)
@@ -334,6 +337,20 @@ constexpr NamedText kErrors[] = {
                          "服务器 {0} 无法连接，已切换到 {1}"}},
     {"network_unreachable", {"Network unreachable: {0}", "网络不可达：{0}"}},
     {"all_servers_failed", {"Could not connect to any server", "所有服务器均无法连接"}},
+
+    // SIP over WebSocket
+    {"ws_closed", {"Server {0} closed the WebSocket connection: {1}", "服务器 {0} 关闭了 WebSocket 连接：{1}"}},
+    {"ws_protocol_error", {"WebSocket protocol error with server {0}: {1}",
+                           "与服务器 {0} 的 WebSocket 通信出现协议错误：{1}"}},
+    {"ws_handshake_failed", {"Server {0} refused the WebSocket connection: {1}",
+                             "服务器 {0} 拒绝了 WebSocket 连接：{1}"}},
+    {"ws_no_sip_protocol", {"Server {0} does not offer SIP over WebSocket (subprotocol \"sip\")",
+                            "服务器 {0} 不支持 SIP over WebSocket（未接受子协议“sip”）"}},
+    {"ws_keepalive_timeout", {"Server {0} stopped answering WebSocket pings",
+                              "服务器 {0} 不再响应 WebSocket 心跳"}},
+    {"ws_bad_message", {"Ignored an invalid SIP message from {0}: {1}", "已忽略来自 {0} 的无效 SIP 消息：{1}"}},
+    {"ws_foreign_peer", {"Refused a connection from another program (local port {0}) to the WebSocket link",
+                         "已拒绝其他程序（本地端口 {0}）接入 WebSocket 连接"}},
 
     // Media
     {"ice_failed", {"Could not establish the media connection (ICE)", "媒体连接建立失败（ICE）"}},

@@ -57,14 +57,19 @@ std::string bracketed(const std::string &addr) {
 }
 }  // namespace
 
-SipStack::SipStack(su_root_t *root, const Config &config, const ServerUri &server, Listener listener)
-    : server_(server), listener_(std::move(listener)) {
-    localAddress_ = localAddressToward(server.host, server.port);
+SipStack::SipStack(su_root_t *root, const Config &config, const ServerUri &server, Listener listener,
+                   std::unique_ptr<WsAdapter> wsAdapter)
+    : server_(server), listener_(std::move(listener)), wsAdapter_(std::move(wsAdapter)) {
+    bool overWebSocket = server.transport == SipTransport::Ws || server.transport == SipTransport::Wss;
+    if (overWebSocket && !wsAdapter_) throw Error(ResultCode::Internal, "transport_error", {"no WebSocket flow"});
+    // Over WebSocket sofia-sip only ever talks to the adapter on loopback; the adapter writes
+    // the addresses the server sees (.invalid Via and Contact).
+    localAddress_ = overWebSocket ? "127.0.0.1" : localAddressToward(server.host, server.port);
     std::string bind = localAddress_.empty() ? "*" : bracketed(localAddress_);
-    std::string transport = transportName(server.transport);
+    std::string transport = overWebSocket ? "tcp" : transportName(server.transport);
     // An explicit ;transport= makes sofia-sip put it in our Contact too.
     std::string url = "sip:" + bind + ":*;transport=" + (server.transport == SipTransport::Tls ? "tcp" : transport);
-    std::string proxy = server.sipUri();
+    std::string proxy = overWebSocket ? wsAdapter_->proxyUri() : server.sipUri();
     std::string registrar = server.transport == SipTransport::Tls ? "sips:" + config.domain : "sip:" + config.domain;
     std::string from = "<" + config.uri + ">";
     if (!config.displayName.empty()) {

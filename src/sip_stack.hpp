@@ -1,4 +1,5 @@
-// The transport: one sofia-sip `nua` bound to one server over UDP, TCP or TLS.
+// The transport: one sofia-sip `nua` bound to one server over UDP, TCP or TLS, or over WS/WSS
+// through a WsAdapter (sofia-sip then talks TCP to the adapter's loopback port).
 //
 // Lives on the worker's loop thread. Every nua event is routed to the object that owns the
 // handle (the registration, a session), or to the stack's owner for requests that open a new
@@ -6,11 +7,13 @@
 #pragma once
 
 #include "config.hpp"
+#include "ws_adapter.hpp"
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/su_glib.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace sipw {
@@ -35,14 +38,17 @@ public:
     };
 
     // Creates the transport for `server`. Throws Error (tls_setup_failed, transport_error…).
-    SipStack(su_root_t *root, const Config &config, const ServerUri &server, Listener listener);
-    ~SipStack();  // nua_destroy; call after shutdown() finished, or to force
+    // For ws/wss `wsAdapter` is the open WebSocket flow; the stack owns it from then on.
+    SipStack(su_root_t *root, const Config &config, const ServerUri &server, Listener listener,
+             std::unique_ptr<WsAdapter> wsAdapter = nullptr);
+    ~SipStack();  // nua_destroy, then the adapter; call after shutdown() finished, or to force
     SipStack(const SipStack &) = delete;
     SipStack &operator=(const SipStack &) = delete;
 
     nua_t *nua() const { return nua_; }
     const ServerUri &server() const { return server_; }
     const std::string &localAddress() const { return localAddress_; }
+    const WsAdapter *wsAdapter() const { return wsAdapter_.get(); }
 
     // nua_shutdown: ends every dialog and registration; `done(ok)` once nua says it is final.
     void shutdown(std::function<void(bool ok)> done);
@@ -57,6 +63,7 @@ private:
 
     ServerUri server_;
     Listener listener_;
+    std::unique_ptr<WsAdapter> wsAdapter_;  // outlives nua: sofia-sip's proxy is its listener
     std::string localAddress_;
     nua_t *nua_ = nullptr;
     std::function<void(bool)> shutdownDone_;

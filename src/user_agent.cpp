@@ -15,6 +15,7 @@ UserAgent::UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions,
 UserAgent::~UserAgent() {
     cancelReconnect();
     probe_.reset();
+    wsConnecting_.reset();
     registration_.reset();
     sessions_.reset();  // sessions let go of their nua handles before the stacks go
     stack_.reset();
@@ -67,6 +68,17 @@ void UserAgent::connectToServer() {
         startStack();
         return;
     }
+    if (server.transport == SipTransport::Ws || server.transport == SipTransport::Wss) {
+        // The WebSocket itself is the probe: `connected` once its handshake (TLS included) is done.
+        wsConnecting_ = std::make_unique<WsAdapter>(
+            server, config_.tls,
+            WsAdapter::Callbacks{
+                [this] { onWsOpen(); },
+                [this](const WsAdapter *adapter, const WsAdapter::Failure &f) { onWsFailure(adapter, f); },
+                [this](const std::string &key, const std::vector<std::string> &args) { emitWarning(key, args); },
+            });
+        return;
+    }
     probe_ = std::make_unique<ConnectionProbe>(server, config_.tls, 5,
                                                [this](const ProbeResult &r) { onProbeDone(r); });
 }
@@ -77,22 +89,40 @@ void UserAgent::onProbeDone(const ProbeResult &result) {
     runSoon([finished] {});
     if (link_ != Link::Probing) return;
     if (!result.ok) {
-        onTransportFailure(result.errorKey, result.detail, nullptr);
+        onTransportFailure(result.errorKey, {result.detail, result.detail}, nullptr);
         return;
     }
     startStack();
 }
 
-void UserAgent::startStack() {
+void UserAgent::onWsOpen() {
+    if (link_ != Link::Probing || !wsConnecting_) return;
+    startStack(std::move(wsConnecting_));
+}
+
+void UserAgent::onWsFailure(const WsAdapter *adapter, const WsAdapter::Failure &failure) {
+    if (adapter == wsConnecting_.get()) {
+        // Not from inside its own callback: destroyed on the next turn.
+        std::shared_ptr<WsAdapter> failed(wsConnecting_.release());
+        runSoon([failed] {});
+    } else if (!stack_ || stack_->wsAdapter() != adapter) {
+        return;  // the flow of a stack already retiring: its end was reported before
+    }
+    if (link_ == Link::Down || link_ == Link::ShuttingDown) return;
+    onTransportFailure(failure.errorKey, failure.detail, nullptr, failure.closeCode);
+}
+
+void UserAgent::startStack(std::unique_ptr<WsAdapter> wsAdapter) {
     const ServerUri &server = config_.servers[serverIndex_];
     try {
         stack_ = std::make_unique<SipStack>(
             root_, config_, server,
             SipStack::Listener{[this](SipStack &stack, nua_handle_t *nh, const sip_t *sip) {
                 return sessions_->incoming(stack, nh, sip);
-            }});
+            }},
+            std::move(wsAdapter));
     } catch (const Error &e) {
-        onTransportFailure(e.key(), e.message().en, nullptr);
+        onTransportFailure(e.key(), {e.message().en, e.message().zh}, nullptr);
         return;
     }
     registration_ = std::make_unique<Registration>(
@@ -116,17 +146,20 @@ void UserAgent::call(const std::string &id, const std::string &targetUri, const 
     sessions_->call(id, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr, link_ == Link::Probing);
 }
 
-void UserAgent::onTransportFailure(const std::string &errorKey, const std::string &detail, const SipOutcome *sip) {
+void UserAgent::onTransportFailure(const std::string &errorKey, const i18n::Message &detail, const SipOutcome *sip,
+                                   int wsCloseCode) {
     const ServerUri &server = config_.servers[serverIndex_];
-    auto message = i18n::format(errorKey, {server.original, detail});
+    i18n::Message message{i18n::format(errorKey, {server.original, detail.en}).en,
+                          i18n::format(errorKey, {server.original, detail.zh}).zh};
     auto disconnected = CauseData("disconnected", "disconnected")
                             .originator("system")
                             .cause("Connection Error")
                             .detail(message)
-                            .reason(detail);
+                            .reason(detail.en);
     if (sip) disconnected.statusCode(sip->status, sip->reason);
     auto data = nlohmann::json{{"server", server.original}, {"key", errorKey}, {"text", message.en},
                                {"textCN", message.zh}};
+    if (wsCloseCode != 0) data["closeCode"] = wsCloseCode;
     disconnected.data(data);
     link_ = Link::Down;
     registration_.reset();
@@ -159,6 +192,7 @@ void UserAgent::onTransportFailure(const std::string &errorKey, const std::strin
 void UserAgent::stopStack(std::function<void()> then) {
     cancelReconnect();
     probe_.reset();
+    wsConnecting_.reset();
     registration_.reset();
     if (!stack_) {
         link_ = Link::Down;
@@ -208,7 +242,7 @@ void UserAgent::logout() {
     cancelReconnect();
     sessions_->abandonAll(nullptr, "local", "Terminated");
     auto disconnect = [this] {
-        bool hadLink = stack_ != nullptr || probe_ != nullptr;
+        bool hadLink = stack_ != nullptr || probe_ != nullptr || wsConnecting_ != nullptr;
         stopStack(nullptr);
         if (hadLink) emit_(CauseData("disconnected", "disconnected").originator("local"));
     };
@@ -247,7 +281,7 @@ void UserAgent::onRegistered(const SipOutcome &o, int expires) {
 
 void UserAgent::onRegistrationFailed(const SipOutcome &o) {
     if (o.transportFailure()) {
-        onTransportFailure(o.status == 408 ? "connection_timeout" : "connection_lost", o.reason, &o);
+        onTransportFailure(o.status == 408 ? "connection_timeout" : "connection_lost", {o.reason, o.reason}, &o);
         return;
     }
     emit_(CauseData("registrationFailed", "registrationFailed")
@@ -266,6 +300,7 @@ void UserAgent::onUnregistered(const SipOutcome &o) {
 void UserAgent::forceShutdown() {
     cancelReconnect();
     probe_.reset();
+    wsConnecting_.reset();
     registration_.reset();  // nua_handle_destroy: pending transactions are abandoned
     sessions_->abandonAll(nullptr, "local", "Terminated");
     sessions_->releaseStack(nullptr);
@@ -280,6 +315,7 @@ void UserAgent::shutdown(std::function<void()> done) {
     wantRegistered_ = false;
     cancelReconnect();
     probe_.reset();
+    wsConnecting_.reset();
     sessions_->abandonAll(nullptr, "local", "Terminated");
     bool wasRegistered = registration_ && registration_->registered();
     bool hadStack = stack_ != nullptr;

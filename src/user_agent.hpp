@@ -10,6 +10,7 @@
 #include "session_manager.hpp"
 #include "sip_stack.hpp"
 #include "loop_thread.hpp"
+#include "ws_adapter.hpp"
 
 #include <functional>
 #include <memory>
@@ -52,8 +53,13 @@ private:
     void emitWarning(const std::string &key, const std::vector<std::string> &args);
     void connectToServer();
     void onProbeDone(const ProbeResult &result);
-    void startStack();
-    void onTransportFailure(const std::string &errorKey, const std::string &detail, const SipOutcome *sip);
+    void onWsOpen();
+    void onWsFailure(const WsAdapter *adapter, const WsAdapter::Failure &failure);
+    void startStack(std::unique_ptr<WsAdapter> wsAdapter = nullptr);
+    // `detail` fills the error text's second placeholder in each language; `wsCloseCode` is the
+    // server's WebSocket close code, reported in the event's data when non-zero.
+    void onTransportFailure(const std::string &errorKey, const i18n::Message &detail, const SipOutcome *sip,
+                            int wsCloseCode = 0);
     void stopStack(std::function<void()> then);
 
     void scheduleReconnect();
@@ -72,6 +78,7 @@ private:
     Link link_ = Link::Down;
     size_t serverIndex_ = 0;
     std::unique_ptr<ConnectionProbe> probe_;
+    std::unique_ptr<WsAdapter> wsConnecting_;  // ws/wss: the WebSocket being opened
     std::unique_ptr<SipStack> stack_;
     std::unique_ptr<Registration> registration_;
     std::vector<std::unique_ptr<SipStack>> retiring_;  // shutting down, destroyed when final

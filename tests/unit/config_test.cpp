@@ -181,12 +181,14 @@ TEST(InitConfig, MissingOrInvalidUri) {
     EXPECT_EQ(failure(json::array()).first, ResultCode::InvalidArgument);
 }
 
-TEST(InitConfig, WebSocketServersAreNotSupportedYet) {
+TEST(InitConfig, WebSocketServersAreAccepted) {
     json p = kMinimal;
-    p["sipServer"] = {"wss://192.168.1.1:8089/ws"};
-    auto [code, text] = failure(p);
-    EXPECT_EQ(code, ResultCode::UnknownCommand);
-    EXPECT_NE(text.find("wss://192.168.1.1:8089/ws"), std::string::npos);
+    p["sipServer"] = {"wss://192.168.1.1:8089/ws", "ws://pbx:8080"};
+    Config c = parse(p);
+    ASSERT_EQ(c.servers.size(), 2u);
+    EXPECT_EQ(c.servers[0].transport, SipTransport::Wss);
+    EXPECT_EQ(c.servers[0].path, "/ws");
+    EXPECT_EQ(c.servers[1].transport, SipTransport::Ws);
 }
 
 TEST(InitConfig, UnknownFieldsAreReportedNotRejected) {
