@@ -94,13 +94,18 @@ public:
     virtual void acceptAnswer(const std::string &remoteSdp) = 0;
 
     // Re-offers for hold/resume keep ICE candidates and DTLS state; direction is one of
-    // "sendrecv", "sendonly", "recvonly", "inactive" (applied in our own pipeline).
+    // "sendrecv", "sendonly", "recvonly", "inactive", applied in our own pipeline once the
+    // answer (acceptAnswer) says what was agreed.
     virtual void createReoffer(const std::string &direction) = 0;
     // The peer re-offered (hold/resume): answer from the cached description with the mirrored
-    // direction (sendonly → recvonly, ...) → onLocalDescription(answer), applied in our pipeline.
+    // direction (sendonly → recvonly, ...), narrowed while we hold (sendrecv → sendonly,
+    // sendonly → inactive) → onLocalDescription(answer), applied in our pipeline.
     // A re-offer that changes ICE credentials (ICE restart) → onError(IncompatibleSdp).
     virtual void acceptReoffer(const std::string &remoteSdp) = 0;
     virtual void setMuted(bool muted) = 0;
+    // We hold the call: send silence and drop what arrives, at once and whatever the SDP
+    // direction (there is no music on hold). Also decides how acceptReoffer answers.
+    virtual void setHeld(bool held) = 0;
 
     // Stops media, finalizes a recording (valid WAV header). Idempotent; no callback after it.
     virtual void close() = 0;

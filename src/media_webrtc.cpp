@@ -183,10 +183,12 @@ public:
         if (!why.empty()) return failLater(MediaError::BadMediaDescription, why);
         if (reofferPending_) {
             // The answer to our own hold/resume re-offer: webrtcbin was not renegotiated, so
-            // there is nothing to apply beyond checking that the peer kept the same ICE session.
+            // beyond checking that the peer kept the same ICE session there is only the agreed
+            // direction to apply (what we offered, narrowed by what the peer answered).
             reofferPending_ = false;
             if (remote.iceUfrag != remoteUfrag_)
-                failLater(MediaError::BadMediaDescription, "ICE restart is not supported");
+                return failLater(MediaError::BadMediaDescription, "ICE restart is not supported");
+            applyDirection(sdp::commonDirection(offeredDirection_, sdp::answerDirection(remote.direction)));
             return;
         }
         if (role_ != Role::Offerer || remoteApplied_)
@@ -210,13 +212,14 @@ public:
         }
         if (!descriptionSent_ || !remoteApplied_)
             return failLater(MediaError::Internal, "re-offer before the first offer/answer completed");
-        applyDirection(direction);
+        // Applied once answered; holding stops the audio at once (setHeld).
+        offeredDirection_ = direction;
         reofferPending_ = true;
         sendLater(cachedDescription(direction, /*forAnswer=*/false));
     }
 
     // Answers a remote re-offer (hold/resume) from the cached description, without
-    // renegotiating webrtcbin; our direction mirrors the peer's.
+    // renegotiating webrtcbin; our direction mirrors the peer's, narrowed by our own hold.
     void acceptReoffer(const std::string &remoteSdp) {
         if (!usable()) return;
         auto remote = sdp::inspectRemote(remoteSdp);
@@ -230,13 +233,18 @@ public:
             return failLater(MediaError::IncompatibleSdp, "re-offer before the first offer/answer completed");
         if (remote.iceUfrag != remoteUfrag_)
             return failLater(MediaError::IncompatibleSdp, "ICE restart is not supported");
-        std::string direction = sdp::answerDirection(remote.direction);
+        std::string direction = sdp::answerDirection(remote.direction, held_ ? "sendonly" : "sendrecv");
         applyDirection(direction);
         sendLater(cachedDescription(direction, /*forAnswer=*/true));
     }
 
     void setMuted(bool muted) {
         muted_ = muted;
+        applyDirection(localDirection_);
+    }
+
+    void setHeld(bool held) {
+        held_ = held;
         applyDirection(localDirection_);
     }
 
@@ -778,10 +786,12 @@ private:
         return G_SOURCE_CONTINUE;
     }
 
+    // `direction`: the one agreed in SDP, from our side. Holding, we have no music on hold to
+    // send and do not listen, whatever the SDP says (as JsSIP mutes its tracks on hold).
     void applyDirection(const std::string &direction) {
         localDirection_ = direction;
-        bool sending = !muted_ && (direction == "sendrecv" || direction == "sendonly");
-        bool receiving = direction == "sendrecv" || direction == "recvonly";
+        bool sending = !muted_ && !held_ && (direction == "sendrecv" || direction == "sendonly");
+        bool receiving = !held_ && (direction == "sendrecv" || direction == "recvonly");
         // Muting sends silence (as a browser's disabled track does): RTP keeps flowing.
         if (sendVolume_) g_object_set(sendVolume_, "mute", !sending, nullptr);
         if (remoteMixerPad_) g_object_set(remoteMixerPad_.get(), "mute", !receiving, nullptr);
@@ -879,7 +889,8 @@ private:
     std::string baseLocalSdp_;          // webrtcbin's description, before our fix-ups
     std::string setupRole_;             // our DTLS role once negotiated (active/passive)
     std::string remoteUfrag_;
-    std::string localDirection_ = "sendrecv";
+    std::string localDirection_ = "sendrecv";  // agreed in SDP
+    std::string offeredDirection_;             // of our re-offer awaiting its answer
     unsigned long long sdpVersion_ = 0;
     bool evaluationQueued_ = false;
     bool remoteApplied_ = false;
@@ -889,6 +900,7 @@ private:
     std::vector<std::function<void(WebRtcSession &)>> afterAnswer_;  // re-offers waiting for it
     bool connected_ = false;
     bool muted_ = false;
+    bool held_ = false;
     bool failed_ = false;
     bool closed_ = false;
 };
@@ -905,6 +917,7 @@ public:
     void createReoffer(const std::string &direction) override { session_->createReoffer(direction); }
     void acceptReoffer(const std::string &sdp) override { session_->acceptReoffer(sdp); }
     void setMuted(bool muted) override { session_->setMuted(muted); }
+    void setHeld(bool held) override { session_->setHeld(held); }
     void close() override { session_->close(); }
 
 private:

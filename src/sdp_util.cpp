@@ -194,6 +194,11 @@ RemoteAudio inspectRemote(const std::string &text) {
         r.iceCredentials = attr("ice-ufrag") && attr("ice-pwd");
         if (r.iceCredentials) r.iceUfrag = attr("ice-ufrag");
         r.rtcpMux = gst_sdp_media_get_attribute_val(audio, "rtcp-mux") != nullptr;
+        // A direction at session level applies to every media section without its own (RFC 4566).
+        for (guint i = 0; i < gst_sdp_message_attributes_len(msg); ++i) {
+            const GstSDPAttribute *a = gst_sdp_message_get_attribute(msg, i);
+            if (a->key && isDirection(a->key)) r.direction = a->key;
+        }
         if (const char *setup = attr("setup")) r.setup = setup;
         for (guint i = 0; i < gst_sdp_media_attributes_len(audio); ++i) {
             const GstSDPAttribute *a = gst_sdp_media_get_attribute(audio, i);
@@ -212,11 +217,37 @@ RemoteAudio inspectRemote(const std::string &text) {
     return r;
 }
 
-std::string answerDirection(const std::string &remoteDirection) {
-    if (remoteDirection == "sendonly") return "recvonly";
-    if (remoteDirection == "recvonly") return "sendonly";
-    if (remoteDirection == "inactive") return "inactive";
-    return "sendrecv";
+namespace {
+
+constexpr unsigned kSends = 1, kReceives = 2;
+
+unsigned directionBits(const std::string &direction) {
+    if (direction == "sendonly") return kSends;
+    if (direction == "recvonly") return kReceives;
+    if (direction == "inactive") return 0;
+    return kSends | kReceives;
+}
+
+std::string directionOf(unsigned bits) {
+    switch (bits) {
+    case kSends: return "sendonly";
+    case kReceives: return "recvonly";
+    case 0: return "inactive";
+    default: return "sendrecv";
+    }
+}
+
+}  // namespace
+
+std::string answerDirection(const std::string &remoteDirection, const std::string &wanted) {
+    unsigned remote = directionBits(remoteDirection);
+    // What the peer sends we may receive, and the other way round.
+    unsigned mirrored = ((remote & kSends) ? kReceives : 0) | ((remote & kReceives) ? kSends : 0);
+    return directionOf(mirrored & directionBits(wanted));
+}
+
+std::string commonDirection(const std::string &a, const std::string &b) {
+    return directionOf(directionBits(a) & directionBits(b));
 }
 
 }  // namespace sipw::sdp

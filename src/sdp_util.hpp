@@ -60,7 +60,12 @@ struct RemoteAudio {
 };
 RemoteAudio inspectRemote(const std::string &sdp);
 
-// The direction that answers `remoteDirection` (sendonly ↔ recvonly, inactive, sendrecv).
-std::string answerDirection(const std::string &remoteDirection);
+// The direction that answers `remoteDirection` when we ourselves want `wanted` (RFC 3264 §6.1):
+// the mirror of the offer (sendonly ↔ recvonly, inactive, sendrecv), narrowed to what we want.
+// E.g. holding (wanted "sendonly"), we answer a sendrecv offer "sendonly", a sendonly one "inactive".
+std::string answerDirection(const std::string &remoteDirection, const std::string &wanted = "sendrecv");
+
+// The direction both allow: it sends if both do, receives if both do.
+std::string commonDirection(const std::string &a, const std::string &b);
 
 }  // namespace sipw::sdp

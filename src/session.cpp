@@ -19,6 +19,10 @@ namespace {
 // answered) before the session is dropped regardless: a little over Timer F with our T1x64.
 constexpr int kLingerMs = 12000;
 
+// A hold/resume re-INVITE answered 491 (glare, both sides re-INVITEd at once) is retried after
+// the RFC 3261 §14.1 delay; a peer that keeps answering 491 has refused it after this many.
+constexpr int kMaxGlareRetries = 4;
+
 std::string urlText(const url_t *url) {
     if (!url) return {};
     su_home_t home[1] = {SU_HOME_INIT(home)};
@@ -112,6 +116,7 @@ Session::Session(Host &host, SipStack &stack, const std::string &id, nua_handle_
 
 Session::~Session() {
     cancelSource(noAnswerTimer_);
+    cancelSource(glareRetryTimer_);
     cancelSource(lingerTimer_);
     if (media_) media_->close();
     releaseHandle();
@@ -241,9 +246,12 @@ void Session::onLocalDescription(const std::string &sdp) {
         answeringReinvite_ = false;
         nua_respond(handle_, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
                     SIPTAG_PAYLOAD_STR(sdp.c_str()), TAG_END());
+        sendHoldChangeIfWanted();  // a HOLD/UNHOLD that came while we answered
         return;
     }
     if (reinviteOutstanding_) {
+        if (reinviteSent_) return;
+        reinviteSent_ = true;
         nua_invite(handle_, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp.c_str()), TAG_END());
         return;
     }
@@ -353,17 +361,96 @@ void Session::abandon(const std::string &originator, const std::string &cause) {
 
 void Session::hold(bool on) {
     if (!info_.confirmed() || !media_) return;
-    if (info_.held == on) {
-        host_.emit(CauseData(on ? "onHold" : "onResume", on ? "onHold" : "onResume")
-                       .session(info_.sessionId, info_.direction)
-                       .originator("local"));
+    bool ownReinviteUnderway = reinviteOutstanding_ || glareRetryTimer_;
+    if (info_.held == on && holdAgreed_ == on && !ownReinviteUnderway) {
+        // Already so: say it again rather than ignore the command.
+        emitHoldEvent(on, "local");
         return;
     }
-    info_.held = on;
-    host_.publish(info_);
+    if (info_.held != on) {
+        info_.held = on;
+        media_->setHeld(on);  // silent at once; the re-INVITE tells the peer
+        host_.publish(info_);
+    }
+    sendHoldChangeIfWanted();
+}
+
+void Session::sendHoldChangeIfWanted() {
+    if (ended() || !media_ || reinviteOutstanding_ || glareRetryTimer_ || answeringReinvite_) return;
+    if (info_.held != holdAgreed_) sendHoldReinvite();
+}
+
+void Session::sendHoldReinvite() {
+    holdOffered_ = info_.held;
     reinviteOutstanding_ = true;
-    std::string direction = on ? (info_.remoteHeld ? "inactive" : "sendonly") : (info_.remoteHeld ? "recvonly" : "sendrecv");
-    media_->createReoffer(direction);
+    reinviteSent_ = false;
+    media_->createReoffer(holdOfferDirection());
+}
+
+// What we offer: we send unless we hold, we receive unless the peer holds us.
+std::string Session::holdOfferDirection() const {
+    if (info_.held) return info_.remoteHeld ? "inactive" : "sendonly";
+    return info_.remoteHeld ? "recvonly" : "sendrecv";
+}
+
+void Session::emitHoldEvent(bool held, const std::string &originator) {
+    host_.emit(CauseData(held ? "onHold" : "onResume", held ? "onHold" : "onResume")
+                   .session(info_.sessionId, info_.direction)
+                   .originator(originator));
+}
+
+void Session::onReinviteResponse(int status, const sip_t *sip) {
+    if (status < 200) return;
+    if ((status == 401 || status == 407) && auth_.answer(handle_, sip)) return;
+    reinviteOutstanding_ = false;
+    reinviteSent_ = false;
+    if (ended()) return;
+    if (status < 300) {
+        glareRetries_ = 0;
+        holdAgreed_ = holdOffered_;
+        std::string sdp = sdpOf(sip);
+        if (!sdp.empty()) media_->acceptAnswer(sdp);
+        emitHoldEvent(holdOffered_, "local");
+        sendHoldChangeIfWanted();  // HOLD/UNHOLD posted while this one was under way
+        return;
+    }
+    if (status == 491 && glareRetries_ < kMaxGlareRetries) {
+        // Glare: the peer re-INVITEd at the same time. RFC 3261 §14.1: the owner of the Call-ID
+        // (the caller) retries after 2.1-4 s, the other side after 0-2 s, so their retries do
+        // not collide again. Meanwhile the peer's re-INVITE is answered as usual.
+        ++glareRetries_;
+        bool ownsCallId = info_.direction == "outgoing";
+        int delayMs = ownsCallId ? g_random_int_range(210, 401) * 10 : g_random_int_range(0, 201) * 10;
+        glareRetryTimer_ = g_timeout_source_new(static_cast<guint>(delayMs));
+        g_source_set_callback(glareRetryTimer_, [](gpointer p) -> gboolean {
+            static_cast<Session *>(p)->retryAfterGlare();
+            return G_SOURCE_REMOVE;
+        }, this, nullptr);
+        g_source_attach(glareRetryTimer_, g_main_context_get_thread_default());
+        return;
+    }
+    // Refused: the call goes on as agreed before.
+    glareRetries_ = 0;
+    if (info_.held != holdAgreed_) {
+        info_.held = holdAgreed_;
+        media_->setHeld(holdAgreed_);
+        host_.publish(info_);
+    }
+    host_.emit(CauseData::warning("reinvite_failed", {std::to_string(status)}, "remote",
+                                  {{"sessionId", info_.sessionId}}));
+}
+
+void Session::retryAfterGlare() {
+    g_source_unref(glareRetryTimer_);
+    glareRetryTimer_ = nullptr;
+    if (ended()) return;
+    if (info_.held == holdAgreed_) {
+        // HOLD then UNHOLD (or the reverse) while waiting: nothing left to ask the peer.
+        glareRetries_ = 0;
+        emitHoldEvent(info_.held, "local");
+        return;
+    }
+    sendHoldChangeIfWanted();
 }
 
 void Session::mute(bool on) {
@@ -379,6 +466,7 @@ void Session::mute(bool on) {
 
 void Session::end(Terminal how, const Outcome &o) {
     cancelSource(noAnswerTimer_);
+    cancelSource(glareRetryTimer_);
     info_.endTime = nowMillis();
     info_.state = "terminated";
     if (media_) media_->close();  // finalizes a recording; no media callback after this
@@ -418,22 +506,7 @@ void Session::finishLater(int delayMs) {
 
 void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip) {
     if (reinviteOutstanding_ && info_.answerTime) {
-        // The answer to our hold/resume re-INVITE.
-        if (status < 200) return;
-        reinviteOutstanding_ = false;
-        if (status < 300) {
-            std::string sdp = sdpOf(sip);
-            if (!sdp.empty() && media_) media_->acceptAnswer(sdp);
-            host_.emit(CauseData(info_.held ? "onHold" : "onResume", info_.held ? "onHold" : "onResume")
-                           .session(info_.sessionId, info_.direction)
-                           .originator("local"));
-        } else {
-            // Refused: the call goes on as it was.
-            info_.held = !info_.held;
-            host_.publish(info_);
-            host_.emit(CauseData::warning("reinvite_failed", {std::to_string(status)}, "remote",
-                                          {{"sessionId", info_.sessionId}}));
-        }
+        onReinviteResponse(status, sip);  // the answer to our hold/resume re-INVITE
         return;
     }
     if (ended()) {
@@ -485,6 +558,11 @@ void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip)
 }
 
 void Session::onIncomingReinvite(const sip_t *sip) {
+    if (reinviteOutstanding_ && !reinviteSent_) {
+        // Glare: our own re-offer is being built (nua answers 491 by itself once it is sent).
+        nua_respond(handle_, SIP_491_REQUEST_PENDING, TAG_END());
+        return;
+    }
     std::string sdp = sdpOf(sip);
     if (sdp.empty() || !media_) {
         nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, TAG_END());
@@ -497,9 +575,7 @@ void Session::onIncomingReinvite(const sip_t *sip) {
     if (remoteHolds != info_.remoteHeld) {
         info_.remoteHeld = remoteHolds;
         host_.publish(info_);
-        host_.emit(CauseData(remoteHolds ? "onHold" : "onResume", remoteHolds ? "onHold" : "onResume")
-                       .session(info_.sessionId, info_.direction)
-                       .originator("remote"));
+        emitHoldEvent(remoteHolds, "remote");
     }
 }
 

@@ -94,6 +94,14 @@ private:
     void onMediaError(MediaError error, const std::string &detail);
     void onInviteResponse(int status, const char *phrase, const sip_t *sip);
     void onIncomingReinvite(const sip_t *sip);
+    void onReinviteResponse(int status, const sip_t *sip);
+    // Hold/resume re-INVITEs, one at a time: the latest HOLD/UNHOLD wish goes out once nothing
+    // else is being negotiated.
+    void sendHoldReinvite();
+    void sendHoldChangeIfWanted();
+    void retryAfterGlare();
+    std::string holdOfferDirection() const;
+    void emitHoldEvent(bool held, const std::string &originator);
     void onCallState(int callState);
     void sendInvite(const std::string &sdp);
     void emitState(const std::string &msg, const std::string &originator, int status = 0,
@@ -116,7 +124,12 @@ private:
     bool inviteSent_ = false;
     bool waitingForTransport_ = false;
     std::string pendingOffer_;          // offer ready before the transport was
-    bool reinviteOutstanding_ = false;  // we sent a re-INVITE (hold/resume)
+    bool reinviteOutstanding_ = false;  // our re-INVITE (hold/resume) is being built or awaits its answer
+    bool reinviteSent_ = false;         // ... and has been sent
+    bool holdOffered_ = false;          // the hold state our outstanding re-INVITE asks for
+    bool holdAgreed_ = false;           // the hold state the peer last accepted
+    int glareRetries_ = 0;              // 491s in a row for the same wish
+    GSource *glareRetryTimer_ = nullptr;
     bool answeringReinvite_ = false;    // the peer re-INVITEd; our next description answers it
     bool canceled_ = false;             // we sent CANCEL / a reject: the final response is expected
     bool timedOut_ = false;             // HANGUP isTimeout

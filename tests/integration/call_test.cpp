@@ -1,47 +1,14 @@
 // Calls with real media between workers through the loopback Kamailio, and against sipp.
 #include "audio_analysis.hpp"
-#include "test_worker.hpp"
+#include "call_helpers.hpp"
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <thread>
 
 using namespace sipw_test;
-namespace fs = std::filesystem;
 
 namespace {
-
-const char *kUdp = "udp://127.0.0.1:5060";
-
-// A registered worker for `user`.
-struct Phone {
-    std::string user;
-    TestWorker w;
-    explicit Phone(const std::string &u, Json extra = Json::object()) : user(u) {
-        EXPECT_EQ(w.post("INIT", initFor(u, kUdp, extra)), 0) << sipw_last_error();
-        EXPECT_FALSE(w.waitFor("registered", 5000).is_null()) << u << " did not register";
-    }
-};
-
-// Waits for session event `msg` of session `sid` (any session when empty).
-Json waitSession(TestWorker &w, const std::string &msg, const std::string &sid = {}, int timeoutMs = 8000) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    for (const auto &ev : w.history()) {
-        if (ev.value("msg", "") == msg && (sid.empty() || ev.value("sessionId", "") == sid)) return ev;
-    }
-    while (Clock::now() < deadline) {
-        int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-        Json ev = w.waitFor(msg, std::max(left, 1));
-        if (ev.is_null()) return ev;
-        if (sid.empty() || ev.value("sessionId", "") == sid) return ev;
-    }
-    return nullptr;
-}
-
-std::string tempWav(const std::string &name) {
-    return (fs::temp_directory_path() / ("sipw_" + name + "_" + std::to_string(getpid()) + ".wav")).string();
-}
 
 double recordedFrequency(const std::string &path, double *seconds = nullptr) {
     sipw::test::Wav wav;
