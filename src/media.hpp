@@ -79,8 +79,11 @@ public:
         std::function<void(const std::string &key, const std::string &arg)> onWarning;
         // The first audio from the peer has been decoded (optional).
         std::function<void()> onFirstAudio;
-        // DTMF received in-band (RFC 4733): tone is one of 0-9 * # A-D.
+        // DTMF received in-band (RFC 4733): tone is one of 0-9 * # A-D; the duration is the
+        // one the sender's end packet carried.
         std::function<void(char tone, int durationMs)> onDtmf;
+        // sendDtmf could not finish (English detail); the tones not yet sent are dropped.
+        std::function<void(const std::string &detail)> onDtmfFailed;
     };
 
     virtual ~MediaSession() = default;
@@ -101,6 +104,15 @@ public:
     // A re-offer that changes ICE credentials (ICE restart) → onError(IncompatibleSdp).
     virtual void acceptReoffer(const std::string &remoteSdp) = 0;
     virtual void setMuted(bool muted) = 0;
+
+    // True once offer and answer both carry RFC 4733 telephone-event at 48 kHz (we always offer
+    // it, and answer it when offered), so sendDtmf can be used.
+    virtual bool telephoneEventNegotiated() const = 0;
+    // Sends `tones` (0-9 * # A-D, already validated) as RFC 4733 events, one after another, each
+    // durationMs long and followed by gapMs of pause. The sender enforces at least 250 ms per
+    // tone and 100 ms between tones (GStreamer's rtpdtmfsrc). Tones sent while earlier ones are
+    // still going are queued behind them. Failure → onDtmfFailed.
+    virtual void sendDtmf(const std::string &tones, int durationMs, int gapMs) = 0;
 
     // Stops media, finalizes a recording (valid WAV header). Idempotent; no callback after it.
     virtual void close() = 0;
