@@ -240,9 +240,9 @@ constexpr CodedText kWsCloseApplication = {4000, {"Closed by the server applicat
 //     unsupported_transport(uri), invalid_uri(field, value), not_initialized(command),
 //     wrong_state(command, state), unknown_session(id), duplicate_session(id), shutting_down,
 //     unknown_listener(id), invalid_options(detail), internal(detail), not_registered,
-//     already_registered, invalid_dtmf(tones), unknown_message_key(key)
+//     already_registered, invalid_dtmf(tones), dtmf_rfc4733_unavailable, unknown_message_key(key)
 //   warnings:   unknown_field(field), no_sound_device(what), events_dropped(count),
-//     ignored_field(field, why)
+//     ignored_field(field, why), dtmf_failed(detail)
 //   transport:  connection_refused(server), connection_timeout(server), connection_lost(server),
 //     tls_verify_failed(server, detail), tls_handshake_failed(server, detail),
 //     tls_certificate_expired(server), tls_hostname_mismatch(server), tls_ca_file_unreadable(path),
@@ -289,7 +289,10 @@ constexpr NamedText kErrors[] = {
     {"internal", {"Internal error: {0}", "内部错误：{0}"}},
     {"not_registered", {"Not registered with the SIP server", "尚未注册到 SIP 服务器"}},
     {"already_registered", {"Already registered", "已经注册，无需重复注册"}},
-    {"invalid_dtmf", {"Invalid DTMF tones \"{0}\"", "无效的按键“{0}”"}},
+    {"invalid_dtmf", {"Invalid DTMF tones \"{0}\" (1 to 64 of 0-9 * # A-D)",
+                      "无效的按键“{0}”（应为 1 到 64 个 0-9、*、#、A-D）"}},
+    {"dtmf_rfc4733_unavailable", {"The other party did not accept RFC 4733 DTMF (telephone-event); use transport \"info\" or \"auto\"",
+                                  "对方不支持 RFC 4733 按键音（telephone-event），请改用 \"info\" 或 \"auto\" 方式"}},
     // format() answers this for a key missing from the table.
     {"unknown_message_key", {"Internal error: no text for message key \"{0}\"",
                              "内部错误：找不到消息“{0}”的文本"}},
@@ -311,6 +314,8 @@ constexpr NamedText kErrors[] = {
     {"reinvite_failed", {"The other party refused the re-INVITE ({0}); the call goes on unchanged",
                          "对方拒绝了重新协商（{0}），通话保持原状"}},
     {"ignored_field", {"Field \"{0}\" was ignored: {1}", "已忽略字段“{0}”：{1}"}},
+    {"dtmf_failed", {"DTMF could not be sent ({0}); the remaining tones were dropped",
+                     "按键音发送失败（{0}），其余按键已取消"}},
 
     // Transport and TLS
     {"connection_refused", {"Server {0} refused the connection", "服务器 {0} 拒绝连接"}},

@@ -11,6 +11,8 @@
 
 #include "config.hpp"
 #include "digest_auth.hpp"
+#include "dtmf.hpp"
+#include "dtmf_info.hpp"
 #include "event.hpp"
 #include "media.hpp"
 #include "session_registry.hpp"
@@ -64,6 +66,9 @@ public:
     void hangup(bool isTimeout);
     void hold(bool on);
     void mute(bool on);
+    // A confirmed call (checked by the worker): RFC 4733 when asked for, or for auto when
+    // telephone-event was negotiated; SIP INFO otherwise.
+    void sendDtmf(const DtmfRequest &request);
     // The worker or its transport is going away: end now (BYE/CANCEL best effort).
     void abandon(const std::string &originator, const std::string &cause);
     // Outgoing call waiting for the transport: use `stack` (sends the INVITE once the offer is ready).
@@ -95,6 +100,8 @@ private:
     void onInviteResponse(int status, const char *phrase, const sip_t *sip);
     void onIncomingReinvite(const sip_t *sip);
     void onCallState(int callState);
+    void onIncomingInfo(const sip_t *sip);
+    void emitReceivedDtmf(char tone, int durationMs, const char *method);
     void sendInvite(const std::string &sdp);
     void emitState(const std::string &msg, const std::string &originator, int status = 0,
                    const std::string &reason = {});
@@ -123,6 +130,7 @@ private:
     bool finished_ = false;
     GSource *noAnswerTimer_ = nullptr;
     GSource *lingerTimer_ = nullptr;
+    InfoDtmfSender infoDtmf_;
 };
 
 // "1001", "alice", "sip:1001@host", "1001@host" → a SIP URI in `domain`; empty if unusable.

@@ -38,6 +38,7 @@ public:
     void hangup(const std::string &id, bool isTimeout);
     void hold(const std::string &id, bool on);
     void mute(const std::string &id, bool on);
+    void sendDtmf(const std::string &id, const DtmfRequest &request);
 
     // Ends every live session of `stack` (all stacks when null) with BYE/CANCEL/reject.
     void abandonAll(SipStack *stack, const std::string &originator, const std::string &cause);

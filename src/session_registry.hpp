@@ -33,6 +33,7 @@ struct SessionInfo {
     bool remoteHeld = false;  // the peer put the call on hold
     bool muted = false;
     bool mediaConnected = false;  // ICE and DTLS are up
+    bool telephoneEvent = false;  // RFC 4733 DTMF negotiated (known once media is connected)
     long long startTime = 0;   // ms since the epoch
     long long answerTime = 0;  // 0 until answered
     long long endTime = 0;     // 0 until terminated

@@ -1,6 +1,7 @@
 #include "worker.hpp"
 
 #include "config.hpp"
+#include "dtmf.hpp"
 #include "error.hpp"
 #include "media.hpp"
 #include "session.hpp"
@@ -159,7 +160,8 @@ void Worker::post(const std::string &command, const json &data) {
         return;
     }
     if (command == "CALL" || command == "ANSWER" || command == "HANGUP" || command == "SESSTION_DEL" ||
-        command == "HOLD" || command == "UNHOLD" || command == "ONHOLD" || command == "MUTE" || command == "UNMUTE") {
+        command == "HOLD" || command == "UNHOLD" || command == "ONHOLD" || command == "MUTE" || command == "UNMUTE" ||
+        command == "DTMF") {
         postSessionCommand(command, data);
         return;
     }
@@ -225,6 +227,47 @@ CallOptions parseCallOptions(const json &data) {
         }
     }
     return options;
+}
+
+// An optional integer field within [min, max] (`fallback` when absent or null).
+int optionalInt(const json &data, const char *field, int fallback, int min, int max, const char *unit) {
+    auto it = data.find(field);
+    if (it == data.end() || it->is_null()) return fallback;
+    std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max) + unit;
+    if (!it->is_number_integer()) throw Error(ResultCode::InvalidArgument, "wrong_type", {field, "integer"});
+    long long v = it->get<long long>();
+    if (v < min || v > max) throw Error(ResultCode::InvalidArgument, "invalid_value", {field, range});
+    return static_cast<int>(v);
+}
+
+// DTMF {tones, duration?, interToneGap?, transport?}.
+DtmfRequest parseDtmf(const json &data) {
+    DtmfRequest r;
+    auto tones = data.find("tones");
+    if (tones == data.end() || tones->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {"tones"});
+    // A number of digits is what a caller means by 123; strings are the documented form.
+    if (tones->is_number_unsigned()) r.tones = std::to_string(tones->get<unsigned long long>());
+    else if (tones->is_string()) r.tones = tones->get<std::string>();
+    else throw Error(ResultCode::InvalidArgument, "wrong_type", {"tones", "string"});
+    bool valid = !r.tones.empty() && r.tones.size() <= DtmfRequest::kMaxTones;
+    for (char &c : r.tones) {
+        valid = valid && isDtmfTone(c);
+        c = g_ascii_toupper(c);
+    }
+    if (!valid) throw Error(ResultCode::InvalidArgument, "invalid_dtmf", {printable(tones->is_string() ? tones->get<std::string>() : r.tones)});
+    r.durationMs = optionalInt(data, "duration", DtmfRequest::kDefaultDurationMs, DtmfRequest::kMinDurationMs,
+                               DtmfRequest::kMaxDurationMs, " (ms)");
+    r.gapMs = optionalInt(data, "interToneGap", DtmfRequest::kDefaultGapMs, DtmfRequest::kMinGapMs,
+                          DtmfRequest::kMaxGapMs, " (ms)");
+    if (auto t = data.find("transport"); t != data.end() && !t->is_null()) {
+        if (!t->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"transport", "string"});
+        const std::string &name = t->get_ref<const std::string &>();
+        if (name == "rfc4733") r.transport = DtmfRequest::Transport::Rfc4733;
+        else if (name == "info") r.transport = DtmfRequest::Transport::Info;
+        else if (name != "auto")
+            throw Error(ResultCode::InvalidArgument, "invalid_value", {"transport", "\"rfc4733\", \"info\" or \"auto\""});
+    }
+    return r;
 }
 
 std::string requiredSessionId(const json &data) {
@@ -307,6 +350,12 @@ void Worker::postSessionCommand(const std::string &command, const json &data) {
         if (!info->confirmed()) throw refuse();
         bool hold = command == "HOLD";
         runOnLoop([id, hold](UserAgent &ua) { ua.hold(id, hold); });
+    } else if (command == "DTMF") {
+        DtmfRequest request = parseDtmf(data);
+        if (!info->confirmed()) throw refuse();
+        if (request.transport == DtmfRequest::Transport::Rfc4733 && !info->telephoneEvent)
+            throw Error(ResultCode::WrongState, "dtmf_rfc4733_unavailable", {});
+        runOnLoop([id, request](UserAgent &ua) { ua.sendDtmf(id, request); });
     } else {  // MUTE / UNMUTE
         if (info->terminated() || info->state == "ringing") throw refuse();
         bool mute = command == "MUTE";

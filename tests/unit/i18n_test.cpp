@@ -143,6 +143,7 @@ const std::map<std::string_view, int> kRequiredErrorKeys = {
     {"ice_failed", 0}, {"dtls_failed", 0}, {"sdp_incompatible", 1}, {"sdp_bad_answer", 1},
     {"audio_input_failed", 1}, {"audio_output_failed", 1}, {"gathering_timeout", 0},
     {"turn_auth_failed", 1},
+    {"dtmf_rfc4733_unavailable", 0}, {"dtmf_failed", 1},
 };
 
 }  // namespace
