@@ -203,6 +203,8 @@ constexpr NamedText kEventMessages[] = {
     // Extension channels of this SDK.
     {"warning", {"Warning", "警告"}},
     {"newDTMF", {"DTMF tone received", "收到按键音（DTMF）"}},
+    {"playStarted", {"Playback started", "开始播放"}},
+    {"playEnded", {"Playback ended", "播放结束"}},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +242,8 @@ constexpr CodedText kWsCloseApplication = {4000, {"Closed by the server applicat
 //     unsupported_transport(uri), invalid_uri(field, value), not_initialized(command),
 //     wrong_state(command, state), unknown_session(id), duplicate_session(id), shutting_down,
 //     unknown_listener(id), invalid_options(detail), internal(detail), not_registered,
-//     already_registered, invalid_dtmf(tones), dtmf_rfc4733_unavailable, unknown_message_key(key)
+//     already_registered, invalid_dtmf(tones), dtmf_rfc4733_unavailable, file_not_found(path),
+//     unknown_play(id), duplicate_play(id), unknown_message_key(key)
 //   warnings:   unknown_field(field), no_sound_device(what), events_dropped(count),
 //     ignored_field(field, why), dtmf_failed(detail)
 //   transport:  connection_refused(server), connection_timeout(server), connection_lost(server),
@@ -293,6 +296,9 @@ constexpr NamedText kErrors[] = {
                       "无效的按键“{0}”（应为 1 到 64 个 0-9、*、#、A-D）"}},
     {"dtmf_rfc4733_unavailable", {"The other party did not accept RFC 4733 DTMF (telephone-event); use transport \"info\" or \"auto\"",
                                   "对方不支持 RFC 4733 按键音（telephone-event），请改用 \"info\" 或 \"auto\" 方式"}},
+    {"file_not_found", {"File not found or not readable: {0}", "找不到文件或无法读取：{0}"}},
+    {"unknown_play", {"No playback with ID \"{0}\"", "找不到播放“{0}”"}},
+    {"duplicate_play", {"Playback ID \"{0}\" is already playing", "播放 ID“{0}”正在使用中"}},
     // format() answers this for a key missing from the table.
     {"unknown_message_key", {"Internal error: no text for message key \"{0}\"",
                              "内部错误：找不到消息“{0}”的文本"}},

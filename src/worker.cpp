@@ -4,6 +4,7 @@
 #include "dtmf.hpp"
 #include "error.hpp"
 #include "media.hpp"
+#include "playback.hpp"
 #include "session.hpp"
 #include "session_manager.hpp"
 #include "user_agent.hpp"
@@ -12,6 +13,7 @@
 #include <sofia-sip/su_log.h>
 
 #include <condition_variable>
+#include <unistd.h>
 #include <mutex>
 
 namespace sipw {
@@ -50,7 +52,7 @@ std::string printable(const std::string &text) {
     return out;
 }
 
-Worker::Worker(const json &options) {
+Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) {
     if (!options.is_null() && !options.is_object())
         throw Error(ResultCode::InvalidArgument, "invalid_options", {"options must be a JSON object"});
     bool queue = false;
@@ -82,8 +84,11 @@ Worker::Worker(const json &options) {
             root_ = su_glib_root_create(this);
             if (root_) g_source_attach(su_glib_root_gsource(root_), g_main_context_get_thread_default());
             agent_ = std::make_unique<UserAgent>(root_, sessions_, [this](const CauseData &ev) { emit(ev); });
+            playbacks_ = std::make_unique<Playbacks>(g_main_context_get_thread_default(), playIds_,
+                                                     [this](const CauseData &ev) { emit(ev); });
         },
         [this] {
+            playbacks_.reset();  // finalizes `file:` outputs
             if (agent_) agent_->forceShutdown();
             agent_.reset();
             if (root_) {
@@ -108,6 +113,7 @@ Worker::~Worker() {
     auto state = std::make_shared<std::pair<std::mutex, std::condition_variable>>();
     auto finished = std::make_shared<bool>(false);
     loop_->invoke([this, state, finished] {
+        if (playbacks_) playbacks_->stopAll();
         agent_->shutdown([state, finished] {
             std::lock_guard<std::mutex> lock(state->first);
             *finished = true;
@@ -163,6 +169,10 @@ void Worker::post(const std::string &command, const json &data) {
         command == "HOLD" || command == "UNHOLD" || command == "ONHOLD" || command == "MUTE" || command == "UNMUTE" ||
         command == "DTMF") {
         postSessionCommand(command, data);
+        return;
+    }
+    if (command == "PLAY" || command == "PLAY_STOP") {
+        postPlayCommand(command, data);
         return;
     }
     if (command == "NOTIFY" || command == "EMPTY") throw Error(ResultCode::UnknownCommand, "unsupported_command", {command});
@@ -270,6 +280,33 @@ DtmfRequest parseDtmf(const json &data) {
     return r;
 }
 
+// A required non-empty string field.
+std::string requiredString(const json &data, const char *field) {
+    auto it = data.find(field);
+    if (it == data.end() || it->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {field});
+    if (!it->is_string() || it->get_ref<const std::string &>().empty())
+        throw Error(ResultCode::InvalidArgument, "wrong_type", {field, "non-empty string"});
+    return *it;
+}
+
+bool optionalBool(const json &data, const char *field, bool fallback) {
+    auto it = data.find(field);
+    if (it == data.end() || it->is_null()) return fallback;
+    if (!it->is_boolean()) throw Error(ResultCode::InvalidArgument, "wrong_type", {field, "boolean"});
+    return *it;
+}
+
+// A file to play: an http(s):// or file:// URL (checked when it plays), or a path that must be
+// a readable file now.
+std::string playableFile(const json &data, const char *field) {
+    std::string file = requiredString(data, field);
+    bool url = g_str_has_prefix(file.c_str(), "http://") || g_str_has_prefix(file.c_str(), "https://") ||
+               g_str_has_prefix(file.c_str(), "file://");
+    if (!url && (!g_file_test(file.c_str(), G_FILE_TEST_IS_REGULAR) || access(file.c_str(), R_OK) != 0))
+        throw Error(ResultCode::InvalidArgument, "file_not_found", {printable(file)});
+    return file;
+}
+
 std::string requiredSessionId(const json &data) {
     auto it = data.find("sessionId");
     if (it == data.end() || it->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {"sessionId"});
@@ -360,6 +397,39 @@ void Worker::postSessionCommand(const std::string &command, const json &data) {
         if (info->terminated() || info->state == "ringing") throw refuse();
         bool mute = command == "MUTE";
         runOnLoop([id, mute](UserAgent &ua) { ua.mute(id, mute); });
+    }
+}
+
+void Worker::postPlayCommand(const std::string &command, const json &data) {
+    if (!data.is_object()) throw Error(ResultCode::InvalidArgument, "payload_not_object", {command});
+    if (command == "PLAY_STOP") {
+        std::string id = requiredString(data, "playId");
+        if (!playIds_->contains(id)) throw Error(ResultCode::UnknownSession, "unknown_play", {printable(id)});
+        if (!loop_->invoke([this, id] { playbacks_->stop(id); }))
+            throw Error(ResultCode::ShuttingDown, "shutting_down");
+        return;
+    }
+    PlayRequest request;
+    request.source = playableFile(data, "file");
+    request.loop = optionalBool(data, "loop", false);
+    request.output.kind = AudioEndpoint::Kind::Device;
+    if (auto out = data.find("output"); out != data.end() && !out->is_null()) {
+        if (!out->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"output", "string"});
+        if (!AudioEndpoint::parseOutput(*out, request.output))
+            throw Error(ResultCode::InvalidArgument, "invalid_value", {"output", "\"device\", \"file:PATH.wav\" or \"null\""});
+    }
+    if (auto given = data.find("playId"); given != data.end() && !given->is_null()) {
+        if (!given->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"playId", "string"});
+        request.playId = *given;
+        if (request.playId.empty() || request.playId.size() > 128 || printable(request.playId) != request.playId)
+            throw Error(ResultCode::InvalidArgument, "invalid_value", {"playId", "1 to 128 printable characters"});
+    } else {
+        request.playId = newSessionId();
+    }
+    if (!playIds_->add(request.playId)) throw Error(ResultCode::InvalidArgument, "duplicate_play", {request.playId});
+    if (!loop_->invoke([this, request] { playbacks_->play(request); })) {
+        playIds_->remove(request.playId);
+        throw Error(ResultCode::ShuttingDown, "shutting_down");
     }
 }
 
