@@ -243,9 +243,9 @@ constexpr CodedText kWsCloseApplication = {4000, {"Closed by the server applicat
 //     wrong_state(command, state), unknown_session(id), duplicate_session(id), shutting_down,
 //     unknown_listener(id), invalid_options(detail), internal(detail), not_registered,
 //     already_registered, invalid_dtmf(tones), dtmf_rfc4733_unavailable, file_not_found(path),
-//     unknown_play(id), duplicate_play(id), unknown_message_key(key)
+//     unknown_play(id), duplicate_play(id), not_recording, not_playing_file, unknown_message_key(key)
 //   warnings:   unknown_field(field), no_sound_device(what), events_dropped(count),
-//     ignored_field(field, why), dtmf_failed(detail)
+//     ignored_field(field, why), dtmf_failed(detail), record_failed(detail), call_play_failed(detail)
 //   transport:  connection_refused(server), connection_timeout(server), connection_lost(server),
 //     tls_verify_failed(server, detail), tls_handshake_failed(server, detail),
 //     tls_certificate_expired(server), tls_hostname_mismatch(server), tls_ca_file_unreadable(path),
@@ -299,6 +299,8 @@ constexpr NamedText kErrors[] = {
     {"file_not_found", {"File not found or not readable: {0}", "找不到文件或无法读取：{0}"}},
     {"unknown_play", {"No playback with ID \"{0}\"", "找不到播放“{0}”"}},
     {"duplicate_play", {"Playback ID \"{0}\" is already playing", "播放 ID“{0}”正在使用中"}},
+    {"not_recording", {"This call is not being recorded", "该通话没有在录音"}},
+    {"not_playing_file", {"No file is playing into this call", "该通话没有在播放文件"}},
     // format() answers this for a key missing from the table.
     {"unknown_message_key", {"Internal error: no text for message key \"{0}\"",
                              "内部错误：找不到消息“{0}”的文本"}},
@@ -320,6 +322,8 @@ constexpr NamedText kErrors[] = {
     {"reinvite_failed", {"The other party refused the re-INVITE ({0}); the call goes on unchanged",
                          "对方拒绝了重新协商（{0}），通话保持原状"}},
     {"ignored_field", {"Field \"{0}\" was ignored: {1}", "已忽略字段“{0}”：{1}"}},
+    {"record_failed", {"The call could not be recorded: {0}", "通话录音失败：{0}"}},
+    {"call_play_failed", {"The file could not be played into the call: {0}", "无法向通话中播放文件：{0}"}},
     {"dtmf_failed", {"DTMF could not be sent ({0}); the remaining tones were dropped",
                      "按键音发送失败（{0}），其余按键已取消"}},
 

@@ -1,11 +1,13 @@
 // The WebRTC media profile: one GStreamer pipeline with a webrtcbin per call.
 //
-//   source bin → audioconvert → audioresample → 48k mono → volume(mute) → opusenc → rtpopuspay
-//       → rtpdtmfmux (sink) → webrtcbin
+//   source bin → audioconvert → audioresample → 48k mono → input-selector → volume(mute) → tee
+//       → opusenc → rtpopuspay → rtpdtmfmux (sink) → webrtcbin
+//   a played file (CALL_PLAY): live silence + decoded file → audiomixer → input-selector (sink_1)
 //   rtpdtmfsrc (RFC 4733 telephone-event, 48 kHz) → rtpdtmfmux (priority sink)
-//   webrtcbin → rtpopusdepay → opusdec → audioconvert → audioresample ─┐
+//   webrtcbin → rtpopusdepay → opusdec → audioconvert → audioresample → tee ─┐
 //   live silence ───────────────────────────────────────────────────── audiomixer → sink bin
 //   webrtcbin (telephone-event pad) → rtpdtmfdepay → fakesink   (events read from the RTP payload)
+//   a recording (RECORD): live silence + queue(s) from the tees → audiomixer → wavenc → filesink
 //
 // The mixer, clocked by the live silence, turns every stretch without received audio (before
 // media flows, hold, loss) into silence, so a recording lasts as long as the call.
@@ -355,6 +357,7 @@ public:
         destroySource(connectTimer_);
         destroySource(dtmfTimer_);
         dtmfQueue_.clear();
+        stopRecording();
         bool recorded = finishRecording();
         if (!recorded) writeEmptyRecording(options_.output.path);
         // Stopping webrtcbin while it still works on a description (the answer of a call hung
@@ -479,7 +482,7 @@ private:
         GstElement *outCaps = rawFilter(error);
         if (!addChain({silence, silenceCaps, mixer, outCaps, sinkBin}, error)) return false;
         GstPad *remotePad = gst_element_request_pad_simple(mixer, "sink_%u");  // transfer full
-        GstPad *resampleSrc = gst_element_get_static_pad(recvResample, "src");
+        GstPad *resampleSrc = gst_element_request_pad_simple(recvResample, "src_%u");  // a tee's
         bool linked = remotePad && gst_pad_link(resampleSrc, remotePad) == GST_PAD_LINK_OK;
         gst_object_unref(resampleSrc);
         remoteMixerPad_ = GstRef<GstPad>::adopt(remotePad);
@@ -525,10 +528,15 @@ private:
         if (encoder) g_object_set(encoder, "complexity", options_.opusComplexity, nullptr);
         payloader_ = make("rtpopuspay", error);
         if (payloader_) g_object_set(payloader_, "pt", kOpusPayload, nullptr);
+        inputSelector_ = make("input-selector", error);
+        sendTee_ = make("tee", error);
+        if (sendTee_) g_object_set(sendTee_, "allow-not-linked", TRUE, nullptr);
         if (!addChain({source.bin, make("audioconvert", error), make("audioresample", error),
-                       sendCaps, sendVolume_, encoder, payloader_},
+                       sendCaps, inputSelector_, sendVolume_, sendTee_, encoder, payloader_},
                       error))
             return false;
+        GstPad *configuredInput = gst_element_get_static_pad(inputSelector_, "sink_0");
+        configuredInput_ = GstRef<GstPad>::adopt(configuredInput);
         GstElement *dtmfMux = make("rtpdtmfmux", error);
         dtmfSource_ = make("rtpdtmfsrc", error);
         if (dtmfSource_)  // three start and end packets, as RFC 4733 recommends for the end
@@ -573,7 +581,9 @@ private:
         GstElement *recvResample = make("audioresample", error);
         // The SDP says opus/48000/2, but a call is mono: the decoder then decodes one channel.
         GstElement *decodedCaps = rawFilter(error);
-        if (!addChain({depayloader, decoder, decodedCaps, make("audioconvert", error), recvResample}, error))
+        recvTee_ = make("tee", error);
+        if (recvTee_) g_object_set(recvTee_, "allow-not-linked", TRUE, nullptr);
+        if (!addChain({depayloader, decoder, decodedCaps, make("audioconvert", error), recvResample, recvTee_}, error))
             return false;
 
         // Received DTMF: depayloaded into nothing; the events are read from the packets.
@@ -591,7 +601,7 @@ private:
         AudioBin sink = makeAudioSink(options_.output);
         if (!sink.bin) return error = sink.error, false;
         if (sink.noDevice) warnLater("no_sound_device", "output");
-        if (!linkOutput(recvResample, sink, error)) return false;
+        if (!linkOutput(recvTee_, sink, error)) return false;
 
         // Hooks: every one posts to the loop; their user data are owned by GLib (destroy notify).
         handlers_.push_back(g_signal_connect_data(
@@ -974,6 +984,147 @@ private:
         });
     }
 
+public:
+    // ---- recording (RECORD) ----------------------------------------------------------------
+
+    bool startRecording(const std::string &path, MediaSession::RecordWhat what, std::string &error) {
+        if (!usable()) return error = "the call has no media", false;
+        stopRecording();
+        auto rec = std::make_unique<Recorder>();
+        rec->path = path;
+        GstElement *silence = make("audiotestsrc", error), *silenceCaps = rawFilter(error);
+        GstElement *mixer = make("audiomixer", error), *outCaps = rawFilter(error);
+        AudioEndpoint file;
+        file.kind = AudioEndpoint::Kind::File;
+        file.path = path;
+        AudioBin sink = makeAudioSink(file);
+        if (!sink.bin && error.empty()) error = sink.error;
+        if (silence) {
+            gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
+            g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
+        }
+        if (mixer)  // received audio arrives a jitterbuffer later than the live silence
+            g_object_set(mixer, "latency", (guint64(options_.jitterBufferMs) + kMixerMarginMs) * GST_MSECOND, nullptr);
+        if (!addChain({silence, silenceCaps, mixer, outCaps, sink.bin}, error)) return false;
+        rec->elements = {silence, silenceCaps, mixer, outCaps, sink.bin};
+        rec->input = GstRef<GstPad>::adopt(gst_element_get_static_pad(sink.bin, "sink"));
+        rec->latch = std::make_shared<EosLatch>();
+        GstPad *fileSinkPad = gst_element_get_static_pad(sink.recorder, "sink");
+        gst_pad_add_probe(fileSinkPad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, onRecorderEvent,
+                          new std::shared_ptr<EosLatch>(rec->latch),
+                          [](gpointer p) { delete static_cast<std::shared_ptr<EosLatch> *>(p); });
+        gst_object_unref(fileSinkPad);
+        std::vector<GstElement *> tees;
+        if (what != MediaSession::RecordWhat::Sent) tees.push_back(recvTee_);
+        if (what != MediaSession::RecordWhat::Received) tees.push_back(sendTee_);
+        for (GstElement *tee : tees) {
+            GstElement *queue = make("queue", error);
+            if (!addChain({queue}, error)) return false;
+            rec->elements.push_back(queue);
+            GstPad *teeSrc = gst_element_request_pad_simple(tee, "src_%u");
+            GstPad *queueSink = gst_element_get_static_pad(queue, "sink");
+            bool linked = gst_pad_link(teeSrc, queueSink) == GST_PAD_LINK_OK && gst_element_link(queue, mixer);
+            gst_object_unref(queueSink);
+            rec->teePads.push_back({GstRef<GstElement>::adopt(GST_ELEMENT(gst_object_ref(tee))), GstRef<GstPad>::adopt(teeSrc)});
+            if (!linked) {
+                recorder_ = std::move(rec);
+                stopRecording();
+                return error = "could not link the recorder", false;
+            }
+        }
+        for (GstElement *e : rec->elements) gst_element_sync_state_with_parent(e);
+        recorder_ = std::move(rec);
+        return true;
+    }
+
+    // Detaches the recorder from the tees, ends its file (wavenc rewrites the header) and removes it.
+    void stopRecording() {
+        if (!recorder_ || !pipeline_) return;
+        auto rec = std::move(recorder_);
+        for (auto &[tee, pad] : rec->teePads) {
+            if (GstPad *peer = gst_pad_get_peer(pad.get())) {
+                gst_pad_unlink(pad.get(), peer);
+                gst_object_unref(peer);
+            }
+            gst_element_release_request_pad(tee.get(), pad.get());
+        }
+        GstEvent *started = gst_pad_get_sticky_event(rec->input.get(), GST_EVENT_STREAM_START, 0);
+        bool wrote = false;
+        if (started) {
+            gst_event_unref(started);
+            gst_pad_send_event(rec->input.get(), gst_event_new_eos());
+            std::unique_lock<std::mutex> lock(rec->latch->mutex);
+            wrote = rec->latch->done.wait_for(lock, kRecordingEosWait, [&] { return rec->latch->reached; });
+        }
+        for (GstElement *e : rec->elements) {
+            gst_element_set_state(e, GST_STATE_NULL);
+            gst_bin_remove(GST_BIN(pipeline_.get()), e);
+        }
+        if (!wrote) writeEmptyRecording(rec->path);
+    }
+
+    // ---- a file instead of the input (CALL_PLAY) ---------------------------------------------
+
+    bool playFile(const std::string &source, bool loop, std::string &error) {
+        if (!usable()) return error = "the call has no media", false;
+        stopPlayingFile();
+        GstElement *silence = make("audiotestsrc", error), *silenceCaps = rawFilter(error);
+        GstElement *mixer = make("audiomixer", error), *outCaps = rawFilter(error);
+        if (silence) {
+            gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
+            g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
+        }
+        GstElement *bin = gst_bin_new(nullptr);
+        for (GstElement *e : {silence, silenceCaps, mixer, outCaps}) {
+            if (!e) {
+                for (GstElement *o : {silence, silenceCaps, mixer, outCaps})
+                    if (o) gst_object_unref(gst_object_ref_sink(o));
+                gst_object_unref(gst_object_ref_sink(bin));
+                return false;
+            }
+        }
+        gst_bin_add_many(GST_BIN(bin), silence, silenceCaps, mixer, outCaps, nullptr);
+        gst_element_link_many(silence, silenceCaps, mixer, outCaps, nullptr);
+        GstPad *out = gst_element_get_static_pad(outCaps, "src");
+        gst_element_add_pad(bin, gst_ghost_pad_new("src", out));
+        gst_object_unref(out);
+        gst_bin_add(GST_BIN(pipeline_.get()), bin);
+        fileInputBin_ = bin;
+        fileMixer_ = mixer;
+        fileSource_ = source;
+        fileLoop_ = loop;
+        if (!addDecodedFile(error)) {
+            stopPlayingFile();
+            return false;
+        }
+        GstPad *selectorPad = gst_element_request_pad_simple(inputSelector_, "sink_%u");
+        fileInput_ = GstRef<GstPad>::adopt(selectorPad);
+        GstPad *binSrc = gst_element_get_static_pad(bin, "src");
+        bool linked = gst_pad_link(binSrc, selectorPad) == GST_PAD_LINK_OK;
+        gst_object_unref(binSrc);
+        if (!linked) {
+            stopPlayingFile();
+            return error = "could not link the file to the call", false;
+        }
+        gst_element_sync_state_with_parent(bin);
+        g_object_set(inputSelector_, "active-pad", selectorPad, nullptr);
+        return true;
+    }
+
+    void stopPlayingFile() {
+        if (!fileInputBin_ || !pipeline_) return;
+        if (configuredInput_) g_object_set(inputSelector_, "active-pad", configuredInput_.get(), nullptr);
+        gst_element_set_state(fileInputBin_, GST_STATE_NULL);
+        if (fileInput_) {
+            gst_element_release_request_pad(inputSelector_, fileInput_.get());
+            fileInput_.reset();
+        }
+        fileMixerPad_.reset();
+        gst_bin_remove(GST_BIN(pipeline_.get()), fileInputBin_);
+        fileInputBin_ = fileMixer_ = fileBin_ = nullptr;
+    }
+
+private:
     // ---- DTMF (RFC 4733) -------------------------------------------------------------------
 
     // The payload type both sides agreed on; rtpdtmfsrc sends with it from now on.
@@ -1113,6 +1264,50 @@ private:
         return GST_PAD_PROBE_OK;
     }
 
+    // A fresh decoder of fileSource_ on a new pad of the file mixer, its timestamps moved to the
+    // running time now (so a loop's next round, or a file started mid-call, is not late).
+    bool addDecodedFile(std::string &error) {
+        AudioBin file = makeDecodedFile(fileSource_);
+        if (!file.bin) return error = file.error, false;
+        fileBin_ = file.bin;
+        gst_bin_add(GST_BIN(fileInputBin_), fileBin_);
+        GstPad *mixerPad = gst_element_request_pad_simple(fileMixer_, "sink_%u");
+        fileMixerPad_ = GstRef<GstPad>::adopt(mixerPad);
+        GstPad *src = gst_element_get_static_pad(fileBin_, "src");
+        GstClockTime now = 0;
+        if (GstClock *clock = gst_element_get_clock(pipeline_.get())) {
+            GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(pipeline_.get());
+            now = t > base ? t - base : 0;
+            gst_object_unref(clock);
+        }
+        gst_pad_set_offset(src, gint64(now));
+        bool linked = gst_pad_link(src, mixerPad) == GST_PAD_LINK_OK;
+        gst_object_unref(src);
+        if (!linked) return error = "could not link the decoded file", false;
+        gst_pad_add_probe(mixerPad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer poster) {
+            if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
+                static_cast<Poster *>(poster)->post([](WebRtcSession &s) { s.onDecodedFileEnded(); });
+            return GST_PAD_PROBE_OK;
+        }, poster_->clone(), &Poster::deleteClone);
+        gst_element_sync_state_with_parent(fileBin_);
+        return true;
+    }
+
+    void onDecodedFileEnded() {
+        if (closed_ || !fileInputBin_ || !fileBin_) return;
+        if (!fileLoop_) {
+            if (callbacks_.onPlayFileEnded) callbacks_.onPlayFileEnded();
+            return;  // the live silence goes on until stopPlayingFile
+        }
+        gst_element_set_state(fileBin_, GST_STATE_NULL);
+        gst_bin_remove(GST_BIN(fileInputBin_), fileBin_);
+        gst_element_release_request_pad(fileMixer_, fileMixerPad_.get());
+        fileMixerPad_.reset();
+        fileBin_ = nullptr;
+        std::string error;
+        if (!addDecodedFile(error) && callbacks_.onPlayFileEnded) callbacks_.onPlayFileEnded();
+    }
+
     // ---- teardown -------------------------------------------------------------------------
 
     // EOS into the recording branch, then wait (bounded) until wavenc has rewritten the header.
@@ -1146,7 +1341,13 @@ private:
         recorderInput_.reset();
         remoteMixerPad_.reset();
         transceiver_.reset();
-        webrtc_ = sendVolume_ = payloader_ = dtmfSource_ = nullptr;
+        configuredInput_.reset();
+        fileInput_.reset();
+        if (recorder_) recorder_->elements.clear();
+        recorder_.reset();
+        webrtc_ = sendVolume_ = payloader_ = dtmfSource_ = inputSelector_ = sendTee_ = recvTee_ = nullptr;
+        fileMixer_ = fileBin_ = fileInputBin_ = nullptr;
+        fileMixerPad_.reset();
         pipeline_.reset();
     }
 
@@ -1167,6 +1368,27 @@ private:
     GstElement *sendVolume_ = nullptr;  // owned by pipeline_
     GstElement *payloader_ = nullptr;   // owned by pipeline_
     GstElement *dtmfSource_ = nullptr;  // owned by pipeline_: rtpdtmfsrc
+    GstElement *inputSelector_ = nullptr;  // owned by pipeline_: configured input or a file
+    GstElement *sendTee_ = nullptr;     // owned by pipeline_: what is sent, for recordings
+    GstElement *recvTee_ = nullptr;     // owned by pipeline_: what is received, for recordings
+    GstRef<GstPad> configuredInput_;    // input-selector's pad of the configured input
+    // CALL_PLAY: a bin (live silence + decoded file → mixer) on input-selector's fileInput_.
+    GstElement *fileInputBin_ = nullptr;  // owned by pipeline_
+    GstElement *fileMixer_ = nullptr;     // owned by fileInputBin_
+    GstElement *fileBin_ = nullptr;       // owned by fileInputBin_: the decoder of this round
+    GstRef<GstPad> fileMixerPad_;
+    GstRef<GstPad> fileInput_;
+    std::string fileSource_;
+    bool fileLoop_ = false;
+    // RECORD: elements added to pipeline_, fed by request pads of the tees.
+    struct Recorder {
+        std::string path;
+        std::vector<GstElement *> elements;  // owned by pipeline_
+        std::vector<std::pair<GstRef<GstElement>, GstRef<GstPad>>> teePads;
+        GstRef<GstPad> input;  // the WAV sink bin's pad
+        std::shared_ptr<EosLatch> latch;
+    };
+    std::unique_ptr<Recorder> recorder_;
     GstRef<GstWebRTCRTPTransceiver> transceiver_;
     GstRef<GstPad> remoteMixerPad_;
     GstRef<GstPad> recorderInput_;
@@ -1225,6 +1447,14 @@ public:
     void acceptReoffer(const std::string &sdp) override { session_->acceptReoffer(sdp); }
     void setMuted(bool muted) override { session_->setMuted(muted); }
     bool telephoneEventNegotiated() const override { return session_->telephoneEventNegotiated(); }
+    bool startRecording(const std::string &path, RecordWhat what, std::string &error) override {
+        return session_->startRecording(path, what, error);
+    }
+    void stopRecording() override { session_->stopRecording(); }
+    bool playFile(const std::string &source, bool loop, std::string &error) override {
+        return session_->playFile(source, loop, error);
+    }
+    void stopPlayingFile() override { session_->stopPlayingFile(); }
     void sendDtmf(const std::string &tones, int durationMs, int gapMs) override {
         session_->sendDtmf(tones, durationMs, gapMs);
     }

@@ -180,6 +180,7 @@ void Session::createMedia(const CallOptions &options) {
         host_.emit(CauseData::warning(key, {arg}, "system", {{"sessionId", info_.sessionId}}));
     };
     callbacks.onDtmf = [this](char tone, int durationMs) { emitReceivedDtmf(tone, durationMs, "rfc4733"); };
+    callbacks.onPlayFileEnded = [this] { stopPlayingFile("finished"); };
     callbacks.onDtmfFailed = [this](const std::string &detail) {
         host_.emit(CauseData::warning("dtmf_failed", {detail}, "system",
                                       {{"sessionId", info_.sessionId}, {"method", "rfc4733"}}));
@@ -401,6 +402,43 @@ void Session::sendDtmf(const DtmfRequest &request) {
     else infoDtmf_.send(handle_, request.tones, request.durationMs, request.gapMs);
 }
 
+void Session::record(const std::string &path, MediaSession::RecordWhat what) {
+    if (!info_.confirmed() || !media_) return;
+    std::string error;
+    info_.recording = media_->startRecording(path, what, error);
+    host_.publish(info_);
+    if (!info_.recording)
+        host_.emit(CauseData::warning("record_failed", {error}, "system", {{"sessionId", info_.sessionId}}));
+}
+
+void Session::stopRecording() {
+    if (!media_ || !info_.recording) return;
+    media_->stopRecording();
+    info_.recording = false;
+    host_.publish(info_);
+}
+
+void Session::playFile(const std::string &source, bool loop) {
+    if (!info_.confirmed() || !media_) return;
+    std::string error;
+    bool playing = media_->playFile(source, loop, error);
+    info_.playingFile = playing;
+    host_.publish(info_);
+    if (!playing) {
+        host_.emit(CauseData::warning("call_play_failed", {error}, "system", {{"sessionId", info_.sessionId}}));
+        return;
+    }
+    host_.emit(CauseData("playStarted", "playStarted").session(info_.sessionId, info_.direction).data({{"file", source}}));
+}
+
+void Session::stopPlayingFile(const std::string &reason) {
+    if (!media_ || !info_.playingFile) return;
+    media_->stopPlayingFile();
+    info_.playingFile = false;
+    host_.publish(info_);
+    host_.emit(CauseData("playEnded", "playEnded").session(info_.sessionId, info_.direction).data({{"reason", reason}}));
+}
+
 void Session::emitReceivedDtmf(char tone, int durationMs, const char *method) {
     if (ended()) return;
     host_.emit(CauseData("newDTMF", "newDTMF")
@@ -418,6 +456,7 @@ void Session::onIncomingInfo(const sip_t *sip) {
 void Session::end(Terminal how, const Outcome &o) {
     cancelSource(noAnswerTimer_);
     infoDtmf_.stop();
+    info_.recording = info_.playingFile = false;  // media close() below finalizes both
     info_.endTime = nowMillis();
     info_.state = "terminated";
     if (media_) media_->close();  // finalizes a recording; no media callback after this

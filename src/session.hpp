@@ -69,6 +69,11 @@ public:
     // A confirmed call (checked by the worker): RFC 4733 when asked for, or for auto when
     // telephone-event was negotiated; SIP INFO otherwise.
     void sendDtmf(const DtmfRequest &request);
+    // RECORD / RECORD_STOP, CALL_PLAY / CALL_PLAY_STOP (media helpers) on a confirmed call.
+    void record(const std::string &path, MediaSession::RecordWhat what);
+    void stopRecording();
+    void playFile(const std::string &source, bool loop);
+    void stopPlayingFile(const std::string &reason);
     // The worker or its transport is going away: end now (BYE/CANCEL best effort).
     void abandon(const std::string &originator, const std::string &cause);
     // Outgoing call waiting for the transport: use `stack` (sends the INVITE once the offer is ready).

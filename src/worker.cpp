@@ -167,7 +167,8 @@ void Worker::post(const std::string &command, const json &data) {
     }
     if (command == "CALL" || command == "ANSWER" || command == "HANGUP" || command == "SESSTION_DEL" ||
         command == "HOLD" || command == "UNHOLD" || command == "ONHOLD" || command == "MUTE" || command == "UNMUTE" ||
-        command == "DTMF") {
+        command == "DTMF" || command == "RECORD" || command == "RECORD_STOP" || command == "CALL_PLAY" ||
+        command == "CALL_PLAY_STOP") {
         postSessionCommand(command, data);
         return;
     }
@@ -393,6 +394,36 @@ void Worker::postSessionCommand(const std::string &command, const json &data) {
         if (request.transport == DtmfRequest::Transport::Rfc4733 && !info->telephoneEvent)
             throw Error(ResultCode::WrongState, "dtmf_rfc4733_unavailable", {});
         runOnLoop([id, request](UserAgent &ua) { ua.sendDtmf(id, request); });
+    } else if (command == "RECORD") {
+        std::string path = requiredString(data, "file");
+        if (g_str_has_prefix(path.c_str(), "file:")) path = path.substr(5);
+        gchar *folder = g_path_get_dirname(path.c_str());
+        bool writable = !path.empty() && g_file_test(folder, G_FILE_TEST_IS_DIR) && access(folder, W_OK) == 0 &&
+                        !g_file_test(path.c_str(), G_FILE_TEST_IS_DIR);
+        g_free(folder);
+        if (!writable) throw Error(ResultCode::InvalidArgument, "invalid_value", {"file", "a WAV path in a writable folder"});
+        auto what = MediaSession::RecordWhat::Received;
+        if (auto w = data.find("what"); w != data.end() && !w->is_null()) {
+            if (!w->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"what", "string"});
+            if (*w == "sent") what = MediaSession::RecordWhat::Sent;
+            else if (*w == "both") what = MediaSession::RecordWhat::Both;
+            else if (*w != "received")
+                throw Error(ResultCode::InvalidArgument, "invalid_value", {"what", "\"received\", \"sent\" or \"both\""});
+        }
+        if (!info->confirmed()) throw refuse();
+        runOnLoop([id, path, what](UserAgent &ua) { ua.withSession(id, [&](Session &s) { s.record(path, what); }); });
+    } else if (command == "CALL_PLAY") {
+        std::string source = playableFile(data, "file");
+        bool loop = optionalBool(data, "loop", false);
+        if (!info->confirmed()) throw refuse();
+        runOnLoop([id, source, loop](UserAgent &ua) { ua.withSession(id, [&](Session &s) { s.playFile(source, loop); }); });
+    } else if (command == "RECORD_STOP" || command == "CALL_PLAY_STOP") {
+        bool recordStop = command == "RECORD_STOP";
+        if (recordStop ? !info->recording : !info->playingFile)
+            throw Error(ResultCode::WrongState, recordStop ? "not_recording" : "not_playing_file", {});
+        runOnLoop([id, recordStop](UserAgent &ua) {
+            ua.withSession(id, [&](Session &s) { recordStop ? s.stopRecording() : s.stopPlayingFile("stopped"); });
+        });
     } else {  // MUTE / UNMUTE
         if (info->terminated() || info->state == "ringing") throw refuse();
         bool mute = command == "MUTE";

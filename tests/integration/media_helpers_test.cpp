@@ -165,3 +165,144 @@ TEST(Play, NullOutputAndBadInput) {
     std::remove(tone.c_str());
     std::remove(notAudio.c_str());
 }
+
+namespace {
+
+double frequencyBetween(const sipw::test::Wav &wav, double from, double to, double minHz = 50, double maxHz = 4000) {
+    size_t begin = size_t(std::max(0.0, from) * wav.sampleRate);
+    size_t end = std::min(wav.samples.size(), size_t(to * wav.sampleRate));
+    if (end <= begin + 1000) {
+        ADD_FAILURE() << "recording too short for [" << from << ", " << to << "] s: " << wav.durationSeconds() << " s";
+        return 0;
+    }
+    return sipw::test::dominantFrequency(wav, begin, end, minHz, maxHz);
+}
+
+// Waits until sipw_session_info(sid)[field] is `value`.
+bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, bool value, int timeoutMs = 4000) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (Clock::now() < deadline) {
+        Json info = sessionInfo(w, sid);
+        if (!info.is_null() && info.value(field, !value) == value) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
+}  // namespace
+
+// Two workers in a call: A sends a 1000 Hz tone, B 440 Hz; both discard what they hear.
+class CallMedia : public SippCalls {
+protected:
+    void connect(const std::string &a, const std::string &b) {
+        a_ = &phone(a);
+        b_ = &phone(b);
+        ASSERT_EQ(a_->w.post("CALL", {{"target", b}, {"sessionId", "media-call"},
+                                      {"options", {{"audio", {{"input", "tone:1000"}, {"output", "null"}}}}}}), 0);
+        Json incoming = waitSession(b_->w, "newRTCSession");
+        ASSERT_FALSE(incoming.is_null());
+        bSid_ = incoming["sessionId"];
+        ASSERT_EQ(b_->w.post("ANSWER", {{"sessionId", bSid_}, {"options", {{"audio", {{"input", "tone:440"}, {"output", "null"}}}}}}), 0);
+        ASSERT_FALSE(waitSession(a_->w, "session_confirmed", "media-call").is_null());
+        ASSERT_TRUE(infoBecomes(a_->w, "media-call", "mediaConnected", true));
+        ASSERT_TRUE(infoBecomes(b_->w, bSid_, "mediaConnected", true));
+    }
+    void hangUp() {
+        ASSERT_EQ(a_->w.post("HANGUP", {{"sessionId", "media-call"}}), 0);
+        EXPECT_FALSE(waitSession(b_->w, "session_ended", bSid_).is_null());
+    }
+    Phone *a_ = nullptr;
+    Phone *b_ = nullptr;
+    std::string bSid_;
+};
+
+TEST_F(CallMedia, FilePlayedIntoTheCallIsHeardAtThePeerThenTheInputReturns) {
+    connect("3311", "3312");
+    std::string prompt = writeToneWav("prompt", 660, 2.0);
+    std::string heardByB = tempWav("heard_b"), sentByA = tempWav("sent_a");
+    auto t0 = Clock::now();
+    ASSERT_EQ(b_->w.post("RECORD", {{"sessionId", bSid_}, {"file", heardByB}, {"what", "received"}}), 0) << sipw_last_error();
+    ASSERT_EQ(a_->w.post("RECORD", {{"sessionId", "media-call"}, {"file", "file:" + sentByA}, {"what", "sent"}}), 0);
+    ASSERT_TRUE(infoBecomes(b_->w, bSid_, "recording", true));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    double playAt = secondsSince(t0);
+    ASSERT_EQ(a_->w.post("CALL_PLAY", {{"sessionId", "media-call"}, {"file", prompt}}), 0) << sipw_last_error();
+    Json started = waitSession(a_->w, "playStarted", "media-call", 3000);
+    ASSERT_FALSE(started.is_null());
+    Json ended = waitSession(a_->w, "playEnded", "media-call", 5000);
+    ASSERT_FALSE(ended.is_null());
+    EXPECT_EQ(ended["data"]["reason"], "finished");
+    double endAt = secondsSince(t0);
+    EXPECT_NEAR(endAt - playAt, 2.0, 0.5);
+    EXPECT_EQ(sessionInfo(a_->w, "media-call").value("playingFile", true), false);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    ASSERT_EQ(b_->w.post("RECORD_STOP", {{"sessionId", bSid_}}), 0) << sipw_last_error();
+    ASSERT_EQ(a_->w.post("RECORD_STOP", {{"sessionId", "media-call"}}), 0) << sipw_last_error();
+    ASSERT_TRUE(infoBecomes(b_->w, bSid_, "recording", false));
+    ASSERT_TRUE(infoBecomes(a_->w, "media-call", "recording", false));
+
+    for (const std::string *path : {&heardByB, &sentByA}) {
+        auto wav = readRecording(*path);
+        double before = frequencyBetween(wav, 0.4, playAt - 0.1);
+        double during = frequencyBetween(wav, playAt + 0.5, playAt + 1.5);
+        double after = frequencyBetween(wav, endAt + 0.5, wav.durationSeconds() - 0.2);
+        printf("[ measure  ] %s: %.1f Hz before, %.1f during the file, %.1f after (%.2f s)\n", path->c_str(), before,
+               during, after, wav.durationSeconds());
+        EXPECT_NEAR(before, 1000, 20) << *path;
+        EXPECT_NEAR(during, 660, 13) << *path;
+        EXPECT_NEAR(after, 1000, 20) << *path;
+    }
+    hangUp();
+    for (auto *p : {&prompt, &heardByB, &sentByA}) std::remove(p->c_str());
+}
+
+TEST_F(CallMedia, RecordBothMixesEachSideAndLoopedPlayStopsOnRequest) {
+    connect("3313", "3314");
+    std::string both = tempWav("both"), prompt = writeToneWav("loop_prompt", 300, 0.4);
+    ASSERT_EQ(a_->w.post("RECORD", {{"sessionId", "media-call"}, {"file", both}, {"what", "both"}}), 0) << sipw_last_error();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    ASSERT_EQ(a_->w.post("RECORD_STOP", {{"sessionId", "media-call"}}), 0);
+    ASSERT_TRUE(infoBecomes(a_->w, "media-call", "recording", false));
+    auto wav = readRecording(both);
+    EXPECT_NEAR(frequencyBetween(wav, 0.5, wav.durationSeconds(), 800, 1200), 1000, 20);  // sent
+    EXPECT_NEAR(frequencyBetween(wav, 0.5, wav.durationSeconds(), 300, 600), 440, 9);     // received
+    auto levels = sipw::test::windowLevels(wav, 100);
+    EXPECT_GT(levels.size(), 12u);
+
+    // A looping file plays until CALL_PLAY_STOP.
+    ASSERT_EQ(a_->w.post("CALL_PLAY", {{"sessionId", "media-call"}, {"file", prompt}, {"loop", true}}), 0);
+    ASSERT_FALSE(waitSession(a_->w, "playStarted", "media-call", 3000).is_null());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+    EXPECT_TRUE(waitSession(a_->w, "playEnded", "media-call", 0).is_null()) << "the loop ended by itself";
+    ASSERT_EQ(a_->w.post("CALL_PLAY_STOP", {{"sessionId", "media-call"}}), 0) << sipw_last_error();
+    Json ended = waitSession(a_->w, "playEnded", "media-call", 3000);
+    ASSERT_FALSE(ended.is_null());
+    EXPECT_EQ(ended["data"]["reason"], "stopped");
+    hangUp();
+    std::remove(both.c_str());
+    std::remove(prompt.c_str());
+}
+
+TEST_F(CallMedia, BadInputForTheCallHelpers) {
+    Phone &p = phone("3315");
+    std::string prompt = writeToneWav("bad_prompt", 500, 0.2), rec = tempWav("bad_rec");
+    TestWorker &w = p.w;
+    expectRefused(w.post("RECORD", {{"sessionId", "nobody"}, {"file", rec}}), -3, "nobody");
+    expectRefused(w.post("CALL_PLAY", {{"sessionId", "nobody"}, {"file", prompt}}), -3, "nobody");
+    ASSERT_EQ(w.post("CALL", {{"target", "3398"}, {"sessionId", "gone"}}), 0);
+    ASSERT_FALSE(waitSession(w, "newRTCSession", "gone").is_null());
+    expectRefused(w.post("RECORD", {{"sessionId", "gone"}}), -1, "file");
+    expectRefused(w.post("RECORD", {{"sessionId", "gone"}, {"file", "/no/such/dir/x.wav"}}), -1, "file");
+    expectRefused(w.post("RECORD", {{"sessionId", "gone"}, {"file", rec}, {"what", "all"}}), -1, "what");
+    expectRefused(w.post("RECORD", {{"sessionId", "gone"}, {"file", rec}, {"what", 2}}), -1, "what");
+    expectRefused(w.post("CALL_PLAY", {{"sessionId", "gone"}, {"file", "/no/such.wav"}}), -1, "/no/such.wav");
+    expectRefused(w.post("CALL_PLAY", {{"sessionId", "gone"}, {"file", prompt}, {"loop", 1}}), -1, "loop");
+    expectRefused(w.post("CALL_PLAY", {{"sessionId", "gone"}}), -1, "file");
+    // Well-formed, but the call is not confirmed / nothing to stop.
+    expectRefused(w.post("RECORD", {{"sessionId", "gone"}, {"file", rec}}), -2, "RECORD");
+    expectRefused(w.post("CALL_PLAY", {{"sessionId", "gone"}, {"file", prompt}}), -2, "CALL_PLAY");
+    expectRefused(w.post("RECORD_STOP", {{"sessionId", "gone"}}), -2, "recorded");
+    expectRefused(w.post("CALL_PLAY_STOP", {{"sessionId", "gone"}}), -2, "file");
+    EXPECT_FALSE(waitSession(w, "session_failed", "gone", 10000).is_null());
+    std::remove(prompt.c_str());
+}

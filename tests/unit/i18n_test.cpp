@@ -144,7 +144,8 @@ const std::map<std::string_view, int> kRequiredErrorKeys = {
     {"audio_input_failed", 1}, {"audio_output_failed", 1}, {"gathering_timeout", 0},
     {"turn_auth_failed", 1},
     {"dtmf_rfc4733_unavailable", 0}, {"dtmf_failed", 1}, {"file_not_found", 1}, {"unknown_play", 1},
-    {"duplicate_play", 1},
+    {"duplicate_play", 1}, {"not_recording", 0}, {"not_playing_file", 0}, {"record_failed", 1},
+    {"call_play_failed", 1},
 };
 
 }  // namespace
