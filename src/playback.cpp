@@ -47,7 +47,7 @@ public:
     // Builds and starts the pipeline; false (with an English reason) if it cannot.
     bool start(std::string &error) {
         poster_ = std::make_unique<Poster>(context_, weak_from_this());
-        pipeline_ = gst_pipeline_new(nullptr);
+        pipeline_ = GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(nullptr)));  // ours, not floating
         GstElement *silence = gst_element_factory_make("audiotestsrc", nullptr);
         GstElement *silenceCaps = gst_element_factory_make("capsfilter", nullptr);
         mixer_ = gst_element_factory_make("audiomixer", nullptr);
@@ -187,7 +187,14 @@ private:
             busWatch_ = nullptr;
         }
         if (!pipeline_) return;
-        gst_element_set_state(pipeline_, GST_STATE_NULL);
+        // After a decoding error the pipeline's state change to PAUSED is still marked failed,
+        // and the first change to NULL reports that failure instead of doing it; the second does it.
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            if (gst_element_set_state(pipeline_, GST_STATE_NULL) != GST_STATE_CHANGE_FAILURE) break;
+            GstState state = GST_STATE_VOID_PENDING;
+            gst_element_get_state(pipeline_, &state, nullptr, 0);
+            if (state == GST_STATE_NULL) break;
+        }
         GstBus *bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
         gst_bus_set_flushing(bus, TRUE);
         gst_object_unref(bus);

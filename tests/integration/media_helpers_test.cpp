@@ -158,10 +158,14 @@ TEST(Play, NullOutputAndBadInput) {
     expectRefused(w.post("PLAY", {{"file", tone}, {"playId", ""}}), -1, "playId");
     expectRefused(w.post("PLAY", "[]"), -1, "PLAY");
     ASSERT_EQ(w.post("PLAY", {{"file", tone}, {"output", "null"}, {"playId", "twice"}, {"loop", true}}), 0);
+    ASSERT_FALSE(playEvent(w, "playStarted", "twice", 3000).is_null());
     expectRefused(w.post("PLAY", {{"file", tone}, {"output", "null"}, {"playId", "twice"}}), -1, "twice");
     expectRefused(w.post("PLAY_STOP", Json::object()), -1, "playId");
     expectRefused(w.post("PLAY_STOP", {{"playId", "nobody"}}), -3, "nobody");
     EXPECT_EQ(w.post("PLAY_STOP", {{"playId", "twice"}}), 0);
+    Json stopped = playEvent(w, "playEnded", "twice", 3000);
+    ASSERT_FALSE(stopped.is_null());
+    EXPECT_EQ(stopped["data"]["reason"], "stopped");
     std::remove(tone.c_str());
     std::remove(notAudio.c_str());
 }
