@@ -50,6 +50,7 @@ struct Peer {
     std::string errorDetail;
     std::vector<std::string> warnings;
     std::vector<std::pair<char, int>> dtmf;  // received: tone, duration ms
+    Clock::time_point firstAudioAt;
     std::vector<std::string> dtmfFailures;
 };
 
@@ -89,6 +90,7 @@ protected:
             p->warnings.push_back(key + ":" + arg);
         };
         cb.onDtmf = [p](char tone, int ms) { p->dtmf.emplace_back(tone, ms); };
+        cb.onFirstAudio = [p] { p->firstAudioAt = Clock::now(); };
         cb.onDtmfFailed = [p](const std::string &detail) { p->dtmfFailures.push_back(detail); };
         p->created = Clock::now();
         p->media = createWebRtcMedia(context_, o, cb);
@@ -281,6 +283,9 @@ TEST_F(MediaTest, HoldReofferKeepsIceAndDtls) {
     negotiate(*a, *b);
     runFor(800);
     double holdAt = msSince(a->created) / 1000;
+    printf("[ timing   ] created -> first audio at A: %.0f ms, connected at %.0f ms, hold at %.0f ms\n",
+           std::chrono::duration<double, std::milli>(a->firstAudioAt - a->created).count(),
+           std::chrono::duration<double, std::milli>(a->connectedAt - a->created).count(), holdAt * 1000);
     std::string first = a->localSdp;
     a->media->createReoffer("sendonly");
     ASSERT_TRUE(runUntil([&] { return a->descriptions > 1; }, 1000));
