@@ -129,7 +129,63 @@ GstElement *fileSource(const std::string &path, std::string &error) {
     return bin;
 }
 
+// uridecodebin exposes its pads late; the first audio one feeds the converter (user data, owned).
+void onUriDecodedPad(GstElement *decode, GstPad *pad, gpointer converterPtr) {
+    onDecodedPad(decode, pad, converterPtr);
+}
+
 }  // namespace
+
+bool isAudioUrl(const std::string &text) {
+    for (const char *scheme : {"http://", "https://", "file://"})
+        if (g_ascii_strncasecmp(text.c_str(), scheme, strlen(scheme)) == 0) return true;
+    return false;
+}
+
+AudioBin makeDecodedFile(const std::string &pathOrUri) {
+    AudioBin r;
+    std::string uri = pathOrUri;
+    if (!isAudioUrl(pathOrUri)) {
+        if (!g_file_test(pathOrUri.c_str(), G_FILE_TEST_IS_REGULAR)) {
+            r.error = "file not found: " + pathOrUri;
+            return r;
+        }
+        GError *error = nullptr;
+        gchar *converted = gst_filename_to_uri(pathOrUri.c_str(), &error);
+        if (!converted) {
+            r.error = error ? error->message : "not a usable path";
+            g_clear_error(&error);
+            return r;
+        }
+        uri = converted;
+        g_free(converted);
+    }
+    GstElement *decode = make("uridecodebin"), *convert = make("audioconvert");
+    GstElement *resample = make("audioresample"), *caps = rawCaps();
+    GstElement *all[] = {decode, convert, resample, caps};
+    for (GstElement *e : all) {
+        if (e) continue;
+        r.error = "a GStreamer element is missing (plugins base/good installed?)";
+        for (GstElement *other : all)
+            if (other) gst_object_unref(gst_object_ref_sink(other));
+        return r;
+    }
+    g_object_set(decode, "uri", uri.c_str(), nullptr);
+    GstElement *bin = gst_bin_new(nullptr);
+    for (GstElement *e : all) gst_bin_add(GST_BIN(bin), e);
+    if (!gst_element_link_many(convert, resample, caps, nullptr)) {
+        r.error = "could not link the file decoder";
+        gst_object_unref(gst_object_ref_sink(bin));
+        return r;
+    }
+    g_signal_connect_data(decode, "pad-added", G_CALLBACK(onUriDecodedPad), gst_object_ref(convert),
+                          [](gpointer p, GClosure *) { gst_object_unref(p); }, GConnectFlags(0));
+    GstPad *src = gst_element_get_static_pad(caps, "src");
+    gst_element_add_pad(bin, gst_ghost_pad_new("src", src));
+    gst_object_unref(src);
+    r.bin = bin;
+    return r;
+}
 
 AudioBin makeAudioSource(const AudioEndpoint &input) {
     AudioBin r;

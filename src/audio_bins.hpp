@@ -26,6 +26,12 @@ AudioBin makeAudioSource(const AudioEndpoint &input);
 // A raw audio sink with a ghost pad "sink". A file recording is 16-bit mono at kAudioRate.
 AudioBin makeAudioSink(const AudioEndpoint &output);
 
+// A file (path) or URL (file://, http://, https://) decoded to raw mono audio at kAudioRate, as
+// fast as downstream takes it, on a ghost pad "src" that ends with EOS. Pace it with a live mixer.
+AudioBin makeDecodedFile(const std::string &pathOrUri);
+// "http://…", "https://…", "file://…": played through uridecodebin as given.
+bool isAudioUrl(const std::string &text);
+
 // Writes a valid WAV file without samples (same format as the recordings), for a call that ended
 // before any audio reached the recorder: wavenc writes nothing it has not been given.
 bool writeEmptyRecording(const std::string &path);

@@ -203,6 +203,8 @@ constexpr NamedText kEventMessages[] = {
     // Extension channels of this SDK.
     {"warning", {"Warning", "警告"}},
     {"newDTMF", {"DTMF tone received", "收到按键音（DTMF）"}},
+    {"playStarted", {"Playback started", "开始播放"}},
+    {"playEnded", {"Playback ended", "播放结束"}},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -240,9 +242,10 @@ constexpr CodedText kWsCloseApplication = {4000, {"Closed by the server applicat
 //     unsupported_transport(uri), invalid_uri(field, value), not_initialized(command),
 //     wrong_state(command, state), unknown_session(id), duplicate_session(id), shutting_down,
 //     unknown_listener(id), invalid_options(detail), internal(detail), not_registered,
-//     already_registered, invalid_dtmf(tones), unknown_message_key(key)
+//     already_registered, invalid_dtmf(tones), dtmf_rfc4733_unavailable, file_not_found(path),
+//     unknown_play(id), duplicate_play(id), not_recording, not_playing_file, unknown_message_key(key)
 //   warnings:   unknown_field(field), no_sound_device(what), events_dropped(count),
-//     ignored_field(field, why)
+//     ignored_field(field, why), dtmf_failed(detail), record_failed(detail), call_play_failed(detail)
 //   transport:  connection_refused(server), connection_timeout(server), connection_lost(server),
 //     tls_verify_failed(server, detail), tls_handshake_failed(server, detail),
 //     tls_certificate_expired(server), tls_hostname_mismatch(server), tls_ca_file_unreadable(path),
@@ -294,7 +297,15 @@ constexpr NamedText kErrors[] = {
     {"internal", {"Internal error: {0}", "内部错误：{0}"}},
     {"not_registered", {"Not registered with the SIP server", "尚未注册到 SIP 服务器"}},
     {"already_registered", {"Already registered", "已经注册，无需重复注册"}},
-    {"invalid_dtmf", {"Invalid DTMF tones \"{0}\"", "无效的按键“{0}”"}},
+    {"invalid_dtmf", {"Invalid DTMF tones \"{0}\" (1 to 64 of 0-9 * # A-D)",
+                      "无效的按键“{0}”（应为 1 到 64 个 0-9、*、#、A-D）"}},
+    {"dtmf_rfc4733_unavailable", {"The other party did not accept RFC 4733 DTMF (telephone-event); use transport \"info\" or \"auto\"",
+                                  "对方不支持 RFC 4733 按键音（telephone-event），请改用 \"info\" 或 \"auto\" 方式"}},
+    {"file_not_found", {"File not found or not readable: {0}", "找不到文件或无法读取：{0}"}},
+    {"unknown_play", {"No playback with ID \"{0}\"", "找不到播放“{0}”"}},
+    {"duplicate_play", {"Playback ID \"{0}\" is already playing", "播放 ID“{0}”正在使用中"}},
+    {"not_recording", {"This call is not being recorded", "该通话没有在录音"}},
+    {"not_playing_file", {"No file is playing into this call", "该通话没有在播放文件"}},
     // format() answers this for a key missing from the table.
     {"unknown_message_key", {"Internal error: no text for message key \"{0}\"",
                              "内部错误：找不到消息“{0}”的文本"}},
@@ -316,6 +327,10 @@ constexpr NamedText kErrors[] = {
     {"reinvite_failed", {"The other party refused the re-INVITE ({0}); the call goes on unchanged",
                          "对方拒绝了重新协商（{0}），通话保持原状"}},
     {"ignored_field", {"Field \"{0}\" was ignored: {1}", "已忽略字段“{0}”：{1}"}},
+    {"record_failed", {"The call could not be recorded: {0}", "通话录音失败：{0}"}},
+    {"call_play_failed", {"The file could not be played into the call: {0}", "无法向通话中播放文件：{0}"}},
+    {"dtmf_failed", {"DTMF could not be sent ({0}); the remaining tones were dropped",
+                     "按键音发送失败（{0}），其余按键已取消"}},
 
     // Transport and TLS
     {"connection_refused", {"Server {0} refused the connection", "服务器 {0} 拒绝连接"}},

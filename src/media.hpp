@@ -79,8 +79,13 @@ public:
         std::function<void(const std::string &key, const std::string &arg)> onWarning;
         // The first audio from the peer has been decoded (optional).
         std::function<void()> onFirstAudio;
-        // DTMF received in-band (RFC 4733): tone is one of 0-9 * # A-D.
+        // DTMF received in-band (RFC 4733): tone is one of 0-9 * # A-D; the duration is the
+        // one the sender's end packet carried.
         std::function<void(char tone, int durationMs)> onDtmf;
+        // A file given to playFile (without loop) has been sent to its end (optional).
+        std::function<void()> onPlayFileEnded;
+        // sendDtmf could not finish (English detail); the tones not yet sent are dropped.
+        std::function<void(const std::string &detail)> onDtmfFailed;
     };
 
     virtual ~MediaSession() = default;
@@ -106,6 +111,29 @@ public:
     // We hold the call: send silence and drop what arrives, at once and whatever the SDP
     // direction (there is no music on hold). Also decides how acceptReoffer answers.
     virtual void setHeld(bool held) = 0;
+
+    // True once offer and answer both carry RFC 4733 telephone-event at 48 kHz (we always offer
+    // it, and answer it when offered), so sendDtmf can be used.
+    virtual bool telephoneEventNegotiated() const = 0;
+    // Sends `tones` (0-9 * # A-D, already validated) as RFC 4733 events, one after another, each
+    // durationMs long and followed by gapMs of pause. The sender enforces at least 250 ms per
+    // tone and 100 ms between tones (GStreamer's rtpdtmfsrc). Tones sent while earlier ones are
+    // still going are queued behind them. Failure → onDtmfFailed.
+    virtual void sendDtmf(const std::string &tones, int durationMs, int gapMs) = 0;
+
+    // Records the call to a WAV file (16-bit mono 48 kHz, real time: silence where nothing is
+    // heard): what is received, what is sent (after mute/hold), or both mixed. Replaces a
+    // recording already running (that one is finalized). False, with an English reason, if the
+    // recorder cannot be built.
+    enum class RecordWhat { Received, Sent, Both };
+    virtual bool startRecording(const std::string &path, RecordWhat what, std::string &error) = 0;
+    // Finalizes the recording (valid WAV header; bounded wait). No-op without one.
+    virtual void stopRecording() = 0;
+    // Sends a file (path or http(s)/file URL) instead of the input, in real time; at its end
+    // silence (onPlayFileEnded), or the file again with `loop`. Replaces a file already playing.
+    virtual bool playFile(const std::string &source, bool loop, std::string &error) = 0;
+    // Back to the configured input. No-op when no file plays.
+    virtual void stopPlayingFile() = 0;
 
     // Stops media, finalizes a recording (valid WAV header). Idempotent; no callback after it.
     virtual void close() = 0;

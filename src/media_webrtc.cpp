@@ -1,9 +1,13 @@
 // The WebRTC media profile: one GStreamer pipeline with a webrtcbin per call.
 //
-//   source bin → audioconvert → audioresample → 48k mono → volume(mute) → opusenc → rtpopuspay
-//       → webrtcbin
-//   webrtcbin → rtpopusdepay → opusdec → audioconvert → audioresample ─┐
+//   source bin → audioconvert → audioresample → 48k mono → input-selector → volume(mute) → tee
+//       → opusenc → rtpopuspay → rtpdtmfmux (sink) → webrtcbin
+//   a played file (CALL_PLAY): live silence + decoded file → audiomixer → input-selector (sink_1)
+//   rtpdtmfsrc (RFC 4733 telephone-event, 48 kHz) → rtpdtmfmux (priority sink)
+//   webrtcbin → rtpopusdepay → opusdec → audioconvert → audioresample → tee ─┐
 //   live silence ───────────────────────────────────────────────────── audiomixer → sink bin
+//   webrtcbin (telephone-event pad) → rtpdtmfdepay → fakesink   (events read from the RTP payload)
+//   a recording (RECORD): live silence + queue(s) from the tees → audiomixer → wavenc → filesink
 //
 // The mixer, clocked by the live silence, turns every stretch without received audio (before
 // media flows, hold, loss) into silence, so a recording lasts as long as the call.
@@ -16,6 +20,7 @@
 #include "sdp_util.hpp"
 
 #define GST_USE_UNSTABLE_API
+#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -27,6 +32,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -35,6 +41,10 @@ namespace sipw {
 namespace {
 
 constexpr int kOpusPayload = 111;          // what browsers use
+constexpr int kTelephoneEventPayload = 101;  // our offer's RFC 4733 payload type
+constexpr int kTelephoneEventRate = 48000;   // beside Opus, at Opus's clock rate
+// rtpdtmfsrc reports each start/stop within a packet time; no report means it is not running.
+constexpr guint kDtmfStepTimeoutMs = 2000;
 constexpr auto kRecordingEosWait = std::chrono::seconds(2);
 constexpr guint64 kMixerMarginMs = 60;     // decode + one packet beyond the jitterbuffer
 
@@ -110,14 +120,99 @@ GstPadProbeReturn onRecorderEvent(GstPad *, GstPadProbeInfo *info, gpointer latc
     return GST_PAD_PROBE_OK;
 }
 
-// webrtcbin exposes its receive pad once the remote description is applied; it feeds the
-// depayloader that was built with the pipeline (user data: the depayloader, owned).
-void onWebrtcPadAdded(GstElement *, GstPad *pad, gpointer depayloader) {
+// What webrtcbin's receive pads lead to (user data of pad-added, owned by the handler).
+struct ReceiveBranches {
+    GstElement *audio;  // rtpopusdepay
+    GstElement *dtmf;   // rtpdtmfdepay
+};
+
+bool isTelephoneEvent(GstCaps *caps) {
+    if (!caps || gst_caps_is_empty(caps)) return false;
+    const char *name = gst_structure_get_string(gst_caps_get_structure(caps, 0), "encoding-name");
+    return name && g_ascii_strcasecmp(name, "TELEPHONE-EVENT") == 0;
+}
+
+// webrtcbin exposes one receive pad per payload type once packets of that type arrive: Opus
+// feeds the audio depayloader, telephone-event (RFC 4733) the DTMF one. Both were built with
+// the pipeline, so this (a streaming thread) only links.
+void onWebrtcPadAdded(GstElement *, GstPad *pad, gpointer branchesPtr) {
     if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
-    GstPad *sink = gst_element_get_static_pad(GST_ELEMENT(depayloader), "sink");
+    auto *branches = static_cast<ReceiveBranches *>(branchesPtr);
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    if (!caps) caps = gst_pad_query_caps(pad, nullptr);
+    GstElement *target = isTelephoneEvent(caps) ? branches->dtmf : branches->audio;
+    if (caps) gst_caps_unref(caps);
+    GstPad *sink = gst_element_get_static_pad(target, "sink");
     if (!gst_pad_is_linked(sink)) gst_pad_link(pad, sink);
     gst_object_unref(sink);
 }
+
+void freeReceiveBranches(gpointer p, GClosure *) {
+    auto *branches = static_cast<ReceiveBranches *>(p);
+    gst_object_unref(branches->audio);
+    gst_object_unref(branches->dtmf);
+    delete branches;
+}
+
+// A caps event of rtpdtmfsrc's stream, forwarded by rtpdtmfmux, must not reach webrtcbin: it
+// would take telephone-event for the transceiver's codec. The payload type goes into the SDP
+// as text instead (sdp::withTelephoneEvent).
+GstPadProbeReturn dropTelephoneEventCaps(GstPad *, GstPadProbeInfo *info, gpointer) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+    GstCaps *caps = nullptr;
+    gst_event_parse_caps(event, &caps);
+    return isTelephoneEvent(caps) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+// webrtcbin builds an offer from the caps its sink pad received, or, before any arrived, from a
+// caps query to its peer. Asked, rtpdtmfmux answers with what both its inputs could send, which
+// does not intersect the Opus codec preferences ("Caps negotiation on pad sink_0 failed"): so
+// the mux's source answers that query with Opus, which is what webrtcbin's transceiver carries.
+GstPadProbeReturn answerCapsQueryWithOpus(GstPad *, GstPadProbeInfo *info, gpointer) {
+    GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+    if (GST_QUERY_TYPE(query) != GST_QUERY_CAPS) return GST_PAD_PROBE_OK;
+    GstCaps *filter = nullptr;
+    gst_query_parse_caps(query, &filter);
+    GstCaps *opus = gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                        "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate",
+                                        G_TYPE_INT, 48000, nullptr);
+    if (filter) {
+        GstCaps *both = gst_caps_intersect_full(filter, opus, GST_CAPS_INTERSECT_FIRST);
+        gst_caps_unref(opus);
+        opus = both;
+    }
+    gst_query_set_caps_result(query, opus);
+    gst_caps_unref(opus);
+    return GST_PAD_PROBE_HANDLED;
+}
+
+// 0-9 * # A-D → RFC 4733 event codes 0..15; -1 for anything else.
+int dtmfEventCode(char tone) {
+    if (tone >= '0' && tone <= '9') return tone - '0';
+    if (tone == '*') return 10;
+    if (tone == '#') return 11;
+    char upper = g_ascii_toupper(tone);
+    if (upper >= 'A' && upper <= 'D') return 12 + (upper - 'A');
+    return -1;
+}
+
+char dtmfTone(int eventCode) {
+    static const char tones[] = "0123456789*#ABCD";
+    return eventCode >= 0 && eventCode < 16 ? tones[eventCode] : '\0';
+}
+
+// The RFC 4733 event being received (streaming thread only): rtpdtmfdepay's own messages carry
+// no duration, so the probe reads each packet's payload and reports an event once, at its first
+// end packet (or when a new event starts without one: the end packets were lost).
+struct ReceivedDtmf {
+    bool seen = false;    // any event so far
+    bool active = false;  // an event without an end packet yet
+    guint32 timestamp = 0;
+    int event = -1;
+    int duration = 0;  // in RTP clock units, as last seen
+    int clockRate = 8000;
+};
 
 class WebRtcSession;
 using Poster = LoopPoster<WebRtcSession>;
@@ -173,6 +268,7 @@ public:
         if (!why.empty()) return failLater(MediaError::IncompatibleSdp, why);
         remoteUfrag_ = remote.iceUfrag;
         usePayloadType(remote.opusPayload);
+        offeredTelephoneEvent_ = remote.telephoneEventPayload;
         setRemote(remoteSdp, GST_WEBRTC_SDP_TYPE_OFFER, Step::RemoteOfferSet);
     }
 
@@ -194,6 +290,7 @@ public:
         if (role_ != Role::Offerer || remoteApplied_)
             return failLater(MediaError::BadMediaDescription, "no offer of ours is awaiting an answer");
         remoteUfrag_ = remote.iceUfrag;
+        if (remote.telephoneEventPayload == kTelephoneEventPayload) useTelephoneEvent(kTelephoneEventPayload);
         if (remote.setup == "active") setupRole_ = "passive";
         else if (remote.setup == "passive") setupRole_ = "active";
         answerPending_ = true;
@@ -248,11 +345,27 @@ public:
         applyDirection(localDirection_);
     }
 
+    bool telephoneEventNegotiated() const { return telephoneEventNegotiated_; }
+
+    void sendDtmf(const std::string &tones, int durationMs, int gapMs) {
+        if (!usable()) return;
+        if (!telephoneEventNegotiated_)
+            return dtmfFailedLater("the peer did not negotiate telephone-event (RFC 4733)");
+        for (char tone : tones) {
+            int code = dtmfEventCode(tone);
+            if (code >= 0) dtmfQueue_.push_back({code, durationMs, gapMs});
+        }
+        if (dtmfStep_ == DtmfStep::Idle) nextDtmfTone();
+    }
+
     void close() {
         if (closed_) return;
         closed_ = true;
         destroySource(gatherTimer_);
         destroySource(connectTimer_);
+        destroySource(dtmfTimer_);
+        dtmfQueue_.clear();
+        stopRecording();
         bool recorded = finishRecording();
         if (!recorded) writeEmptyRecording(options_.output.path);
         // Stopping webrtcbin while it still works on a description (the answer of a call hung
@@ -377,7 +490,7 @@ private:
         GstElement *outCaps = rawFilter(error);
         if (!addChain({silence, silenceCaps, mixer, outCaps, sinkBin}, error)) return false;
         GstPad *remotePad = gst_element_request_pad_simple(mixer, "sink_%u");  // transfer full
-        GstPad *resampleSrc = gst_element_get_static_pad(recvResample, "src");
+        GstPad *resampleSrc = gst_element_request_pad_simple(recvResample, "src_%u");  // a tee's
         bool linked = remotePad && gst_pad_link(resampleSrc, remotePad) == GST_PAD_LINK_OK;
         gst_object_unref(resampleSrc);
         remoteMixerPad_ = GstRef<GstPad>::adopt(remotePad);
@@ -423,20 +536,38 @@ private:
         if (encoder) g_object_set(encoder, "complexity", options_.opusComplexity, nullptr);
         payloader_ = make("rtpopuspay", error);
         if (payloader_) g_object_set(payloader_, "pt", kOpusPayload, nullptr);
+        inputSelector_ = make("input-selector", error);
+        sendTee_ = make("tee", error);
+        if (sendTee_) g_object_set(sendTee_, "allow-not-linked", TRUE, nullptr);
         if (!addChain({source.bin, make("audioconvert", error), make("audioresample", error),
-                       sendCaps, sendVolume_, encoder, payloader_},
+                       sendCaps, inputSelector_, sendVolume_, sendTee_, encoder, payloader_},
                       error))
             return false;
+        GstPad *configuredInput = gst_element_get_static_pad(inputSelector_, "sink_0");
+        configuredInput_ = GstRef<GstPad>::adopt(configuredInput);
+        GstElement *dtmfMux = make("rtpdtmfmux", error);
+        dtmfSource_ = make("rtpdtmfsrc", error);
+        if (dtmfSource_)  // three start and end packets, as RFC 4733 recommends for the end
+            g_object_set(dtmfSource_, "pt", guint(kTelephoneEventPayload), "clock-rate",
+                         guint(kTelephoneEventRate), "packet-redundancy", 3u, nullptr);
+        if (!addChain({dtmfMux}, error) || !addChain({dtmfSource_}, error)) return false;
+        // Opus into the mux's normal sink, DTMF into its priority sink (which mutes Opus while
+        // a tone is sent), the mux into webrtcbin.
+        if (!linkRequested(payloader_, "src", dtmfMux, "sink_%u") ||
+            !linkRequested(dtmfSource_, "src", dtmfMux, "priority_sink_%u"))
+            return error = "could not link the DTMF mux", false;
+        GstPad *muxSrc = gst_element_get_static_pad(dtmfMux, "src");
+        gst_pad_add_probe(muxSrc, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, dropTelephoneEventCaps, nullptr, nullptr);
+        gst_pad_add_probe(muxSrc, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, answerCapsQueryWithOpus, nullptr, nullptr);
         GstPad *sendPad = gst_element_request_pad_simple(webrtc_, "sink_%u");  // transfer full
-        GstPad *payloaderSrc = gst_element_get_static_pad(payloader_, "src");
-        bool linked = sendPad && gst_pad_link(payloaderSrc, sendPad) == GST_PAD_LINK_OK;
+        bool linked = sendPad && gst_pad_link(muxSrc, sendPad) == GST_PAD_LINK_OK;
         if (sendPad) {
             GstWebRTCRTPTransceiver *transceiver = nullptr;
             g_object_get(sendPad, "transceiver", &transceiver, nullptr);  // transfer full
             transceiver_ = GstRef<GstWebRTCRTPTransceiver>::adopt(transceiver);
             gst_object_unref(sendPad);
         }
-        gst_object_unref(payloaderSrc);
+        gst_object_unref(muxSrc);
         if (!linked || !transceiver_) return error = "could not link audio to webrtcbin", false;
         usePayloadType(kOpusPayload);
 
@@ -458,20 +589,33 @@ private:
         GstElement *recvResample = make("audioresample", error);
         // The SDP says opus/48000/2, but a call is mono: the decoder then decodes one channel.
         GstElement *decodedCaps = rawFilter(error);
-        if (!addChain({depayloader, decoder, decodedCaps, make("audioconvert", error), recvResample}, error))
+        recvTee_ = make("tee", error);
+        if (recvTee_) g_object_set(recvTee_, "allow-not-linked", TRUE, nullptr);
+        if (!addChain({depayloader, decoder, decodedCaps, make("audioconvert", error), recvResample, recvTee_}, error))
             return false;
+
+        // Received DTMF: depayloaded into nothing; the events are read from the packets.
+        GstElement *dtmfDepayloader = make("rtpdtmfdepay", error);
+        GstElement *dtmfSink = make("fakesink", error);
+        if (dtmfSink) g_object_set(dtmfSink, "sync", FALSE, "async", FALSE, nullptr);
+        if (!addChain({dtmfDepayloader, dtmfSink}, error)) return false;
+        GstPad *dtmfIn = gst_element_get_static_pad(dtmfDepayloader, "sink");
+        gst_pad_add_probe(dtmfIn, GST_PAD_PROBE_TYPE_BUFFER, &WebRtcSession::onDtmfPacket,
+                          new DtmfProbe{*poster_, {}}, [](gpointer p) { delete static_cast<DtmfProbe *>(p); });
+        gst_object_unref(dtmfIn);
 
         // Output: live silence mixed with what is received. Everything below is made in one go
         // and handed to addChain, which owns it from then on (also on failure).
         AudioBin sink = makeAudioSink(options_.output);
         if (!sink.bin) return error = sink.error, false;
         if (sink.noDevice) warnLater("no_sound_device", "output");
-        if (!linkOutput(recvResample, sink, error)) return false;
+        if (!linkOutput(recvTee_, sink, error)) return false;
 
         // Hooks: every one posts to the loop; their user data are owned by GLib (destroy notify).
         handlers_.push_back(g_signal_connect_data(
-            webrtc_, "pad-added", G_CALLBACK(onWebrtcPadAdded), gst_object_ref(depayloader),
-            [](gpointer p, GClosure *) { gst_object_unref(p); }, GConnectFlags(0)));
+            webrtc_, "pad-added", G_CALLBACK(onWebrtcPadAdded),
+            new ReceiveBranches{GST_ELEMENT(gst_object_ref(depayloader)), GST_ELEMENT(gst_object_ref(dtmfDepayloader))},
+            freeReceiveBranches, GConnectFlags(0)));
         connectPosting("on-ice-candidate", G_CALLBACK(+[](GstElement *, guint, gchar *candidate,
                                                             gpointer poster) {
                            std::string line = candidate ? candidate : "";
@@ -492,6 +636,16 @@ private:
         g_source_attach(busWatch_, context_);
         gst_object_unref(bus);
         return true;
+    }
+
+    // Links `from`'s static pad to a new request pad of `to` (the pipeline owns both pads).
+    static bool linkRequested(GstElement *from, const char *srcName, GstElement *to, const char *templateName) {
+        GstPad *src = gst_element_get_static_pad(from, srcName);
+        GstPad *sink = gst_element_request_pad_simple(to, templateName);  // transfer full
+        bool linked = src && sink && gst_pad_link(src, sink) == GST_PAD_LINK_OK;
+        if (src) gst_object_unref(src);
+        if (sink) gst_object_unref(sink);
+        return linked;
     }
 
     void connectPosting(const char *signal, GCallback callback) {
@@ -630,7 +784,22 @@ private:
             gchar *text = gst_sdp_message_as_text(local->sdp);
             baseLocalSdp_ = text;
             g_free(text);
-            if (step == Step::AnswerCreated) setupRole_ = sdp::inspectRemote(baseLocalSdp_).setup;
+            gst_webrtc_session_description_free(local);
+            // Telephone-event goes in as text, before set-local-description: webrtcbin takes
+            // its payload map from the descriptions applied, and offers/answers only Opus.
+            if (step == Step::OfferCreated || offeredTelephoneEvent_ >= 0)
+                baseLocalSdp_ = sdp::withTelephoneEvent(baseLocalSdp_, step == Step::OfferCreated
+                                                                           ? kTelephoneEventPayload
+                                                                           : offeredTelephoneEvent_);
+            if (step == Step::AnswerCreated) {
+                setupRole_ = sdp::inspectRemote(baseLocalSdp_).setup;
+                if (offeredTelephoneEvent_ >= 0) useTelephoneEvent(offeredTelephoneEvent_);
+            }
+            GstSDPMessage *message = nullptr;
+            if (gst_sdp_message_new_from_text(baseLocalSdp_.c_str(), &message) != GST_SDP_OK || !message)
+                return fail(MediaError::Internal, "our own description could not be parsed");
+            local = gst_webrtc_session_description_new(
+                step == Step::OfferCreated ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, message);
             // Gathering starts with set-local-description: the strategy's deadline starts now.
             startGatheringDeadline();
             request("set-local-description", local, Step::LocalSet);
@@ -771,6 +940,14 @@ private:
 
     // Bus watch on the loop context (a sync handler returning DROP leaks whole pipelines).
     static gboolean onBusMessage(GstBus *, GstMessage *message, gpointer posterPtr) {
+        if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ELEMENT &&
+            gst_message_has_name(message, "dtmf-event-processed")) {
+            gboolean start = FALSE;
+            gst_structure_get_boolean(gst_message_get_structure(message), "start", &start);
+            bool started = start;
+            static_cast<Poster *>(posterPtr)->post([started](WebRtcSession &s) { s.onDtmfProcessed(started); });
+            return G_SOURCE_CONTINUE;
+        }
         if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR) return G_SOURCE_CONTINUE;
         GError *error = nullptr;
         gst_message_parse_error(message, &error, nullptr);
@@ -802,6 +979,8 @@ private:
         failed_ = true;
         destroySource(gatherTimer_);
         destroySource(connectTimer_);
+        destroySource(dtmfTimer_);
+        dtmfQueue_.clear();
         if (callbacks_.onError) callbacks_.onError(error, detail);
     }
 
@@ -813,6 +992,330 @@ private:
         poster_->post([key, arg](WebRtcSession &s) {
             if (!s.closed_ && s.callbacks_.onWarning) s.callbacks_.onWarning(key, arg);
         });
+    }
+
+public:
+    // ---- recording (RECORD) ----------------------------------------------------------------
+
+    bool startRecording(const std::string &path, MediaSession::RecordWhat what, std::string &error) {
+        if (!usable()) return error = "the call has no media", false;
+        stopRecording();
+        auto rec = std::make_unique<Recorder>();
+        rec->path = path;
+        GstElement *silence = make("audiotestsrc", error), *silenceCaps = rawFilter(error);
+        GstElement *mixer = make("audiomixer", error), *outCaps = rawFilter(error);
+        AudioEndpoint file;
+        file.kind = AudioEndpoint::Kind::File;
+        file.path = path;
+        AudioBin sink = makeAudioSink(file);
+        if (!sink.bin && error.empty()) error = sink.error;
+        if (silence) {
+            gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
+            g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
+        }
+        if (mixer)  // received audio arrives a jitterbuffer later than the live silence
+            g_object_set(mixer, "latency", (guint64(options_.jitterBufferMs) + kMixerMarginMs) * GST_MSECOND, nullptr);
+        if (!addChain({silence, silenceCaps, mixer, outCaps, sink.bin}, error)) return false;
+        rec->elements = {silence, silenceCaps, mixer, outCaps, sink.bin};
+        rec->input = GstRef<GstPad>::adopt(gst_element_get_static_pad(sink.bin, "sink"));
+        rec->latch = std::make_shared<EosLatch>();
+        GstPad *fileSinkPad = gst_element_get_static_pad(sink.recorder, "sink");
+        gst_pad_add_probe(fileSinkPad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, onRecorderEvent,
+                          new std::shared_ptr<EosLatch>(rec->latch),
+                          [](gpointer p) { delete static_cast<std::shared_ptr<EosLatch> *>(p); });
+        gst_object_unref(fileSinkPad);
+        std::vector<GstElement *> tees;
+        if (what != MediaSession::RecordWhat::Sent) tees.push_back(recvTee_);
+        if (what != MediaSession::RecordWhat::Received) tees.push_back(sendTee_);
+        for (GstElement *tee : tees) {
+            GstElement *queue = make("queue", error);
+            if (!addChain({queue}, error)) return false;
+            rec->elements.push_back(queue);
+            GstPad *teeSrc = gst_element_request_pad_simple(tee, "src_%u");
+            GstPad *queueSink = gst_element_get_static_pad(queue, "sink");
+            bool linked = gst_pad_link(teeSrc, queueSink) == GST_PAD_LINK_OK && gst_element_link(queue, mixer);
+            gst_object_unref(queueSink);
+            rec->teePads.push_back({GstRef<GstElement>::adopt(GST_ELEMENT(gst_object_ref(tee))), GstRef<GstPad>::adopt(teeSrc)});
+            if (!linked) {
+                recorder_ = std::move(rec);
+                stopRecording();
+                return error = "could not link the recorder", false;
+            }
+        }
+        for (GstElement *e : rec->elements) gst_element_sync_state_with_parent(e);
+        recorder_ = std::move(rec);
+        return true;
+    }
+
+    // Detaches the recorder from the tees, ends its file (wavenc rewrites the header) and removes it.
+    void stopRecording() {
+        if (!recorder_ || !pipeline_) return;
+        auto rec = std::move(recorder_);
+        for (auto &[tee, pad] : rec->teePads) {
+            if (GstPad *peer = gst_pad_get_peer(pad.get())) {
+                gst_pad_unlink(pad.get(), peer);
+                gst_object_unref(peer);
+            }
+            gst_element_release_request_pad(tee.get(), pad.get());
+        }
+        GstEvent *started = gst_pad_get_sticky_event(rec->input.get(), GST_EVENT_STREAM_START, 0);
+        bool wrote = false;
+        if (started) {
+            gst_event_unref(started);
+            gst_pad_send_event(rec->input.get(), gst_event_new_eos());
+            std::unique_lock<std::mutex> lock(rec->latch->mutex);
+            wrote = rec->latch->done.wait_for(lock, kRecordingEosWait, [&] { return rec->latch->reached; });
+        }
+        for (GstElement *e : rec->elements) {
+            gst_element_set_state(e, GST_STATE_NULL);
+            gst_bin_remove(GST_BIN(pipeline_.get()), e);
+        }
+        if (!wrote) writeEmptyRecording(rec->path);
+    }
+
+    // ---- a file instead of the input (CALL_PLAY) ---------------------------------------------
+
+    bool playFile(const std::string &source, bool loop, std::string &error) {
+        if (!usable()) return error = "the call has no media", false;
+        stopPlayingFile();
+        GstElement *silence = make("audiotestsrc", error), *silenceCaps = rawFilter(error);
+        GstElement *mixer = make("audiomixer", error), *outCaps = rawFilter(error);
+        if (silence) {
+            gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
+            g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
+        }
+        GstElement *bin = gst_bin_new(nullptr);
+        for (GstElement *e : {silence, silenceCaps, mixer, outCaps}) {
+            if (!e) {
+                for (GstElement *o : {silence, silenceCaps, mixer, outCaps})
+                    if (o) gst_object_unref(gst_object_ref_sink(o));
+                gst_object_unref(gst_object_ref_sink(bin));
+                return false;
+            }
+        }
+        gst_bin_add_many(GST_BIN(bin), silence, silenceCaps, mixer, outCaps, nullptr);
+        gst_element_link_many(silence, silenceCaps, mixer, outCaps, nullptr);
+        GstPad *out = gst_element_get_static_pad(outCaps, "src");
+        gst_element_add_pad(bin, gst_ghost_pad_new("src", out));
+        gst_object_unref(out);
+        gst_bin_add(GST_BIN(pipeline_.get()), bin);
+        fileInputBin_ = bin;
+        fileMixer_ = mixer;
+        fileSource_ = source;
+        fileLoop_ = loop;
+        if (!addDecodedFile(error)) {
+            stopPlayingFile();
+            return false;
+        }
+        GstPad *selectorPad = gst_element_request_pad_simple(inputSelector_, "sink_%u");
+        fileInput_ = GstRef<GstPad>::adopt(selectorPad);
+        GstPad *binSrc = gst_element_get_static_pad(bin, "src");
+        bool linked = gst_pad_link(binSrc, selectorPad) == GST_PAD_LINK_OK;
+        gst_object_unref(binSrc);
+        if (!linked) {
+            stopPlayingFile();
+            return error = "could not link the file to the call", false;
+        }
+        gst_element_sync_state_with_parent(bin);
+        g_object_set(inputSelector_, "active-pad", selectorPad, nullptr);
+        return true;
+    }
+
+    void stopPlayingFile() {
+        if (!fileInputBin_ || !pipeline_) return;
+        if (configuredInput_) g_object_set(inputSelector_, "active-pad", configuredInput_.get(), nullptr);
+        gst_element_set_state(fileInputBin_, GST_STATE_NULL);
+        if (fileInput_) {
+            gst_element_release_request_pad(inputSelector_, fileInput_.get());
+            fileInput_.reset();
+        }
+        fileMixerPad_.reset();
+        gst_bin_remove(GST_BIN(pipeline_.get()), fileInputBin_);
+        fileInputBin_ = fileMixer_ = fileBin_ = nullptr;
+    }
+
+private:
+    // ---- DTMF (RFC 4733) -------------------------------------------------------------------
+
+    // The payload type both sides agreed on; rtpdtmfsrc sends with it from now on.
+    void useTelephoneEvent(int payloadType) {
+        telephoneEventNegotiated_ = true;
+        if (dtmfSource_) g_object_set(dtmfSource_, "pt", guint(payloadType), nullptr);
+    }
+
+    // One tone at a time: start → (processed) → duration → stop → (processed) → gap → next.
+    // rtpdtmfsrc reports each step with a dtmf-event-processed message; waiting for it keeps
+    // the digits in order and whole (it enforces 250 ms tones and 100 ms gaps itself).
+    void nextDtmfTone() {
+        destroySource(dtmfTimer_);
+        if (dtmfQueue_.empty()) {
+            dtmfStep_ = DtmfStep::Idle;
+            return;
+        }
+        currentTone_ = dtmfQueue_.front();
+        dtmfQueue_.pop_front();
+        dtmfStep_ = DtmfStep::Starting;
+        if (!sendDtmfEvent(true)) return dtmfFailed("rtpdtmfsrc refused the start of a tone");
+        armDtmfTimer(kDtmfStepTimeoutMs);
+    }
+
+    void onDtmfProcessed(bool started) {
+        if (closed_ || failed_) return;
+        if (started && dtmfStep_ == DtmfStep::Starting) {
+            dtmfStep_ = DtmfStep::Playing;
+            armDtmfTimer(guint(currentTone_.durationMs));
+        } else if (!started && dtmfStep_ == DtmfStep::Stopping) {
+            dtmfStep_ = DtmfStep::Pausing;
+            armDtmfTimer(guint(currentTone_.gapMs));
+        }
+    }
+
+    void onDtmfTimer() {
+        destroySource(dtmfTimer_);
+        switch (dtmfStep_) {
+        case DtmfStep::Playing:
+            dtmfStep_ = DtmfStep::Stopping;
+            if (!sendDtmfEvent(false)) return dtmfFailed("rtpdtmfsrc refused the end of a tone");
+            armDtmfTimer(kDtmfStepTimeoutMs);
+            break;
+        case DtmfStep::Pausing:
+            nextDtmfTone();
+            break;
+        case DtmfStep::Starting:
+        case DtmfStep::Stopping:
+            dtmfFailed("rtpdtmfsrc did not process a DTMF event (is media flowing?)");
+            break;
+        case DtmfStep::Idle:
+            break;
+        }
+    }
+
+    // gst_element_send_event on rtpdtmfsrc returns FALSE and sends nothing; its src pad takes it.
+    bool sendDtmfEvent(bool start) {
+        if (!dtmfSource_) return false;
+        GstStructure *s = gst_structure_new("dtmf-event", "type", G_TYPE_INT, 1, "number", G_TYPE_INT,
+                                            currentTone_.code, "volume", G_TYPE_INT, 10, "start",
+                                            G_TYPE_BOOLEAN, start, nullptr);
+        GstPad *src = gst_element_get_static_pad(dtmfSource_, "src");
+        bool sent = gst_pad_send_event(src, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+        gst_object_unref(src);
+        return sent;
+    }
+
+    void armDtmfTimer(guint ms) {
+        destroySource(dtmfTimer_);
+        dtmfTimer_ = g_timeout_source_new(ms);
+        g_source_set_callback(dtmfTimer_, [](gpointer poster) -> gboolean {
+            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) { s.onDtmfTimer(); });
+            return G_SOURCE_REMOVE;
+        }, poster_->clone(), &Poster::deleteClone);
+        g_source_attach(dtmfTimer_, context_);
+    }
+
+    void dtmfFailed(const std::string &detail) {
+        destroySource(dtmfTimer_);
+        dtmfQueue_.clear();
+        dtmfStep_ = DtmfStep::Idle;
+        if (!closed_ && callbacks_.onDtmfFailed) callbacks_.onDtmfFailed(detail);
+    }
+
+    void dtmfFailedLater(const std::string &detail) {
+        poster_->post([detail](WebRtcSession &s) {
+            if (!s.closed_ && s.callbacks_.onDtmfFailed) s.callbacks_.onDtmfFailed(detail);
+        });
+    }
+
+    // Buffer probe on rtpdtmfdepay's sink (streaming thread): RFC 4733 §2.3 payload
+    // event(8) | E(1) R(1) volume(6) | duration(16), duration in RTP clock units.
+    struct DtmfProbe {
+        Poster poster;
+        ReceivedDtmf current;
+    };
+    static GstPadProbeReturn onDtmfPacket(GstPad *pad, GstPadProbeInfo *info, gpointer probePtr) {
+        auto *probe = static_cast<DtmfProbe *>(probePtr);
+        ReceivedDtmf &cur = probe->current;
+        GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+        if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
+        guint32 timestamp = gst_rtp_buffer_get_timestamp(&rtp);
+        const guint8 *p = static_cast<const guint8 *>(gst_rtp_buffer_get_payload(&rtp));
+        bool whole = gst_rtp_buffer_get_payload_len(&rtp) >= 4;
+        int event = whole ? p[0] : -1;
+        bool end = whole && (p[1] & 0x80);
+        int duration = whole ? (p[2] << 8 | p[3]) : 0;
+        gst_rtp_buffer_unmap(&rtp);
+        if (!whole) return GST_PAD_PROBE_OK;
+        if (GstCaps *caps = gst_pad_get_current_caps(pad)) {
+            gst_structure_get_int(gst_caps_get_structure(caps, 0), "clock-rate", &cur.clockRate);
+            gst_caps_unref(caps);
+        }
+        auto report = [probe](const ReceivedDtmf &e) {
+            char tone = dtmfTone(e.event);
+            int ms = e.clockRate > 0 ? int(gint64(e.duration) * 1000 / e.clockRate) : 0;
+            if (!tone) return;
+            probe->poster.post([tone, ms](WebRtcSession &s) {
+                if (!s.closed_ && s.callbacks_.onDtmf) s.callbacks_.onDtmf(tone, ms);
+            });
+        };
+        if (cur.active && cur.timestamp != timestamp) {
+            report(cur);  // a new event began before an end packet of this one reached us
+            cur.active = false;
+        }
+        if (!cur.active) {
+            if (cur.seen && cur.timestamp == timestamp) return GST_PAD_PROBE_OK;  // a repeated end packet
+            cur.active = cur.seen = true;
+            cur.timestamp = timestamp;
+        }
+        cur.event = event;
+        cur.duration = duration;
+        if (end) {
+            report(cur);
+            cur.active = false;  // keeps the timestamp, so its repeated end packets are ignored
+        }
+        return GST_PAD_PROBE_OK;
+    }
+
+    // A fresh decoder of fileSource_ on a new pad of the file mixer, its timestamps moved to the
+    // running time now (so a loop's next round, or a file started mid-call, is not late).
+    bool addDecodedFile(std::string &error) {
+        AudioBin file = makeDecodedFile(fileSource_);
+        if (!file.bin) return error = file.error, false;
+        fileBin_ = file.bin;
+        gst_bin_add(GST_BIN(fileInputBin_), fileBin_);
+        GstPad *mixerPad = gst_element_request_pad_simple(fileMixer_, "sink_%u");
+        fileMixerPad_ = GstRef<GstPad>::adopt(mixerPad);
+        GstPad *src = gst_element_get_static_pad(fileBin_, "src");
+        GstClockTime now = 0;
+        if (GstClock *clock = gst_element_get_clock(pipeline_.get())) {
+            GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(pipeline_.get());
+            now = t > base ? t - base : 0;
+            gst_object_unref(clock);
+        }
+        gst_pad_set_offset(src, gint64(now));
+        bool linked = gst_pad_link(src, mixerPad) == GST_PAD_LINK_OK;
+        gst_object_unref(src);
+        if (!linked) return error = "could not link the decoded file", false;
+        gst_pad_add_probe(mixerPad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer poster) {
+            if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
+                static_cast<Poster *>(poster)->post([](WebRtcSession &s) { s.onDecodedFileEnded(); });
+            return GST_PAD_PROBE_OK;
+        }, poster_->clone(), &Poster::deleteClone);
+        gst_element_sync_state_with_parent(fileBin_);
+        return true;
+    }
+
+    void onDecodedFileEnded() {
+        if (closed_ || !fileInputBin_ || !fileBin_) return;
+        if (!fileLoop_) {
+            if (callbacks_.onPlayFileEnded) callbacks_.onPlayFileEnded();
+            return;  // the live silence goes on until stopPlayingFile
+        }
+        gst_element_set_state(fileBin_, GST_STATE_NULL);
+        gst_bin_remove(GST_BIN(fileInputBin_), fileBin_);
+        gst_element_release_request_pad(fileMixer_, fileMixerPad_.get());
+        fileMixerPad_.reset();
+        fileBin_ = nullptr;
+        std::string error;
+        if (!addDecodedFile(error) && callbacks_.onPlayFileEnded) callbacks_.onPlayFileEnded();
     }
 
     // ---- teardown -------------------------------------------------------------------------
@@ -851,7 +1354,13 @@ private:
         recorderInput_.reset();
         remoteMixerPad_.reset();
         transceiver_.reset();
-        webrtc_ = sendVolume_ = payloader_ = nullptr;
+        configuredInput_.reset();
+        fileInput_.reset();
+        if (recorder_) recorder_->elements.clear();
+        recorder_.reset();
+        webrtc_ = sendVolume_ = payloader_ = dtmfSource_ = inputSelector_ = sendTee_ = recvTee_ = nullptr;
+        fileMixer_ = fileBin_ = fileInputBin_ = nullptr;
+        fileMixerPad_.reset();
         pipeline_.reset();
     }
 
@@ -871,6 +1380,28 @@ private:
     GstElement *webrtc_ = nullptr;      // owned by pipeline_
     GstElement *sendVolume_ = nullptr;  // owned by pipeline_
     GstElement *payloader_ = nullptr;   // owned by pipeline_
+    GstElement *dtmfSource_ = nullptr;  // owned by pipeline_: rtpdtmfsrc
+    GstElement *inputSelector_ = nullptr;  // owned by pipeline_: configured input or a file
+    GstElement *sendTee_ = nullptr;     // owned by pipeline_: what is sent, for recordings
+    GstElement *recvTee_ = nullptr;     // owned by pipeline_: what is received, for recordings
+    GstRef<GstPad> configuredInput_;    // input-selector's pad of the configured input
+    // CALL_PLAY: a bin (live silence + decoded file → mixer) on input-selector's fileInput_.
+    GstElement *fileInputBin_ = nullptr;  // owned by pipeline_
+    GstElement *fileMixer_ = nullptr;     // owned by fileInputBin_
+    GstElement *fileBin_ = nullptr;       // owned by fileInputBin_: the decoder of this round
+    GstRef<GstPad> fileMixerPad_;
+    GstRef<GstPad> fileInput_;
+    std::string fileSource_;
+    bool fileLoop_ = false;
+    // RECORD: elements added to pipeline_, fed by request pads of the tees.
+    struct Recorder {
+        std::string path;
+        std::vector<GstElement *> elements;  // owned by pipeline_
+        std::vector<std::pair<GstRef<GstElement>, GstRef<GstPad>>> teePads;
+        GstRef<GstPad> input;  // the WAV sink bin's pad
+        std::shared_ptr<EosLatch> latch;
+    };
+    std::unique_ptr<Recorder> recorder_;
     GstRef<GstWebRTCRTPTransceiver> transceiver_;
     GstRef<GstPad> remoteMixerPad_;
     GstRef<GstPad> recorderInput_;
@@ -901,6 +1432,19 @@ private:
     bool connected_ = false;
     bool muted_ = false;
     bool held_ = false;
+    // DTMF: the peer's offered telephone-event/48000 payload type (-1: none), and sending.
+    enum class DtmfStep { Idle, Starting, Playing, Stopping, Pausing };
+    struct PendingTone {
+        int code = 0;
+        int durationMs = 0;
+        int gapMs = 0;
+    };
+    int offeredTelephoneEvent_ = -1;
+    bool telephoneEventNegotiated_ = false;
+    std::deque<PendingTone> dtmfQueue_;
+    PendingTone currentTone_;
+    DtmfStep dtmfStep_ = DtmfStep::Idle;
+    GSource *dtmfTimer_ = nullptr;
     bool failed_ = false;
     bool closed_ = false;
 };
@@ -918,6 +1462,18 @@ public:
     void acceptReoffer(const std::string &sdp) override { session_->acceptReoffer(sdp); }
     void setMuted(bool muted) override { session_->setMuted(muted); }
     void setHeld(bool held) override { session_->setHeld(held); }
+    bool telephoneEventNegotiated() const override { return session_->telephoneEventNegotiated(); }
+    bool startRecording(const std::string &path, RecordWhat what, std::string &error) override {
+        return session_->startRecording(path, what, error);
+    }
+    void stopRecording() override { session_->stopRecording(); }
+    bool playFile(const std::string &source, bool loop, std::string &error) override {
+        return session_->playFile(source, loop, error);
+    }
+    void stopPlayingFile() override { session_->stopPlayingFile(); }
+    void sendDtmf(const std::string &tones, int durationMs, int gapMs) override {
+        session_->sendDtmf(tones, durationMs, gapMs);
+    }
     void close() override { session_->close(); }
 
 private:

@@ -2,6 +2,7 @@
 
 #include <gst/sdp/sdp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 #include <strings.h>
@@ -151,6 +152,32 @@ std::string withSetupRole(const std::string &sdp, const std::string &role) {
     return joinLines(lines);
 }
 
+std::string withTelephoneEvent(const std::string &sdp, int payloadType) {
+    const std::string pt = std::to_string(payloadType);
+    auto lines = splitLines(sdp);
+    auto starts = mediaSectionStarts(lines);
+    std::vector<std::string> out(lines.begin(), lines.begin() + static_cast<long>(starts.front()));
+    for (size_t s = 0; s + 1 < starts.size(); ++s) {
+        std::vector<std::string> section(lines.begin() + static_cast<long>(starts[s]),
+                                         lines.begin() + static_cast<long>(starts[s + 1]));
+        // m=audio <port> <proto> <fmt>...
+        auto words = splitWords(section.front());
+        bool audio = words.size() >= 4 && words[0] == "m=audio";
+        bool listed = audio && std::find(words.begin() + 3, words.end(), pt) != words.end();
+        if (audio && !listed) {
+            section.front() += " " + pt;
+            // After the section's last rtpmap/fmtp line, where codec attributes are read.
+            size_t at = section.size();
+            for (size_t i = 1; i < section.size(); ++i)
+                if (startsWith(section[i], "a=rtpmap:") || startsWith(section[i], "a=fmtp:")) at = i + 1;
+            section.insert(section.begin() + static_cast<long>(at),
+                           {"a=rtpmap:" + pt + " telephone-event/48000", "a=fmtp:" + pt + " 0-16"});
+        }
+        out.insert(out.end(), section.begin(), section.end());
+    }
+    return joinLines(out);
+}
+
 unsigned long long originVersion(const std::string &sdp) {
     for (const auto &line : splitLines(sdp)) {
         if (!startsWith(line, "o=")) continue;
@@ -203,14 +230,17 @@ RemoteAudio inspectRemote(const std::string &text) {
         for (guint i = 0; i < gst_sdp_media_attributes_len(audio); ++i) {
             const GstSDPAttribute *a = gst_sdp_media_get_attribute(audio, i);
             if (a->key && isDirection(a->key)) r.direction = a->key;
-            if (g_strcmp0(a->key, "rtpmap") != 0 || !a->value || r.opusPayload >= 0) continue;
-            // "<pt> opus/48000/2"
+            if (g_strcmp0(a->key, "rtpmap") != 0 || !a->value) continue;
+            // "<pt> opus/48000/2", "<pt> telephone-event/8000"
             int pt = -1;
             char name[32] = {0};
             unsigned rate = 0;
-            if (sscanf(a->value, "%d %31[^/]/%u", &pt, name, &rate) == 3 &&
-                strcasecmp(name, "opus") == 0 && rate == 48000)
-                r.opusPayload = pt;
+            if (sscanf(a->value, "%d %31[^/]/%u", &pt, name, &rate) != 3) continue;
+            if (strcasecmp(name, "opus") == 0 && rate == 48000 && r.opusPayload < 0) r.opusPayload = pt;
+            if (strcasecmp(name, "telephone-event") == 0) {
+                if (rate == 48000 && r.telephoneEventPayload < 0) r.telephoneEventPayload = pt;
+                if (rate == 8000) r.telephoneEvent8000 = true;
+            }
         }
     }
     gst_sdp_message_free(msg);

@@ -41,6 +41,14 @@ std::string withDirectionAndVersion(const std::string &sdp, const std::string &d
 // was actually negotiated when we build an answer from it).
 std::string withSetupRole(const std::string &sdp, const std::string &role);
 
+// Returns `sdp` with RFC 4733 telephone-event at 48 kHz added to its audio section as payload
+// `payloadType`: the format on the m= line, "a=rtpmap:PT telephone-event/48000" and
+// "a=fmtp:PT 0-16". webrtcbin 1.22 never offers or answers telephone-event itself (codec
+// preferences do not get it into an answer), and it builds its payload map from the last
+// description applied, so this goes into our description before set-local-description.
+// Unchanged if the section already lists the payload type.
+std::string withTelephoneEvent(const std::string &sdp, int payloadType);
+
 // Session version of the o= line (0 if absent).
 unsigned long long originVersion(const std::string &sdp);
 
@@ -51,6 +59,11 @@ struct RemoteAudio {
     bool fingerprint = false;     // a=fingerprint at session or media level
     bool iceCredentials = false;  // a=ice-ufrag and a=ice-pwd
     int opusPayload = -1;         // payload type of opus/48000/2, -1 if not offered
+    // RFC 4733 telephone-event at Opus's 48 kHz, -1 if not offered. Only telephone-event/8000
+    // offered (telephoneEvent8000) is not taken: its timestamps would run at another rate than
+    // the Opus stream it shares an SSRC with; such calls send DTMF by SIP INFO.
+    int telephoneEventPayload = -1;
+    bool telephoneEvent8000 = false;
     bool rtcpMux = false;
     std::string direction = "sendrecv";  // of the audio section
     std::string setup;            // a=setup value of the audio section (actpass/active/passive)

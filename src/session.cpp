@@ -69,6 +69,19 @@ std::string headerLines(const std::vector<std::string> &headers) {
     return out;
 }
 
+// A refused INFO: said as a warning, the call goes on.
+InfoDtmfSender::Failed infoDtmfFailed(Session::Host &host, const std::string &sessionId) {
+    return [&host, sessionId](int status, const std::string &phrase) {
+        host.emit(CauseData::warning("dtmf_failed", {std::to_string(status) + " " + phrase}, "remote",
+                                     {{"sessionId", sessionId}, {"method", "info"}}));
+    };
+}
+
+std::string bodyOf(const sip_t *sip) {
+    if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) return {};
+    return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
 }  // namespace
 
 std::string targetToUri(const std::string &target, const std::string &domain) {
@@ -89,7 +102,7 @@ std::string targetToUri(const std::string &target, const std::string &domain) {
 Session::Session(Host &host, SipStack *stack, const std::string &id, const std::string &targetUri,
                  CallOptions options, bool transportPending)
     : host_(host), stack_(stack), targetUri_(targetUri), options_(std::move(options)), auth_(host.config()),
-      waitingForTransport_(!stack && transportPending) {
+      waitingForTransport_(!stack && transportPending), infoDtmf_(host.config(), infoDtmfFailed(host, id)) {
     info_.sessionId = id;
     info_.direction = "outgoing";
     info_.state = "calling";
@@ -100,7 +113,7 @@ Session::Session(Host &host, SipStack *stack, const std::string &id, const std::
 }
 
 Session::Session(Host &host, SipStack &stack, const std::string &id, nua_handle_t *nh, const sip_t *invite)
-    : host_(host), stack_(&stack), handle_(nh), auth_(host.config()) {
+    : host_(host), stack_(&stack), handle_(nh), auth_(host.config()), infoDtmf_(host.config(), infoDtmfFailed(host, id)) {
     info_.sessionId = id;
     info_.direction = "incoming";
     info_.state = "ringing";
@@ -162,16 +175,20 @@ void Session::createMedia(const CallOptions &options) {
     MediaSession::Callbacks callbacks;
     callbacks.onLocalDescription = [this](const std::string &sdp) { onLocalDescription(sdp); };
     callbacks.onError = [this](MediaError e, const std::string &detail) { onMediaError(e, detail); };
-    callbacks.onConnected = [this] { info_.mediaConnected = true; host_.publish(info_); };
+    callbacks.onConnected = [this] {
+        info_.mediaConnected = true;
+        info_.telephoneEvent = media_ && media_->telephoneEventNegotiated();
+        host_.publish(info_);
+    };
     callbacks.onFirstAudio = [this] { info_.firstAudioTime = nowMillis(); host_.publish(info_); };
     callbacks.onWarning = [this](const std::string &key, const std::string &arg) {
         host_.emit(CauseData::warning(key, {arg}, "system", {{"sessionId", info_.sessionId}}));
     };
-    callbacks.onDtmf = [this](char tone, int durationMs) {
-        host_.emit(CauseData("newDTMF", "newDTMF")
-                       .session(info_.sessionId, info_.direction)
-                       .originator("remote")
-                       .data({{"tone", std::string(1, tone)}, {"duration", durationMs}, {"method", "rfc4733"}}));
+    callbacks.onDtmf = [this](char tone, int durationMs) { emitReceivedDtmf(tone, durationMs, "rfc4733"); };
+    callbacks.onPlayFileEnded = [this] { stopPlayingFile("finished"); };
+    callbacks.onDtmfFailed = [this](const std::string &detail) {
+        host_.emit(CauseData::warning("dtmf_failed", {detail}, "system",
+                                      {{"sessionId", info_.sessionId}, {"method", "rfc4733"}}));
     };
     media_ = host_.createMedia(media, std::move(callbacks));
 }
@@ -464,9 +481,70 @@ void Session::mute(bool on) {
                    .data({{"audio", true}, {"video", false}}));
 }
 
+void Session::sendDtmf(const DtmfRequest &request) {
+    if (!info_.confirmed() || !media_) return;
+    bool inBand = request.transport == DtmfRequest::Transport::Rfc4733 ||
+                  (request.transport == DtmfRequest::Transport::Auto && media_->telephoneEventNegotiated());
+    if (inBand) media_->sendDtmf(request.tones, request.durationMs, request.gapMs);
+    else infoDtmf_.send(handle_, request.tones, request.durationMs, request.gapMs);
+}
+
+void Session::record(const std::string &path, MediaSession::RecordWhat what) {
+    if (!info_.confirmed() || !media_) return;
+    std::string error;
+    info_.recording = media_->startRecording(path, what, error);
+    host_.publish(info_);
+    if (!info_.recording)
+        host_.emit(CauseData::warning("record_failed", {error}, "system", {{"sessionId", info_.sessionId}}));
+}
+
+void Session::stopRecording() {
+    if (!media_ || !info_.recording) return;
+    media_->stopRecording();
+    info_.recording = false;
+    host_.publish(info_);
+}
+
+void Session::playFile(const std::string &source, bool loop) {
+    if (!info_.confirmed() || !media_) return;
+    std::string error;
+    bool playing = media_->playFile(source, loop, error);
+    info_.playingFile = playing;
+    host_.publish(info_);
+    if (!playing) {
+        host_.emit(CauseData::warning("call_play_failed", {error}, "system", {{"sessionId", info_.sessionId}}));
+        return;
+    }
+    host_.emit(CauseData("playStarted", "playStarted").session(info_.sessionId, info_.direction).data({{"file", source}}));
+}
+
+void Session::stopPlayingFile(const std::string &reason) {
+    if (!media_ || !info_.playingFile) return;
+    media_->stopPlayingFile();
+    info_.playingFile = false;
+    host_.publish(info_);
+    host_.emit(CauseData("playEnded", "playEnded").session(info_.sessionId, info_.direction).data({{"reason", reason}}));
+}
+
+void Session::emitReceivedDtmf(char tone, int durationMs, const char *method) {
+    if (ended()) return;
+    host_.emit(CauseData("newDTMF", "newDTMF")
+                   .session(info_.sessionId, info_.direction)
+                   .originator("remote")
+                   .data({{"tone", std::string(1, tone)}, {"duration", durationMs}, {"method", method}}));
+}
+
+// nua has answered the INFO already (200: INFO is allowed, not an application method).
+void Session::onIncomingInfo(const sip_t *sip) {
+    std::string type = sip && sip->sip_content_type && sip->sip_content_type->c_type ? sip->sip_content_type->c_type : "";
+    if (auto dtmf = parseInfoDtmf(type, bodyOf(sip))) emitReceivedDtmf(dtmf->tone, dtmf->durationMs, "info");
+}
+
 void Session::end(Terminal how, const Outcome &o) {
     cancelSource(noAnswerTimer_);
     cancelSource(glareRetryTimer_);
+    infoDtmf_.stop();
+    info_.recording = info_.playingFile = false;  // media close() below finalizes both
     info_.endTime = nowMillis();
     info_.state = "terminated";
     if (media_) media_->close();  // finalizes a recording; no media callback after this
@@ -617,6 +695,12 @@ void Session::onNuaEvent(nua_event_t event, int status, const char *phrase, nua_
         break;
     case nua_i_cancel:
         if (!ended()) end(Terminal::Failed, {"remote", "Canceled", 487, "Request Terminated"});
+        break;
+    case nua_i_info:
+        if (status < 300) onIncomingInfo(sip);
+        break;
+    case nua_r_info:
+        infoDtmf_.onResponse(status, phrase, sip);
         break;
     case nua_r_bye:
     case nua_r_cancel:

@@ -11,6 +11,8 @@
 
 #include "config.hpp"
 #include "digest_auth.hpp"
+#include "dtmf.hpp"
+#include "dtmf_info.hpp"
 #include "event.hpp"
 #include "media.hpp"
 #include "session_registry.hpp"
@@ -64,6 +66,14 @@ public:
     void hangup(bool isTimeout);
     void hold(bool on);
     void mute(bool on);
+    // A confirmed call (checked by the worker): RFC 4733 when asked for, or for auto when
+    // telephone-event was negotiated; SIP INFO otherwise.
+    void sendDtmf(const DtmfRequest &request);
+    // RECORD / RECORD_STOP, CALL_PLAY / CALL_PLAY_STOP (media helpers) on a confirmed call.
+    void record(const std::string &path, MediaSession::RecordWhat what);
+    void stopRecording();
+    void playFile(const std::string &source, bool loop);
+    void stopPlayingFile(const std::string &reason);
     // The worker or its transport is going away: end now (BYE/CANCEL best effort).
     void abandon(const std::string &originator, const std::string &cause);
     // Outgoing call waiting for the transport: use `stack` (sends the INVITE once the offer is ready).
@@ -103,6 +113,8 @@ private:
     std::string holdOfferDirection() const;
     void emitHoldEvent(bool held, const std::string &originator);
     void onCallState(int callState);
+    void onIncomingInfo(const sip_t *sip);
+    void emitReceivedDtmf(char tone, int durationMs, const char *method);
     void sendInvite(const std::string &sdp);
     void emitState(const std::string &msg, const std::string &originator, int status = 0,
                    const std::string &reason = {});
@@ -136,6 +148,7 @@ private:
     bool finished_ = false;
     GSource *noAnswerTimer_ = nullptr;
     GSource *lingerTimer_ = nullptr;
+    InfoDtmfSender infoDtmf_;
 };
 
 // "1001", "alice", "sip:1001@host", "1001@host" → a SIP URI in `domain`; empty if unusable.

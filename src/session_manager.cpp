@@ -76,6 +76,14 @@ void SessionManager::mute(const std::string &id, bool on) {
     if (Session *s = find(id)) s->mute(on);
 }
 
+void SessionManager::sendDtmf(const std::string &id, const DtmfRequest &request) {
+    if (Session *s = find(id)) s->sendDtmf(request);
+}
+
+void SessionManager::withSession(const std::string &id, const std::function<void(Session &)> &run) {
+    if (Session *s = find(id)) run(*s);
+}
+
 void SessionManager::abandonAll(SipStack *stack, const std::string &originator, const std::string &cause) {
     for (auto &[id, session] : sessions_) {
         if (!stack || session->stack() == stack) session->abandon(originator, cause);

@@ -38,6 +38,9 @@ public:
     void hangup(const std::string &id, bool isTimeout);
     void hold(const std::string &id, bool on);
     void mute(const std::string &id, bool on);
+    void sendDtmf(const std::string &id, const DtmfRequest &request);
+    // The media helpers of one call; `run` gets the session if it still exists.
+    void withSession(const std::string &id, const std::function<void(Session &)> &run);
 
     // Ends every live session of `stack` (all stacks when null) with BYE/CANCEL/reject.
     void abandonAll(SipStack *stack, const std::string &originator, const std::string &cause);

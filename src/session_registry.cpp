@@ -9,6 +9,7 @@ nlohmann::json SessionInfo::toJson() const {
     return {{"sessionId", sessionId}, {"direction", direction}, {"state", state},
             {"remoteUri", remoteUri}, {"remoteUser", remoteUser}, {"remoteDisplayName", remoteDisplayName},
             {"localUri", localUri}, {"held", held}, {"remoteHeld", remoteHeld}, {"muted", muted}, {"mediaConnected", mediaConnected},
+            {"telephoneEvent", telephoneEvent}, {"recording", recording}, {"playingFile", playingFile},
             {"startTime", ms(startTime)}, {"answerTime", ms(answerTime)}, {"endTime", ms(endTime)},
             {"firstAudioTime", ms(firstAudioTime)}};
 }

@@ -34,6 +34,9 @@ struct SessionInfo {
     bool muted = false;
     bool mediaConnected = false;  // ICE and DTLS are up
     bool hangupRequested = false; // HANGUP accepted, not yet carried out on the loop
+    bool telephoneEvent = false;  // RFC 4733 DTMF negotiated (known once media is connected)
+    bool recording = false;       // RECORD running
+    bool playingFile = false;     // CALL_PLAY: a file is sent instead of the input
     long long startTime = 0;   // ms since the epoch
     long long answerTime = 0;  // 0 until answered
     long long endTime = 0;     // 0 until terminated

@@ -107,6 +107,8 @@ SipStack::SipStack(su_root_t *root, const Config &config, const ServerUri &serve
                    NUTAG_AUTOALERT(0),
                    NUTAG_ENABLEMESSAGE(0),
                    NUTAG_ENABLEINVITE(1),
+                   // DTMF by SIP INFO; nua answers it (200) and reports nua_i_info.
+                   NUTAG_ALLOW("INFO"),
                    // A silent server must fail in bounded time, not after 32 s.
                    NTATAG_SIP_T1X64(10000),
                    TAG_END());
@@ -160,7 +162,9 @@ void SipStack::onNua(nua_event_t event, int status, const char *phrase, nua_t *,
         nua_respond(nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
         nua_handle_destroy(nh);
     }
-    // Other requests on handles nobody owns (OPTIONS, a stray BYE) nua answers by itself.
+    // Other requests on handles nobody owns (OPTIONS, a stray BYE) nua answers by itself. An
+    // INFO outside any call (nua accepts those) leaves a handle behind that nobody else frees.
+    if (event == nua_i_info && nh) nua_handle_destroy(nh);
 }
 
 }  // namespace sipw

@@ -43,6 +43,8 @@ public:
     void hangup(const std::string &id, bool isTimeout) { sessions_->hangup(id, isTimeout); }
     void hold(const std::string &id, bool on) { sessions_->hold(id, on); }
     void mute(const std::string &id, bool on) { sessions_->mute(id, on); }
+    void sendDtmf(const std::string &id, const DtmfRequest &request) { sessions_->sendDtmf(id, request); }
+    void withSession(const std::string &id, const std::function<void(Session &)> &run) { sessions_->withSession(id, run); }
 
     const Config &config() const { return config_; }
     su_root_t *root() const { return root_; }

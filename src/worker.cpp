@@ -1,8 +1,10 @@
 #include "worker.hpp"
 
 #include "config.hpp"
+#include "dtmf.hpp"
 #include "error.hpp"
 #include "media.hpp"
+#include "playback.hpp"
 #include "session.hpp"
 #include "session_manager.hpp"
 #include "user_agent.hpp"
@@ -11,6 +13,7 @@
 #include <sofia-sip/su_log.h>
 
 #include <condition_variable>
+#include <unistd.h>
 #include <mutex>
 
 namespace sipw {
@@ -49,7 +52,7 @@ std::string printable(const std::string &text) {
     return out;
 }
 
-Worker::Worker(const json &options) {
+Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) {
     if (!options.is_null() && !options.is_object())
         throw Error(ResultCode::InvalidArgument, "invalid_options", {"options must be a JSON object"});
     bool queue = false;
@@ -81,8 +84,11 @@ Worker::Worker(const json &options) {
             root_ = su_glib_root_create(this);
             if (root_) g_source_attach(su_glib_root_gsource(root_), g_main_context_get_thread_default());
             agent_ = std::make_unique<UserAgent>(root_, sessions_, [this](const CauseData &ev) { emit(ev); });
+            playbacks_ = std::make_unique<Playbacks>(g_main_context_get_thread_default(), playIds_,
+                                                     [this](const CauseData &ev) { emit(ev); });
         },
         [this] {
+            playbacks_.reset();  // finalizes `file:` outputs
             if (agent_) agent_->forceShutdown();
             agent_.reset();
             if (root_) {
@@ -107,6 +113,7 @@ Worker::~Worker() {
     auto state = std::make_shared<std::pair<std::mutex, std::condition_variable>>();
     auto finished = std::make_shared<bool>(false);
     loop_->invoke([this, state, finished] {
+        if (playbacks_) playbacks_->stopAll();
         agent_->shutdown([state, finished] {
             std::lock_guard<std::mutex> lock(state->first);
             *finished = true;
@@ -159,8 +166,14 @@ void Worker::post(const std::string &command, const json &data) {
         return;
     }
     if (command == "CALL" || command == "ANSWER" || command == "HANGUP" || command == "SESSTION_DEL" ||
-        command == "HOLD" || command == "UNHOLD" || command == "ONHOLD" || command == "MUTE" || command == "UNMUTE") {
+        command == "HOLD" || command == "UNHOLD" || command == "ONHOLD" || command == "MUTE" || command == "UNMUTE" ||
+        command == "DTMF" || command == "RECORD" || command == "RECORD_STOP" || command == "CALL_PLAY" ||
+        command == "CALL_PLAY_STOP") {
         postSessionCommand(command, data);
+        return;
+    }
+    if (command == "PLAY" || command == "PLAY_STOP") {
+        postPlayCommand(command, data);
         return;
     }
     if (command == "NOTIFY" || command == "EMPTY") throw Error(ResultCode::UnknownCommand, "unsupported_command", {command});
@@ -225,6 +238,74 @@ CallOptions parseCallOptions(const json &data) {
         }
     }
     return options;
+}
+
+// An optional integer field within [min, max] (`fallback` when absent or null).
+int optionalInt(const json &data, const char *field, int fallback, int min, int max, const char *unit) {
+    auto it = data.find(field);
+    if (it == data.end() || it->is_null()) return fallback;
+    std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max) + unit;
+    if (!it->is_number_integer()) throw Error(ResultCode::InvalidArgument, "wrong_type", {field, "integer"});
+    long long v = it->get<long long>();
+    if (v < min || v > max) throw Error(ResultCode::InvalidArgument, "invalid_value", {field, range});
+    return static_cast<int>(v);
+}
+
+// DTMF {tones, duration?, interToneGap?, transport?}.
+DtmfRequest parseDtmf(const json &data) {
+    DtmfRequest r;
+    auto tones = data.find("tones");
+    if (tones == data.end() || tones->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {"tones"});
+    // A number of digits is what a caller means by 123; strings are the documented form.
+    if (tones->is_number_unsigned()) r.tones = std::to_string(tones->get<unsigned long long>());
+    else if (tones->is_string()) r.tones = tones->get<std::string>();
+    else throw Error(ResultCode::InvalidArgument, "wrong_type", {"tones", "string"});
+    bool valid = !r.tones.empty() && r.tones.size() <= DtmfRequest::kMaxTones;
+    for (char &c : r.tones) {
+        valid = valid && isDtmfTone(c);
+        c = g_ascii_toupper(c);
+    }
+    if (!valid) throw Error(ResultCode::InvalidArgument, "invalid_dtmf", {printable(tones->is_string() ? tones->get<std::string>() : r.tones)});
+    r.durationMs = optionalInt(data, "duration", DtmfRequest::kDefaultDurationMs, DtmfRequest::kMinDurationMs,
+                               DtmfRequest::kMaxDurationMs, " (ms)");
+    r.gapMs = optionalInt(data, "interToneGap", DtmfRequest::kDefaultGapMs, DtmfRequest::kMinGapMs,
+                          DtmfRequest::kMaxGapMs, " (ms)");
+    if (auto t = data.find("transport"); t != data.end() && !t->is_null()) {
+        if (!t->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"transport", "string"});
+        const std::string &name = t->get_ref<const std::string &>();
+        if (name == "rfc4733") r.transport = DtmfRequest::Transport::Rfc4733;
+        else if (name == "info") r.transport = DtmfRequest::Transport::Info;
+        else if (name != "auto")
+            throw Error(ResultCode::InvalidArgument, "invalid_value", {"transport", "\"rfc4733\", \"info\" or \"auto\""});
+    }
+    return r;
+}
+
+// A required non-empty string field.
+std::string requiredString(const json &data, const char *field) {
+    auto it = data.find(field);
+    if (it == data.end() || it->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {field});
+    if (!it->is_string() || it->get_ref<const std::string &>().empty())
+        throw Error(ResultCode::InvalidArgument, "wrong_type", {field, "non-empty string"});
+    return *it;
+}
+
+bool optionalBool(const json &data, const char *field, bool fallback) {
+    auto it = data.find(field);
+    if (it == data.end() || it->is_null()) return fallback;
+    if (!it->is_boolean()) throw Error(ResultCode::InvalidArgument, "wrong_type", {field, "boolean"});
+    return *it;
+}
+
+// A file to play: an http(s):// or file:// URL (checked when it plays), or a path that must be
+// a readable file now.
+std::string playableFile(const json &data, const char *field) {
+    std::string file = requiredString(data, field);
+    bool url = g_str_has_prefix(file.c_str(), "http://") || g_str_has_prefix(file.c_str(), "https://") ||
+               g_str_has_prefix(file.c_str(), "file://");
+    if (!url && (!g_file_test(file.c_str(), G_FILE_TEST_IS_REGULAR) || access(file.c_str(), R_OK) != 0))
+        throw Error(ResultCode::InvalidArgument, "file_not_found", {printable(file)});
+    return file;
 }
 
 std::string requiredSessionId(const json &data) {
@@ -310,10 +391,79 @@ void Worker::postSessionCommand(const std::string &command, const json &data) {
         if (!info->confirmed()) throw refuse();
         bool hold = command == "HOLD";
         runOnLoop([id, hold](UserAgent &ua) { ua.hold(id, hold); });
+    } else if (command == "DTMF") {
+        DtmfRequest request = parseDtmf(data);
+        if (!info->confirmed()) throw refuse();
+        if (request.transport == DtmfRequest::Transport::Rfc4733 && !info->telephoneEvent)
+            throw Error(ResultCode::WrongState, "dtmf_rfc4733_unavailable", {});
+        runOnLoop([id, request](UserAgent &ua) { ua.sendDtmf(id, request); });
+    } else if (command == "RECORD") {
+        std::string path = requiredString(data, "file");
+        if (g_str_has_prefix(path.c_str(), "file:")) path = path.substr(5);
+        gchar *folder = g_path_get_dirname(path.c_str());
+        bool writable = !path.empty() && g_file_test(folder, G_FILE_TEST_IS_DIR) && access(folder, W_OK) == 0 &&
+                        !g_file_test(path.c_str(), G_FILE_TEST_IS_DIR);
+        g_free(folder);
+        if (!writable) throw Error(ResultCode::InvalidArgument, "invalid_value", {"file", "a WAV path in a writable folder"});
+        auto what = MediaSession::RecordWhat::Received;
+        if (auto w = data.find("what"); w != data.end() && !w->is_null()) {
+            if (!w->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"what", "string"});
+            if (*w == "sent") what = MediaSession::RecordWhat::Sent;
+            else if (*w == "both") what = MediaSession::RecordWhat::Both;
+            else if (*w != "received")
+                throw Error(ResultCode::InvalidArgument, "invalid_value", {"what", "\"received\", \"sent\" or \"both\""});
+        }
+        if (!info->confirmed()) throw refuse();
+        runOnLoop([id, path, what](UserAgent &ua) { ua.withSession(id, [&](Session &s) { s.record(path, what); }); });
+    } else if (command == "CALL_PLAY") {
+        std::string source = playableFile(data, "file");
+        bool loop = optionalBool(data, "loop", false);
+        if (!info->confirmed()) throw refuse();
+        runOnLoop([id, source, loop](UserAgent &ua) { ua.withSession(id, [&](Session &s) { s.playFile(source, loop); }); });
+    } else if (command == "RECORD_STOP" || command == "CALL_PLAY_STOP") {
+        bool recordStop = command == "RECORD_STOP";
+        if (recordStop ? !info->recording : !info->playingFile)
+            throw Error(ResultCode::WrongState, recordStop ? "not_recording" : "not_playing_file", {});
+        runOnLoop([id, recordStop](UserAgent &ua) {
+            ua.withSession(id, [&](Session &s) { recordStop ? s.stopRecording() : s.stopPlayingFile("stopped"); });
+        });
     } else {  // MUTE / UNMUTE
         if (info->terminated() || info->state == "ringing") throw refuse();
         bool mute = command == "MUTE";
         runOnLoop([id, mute](UserAgent &ua) { ua.mute(id, mute); });
+    }
+}
+
+void Worker::postPlayCommand(const std::string &command, const json &data) {
+    if (!data.is_object()) throw Error(ResultCode::InvalidArgument, "payload_not_object", {command});
+    if (command == "PLAY_STOP") {
+        std::string id = requiredString(data, "playId");
+        if (!playIds_->contains(id)) throw Error(ResultCode::UnknownSession, "unknown_play", {printable(id)});
+        if (!loop_->invoke([this, id] { playbacks_->stop(id); }))
+            throw Error(ResultCode::ShuttingDown, "shutting_down");
+        return;
+    }
+    PlayRequest request;
+    request.source = playableFile(data, "file");
+    request.loop = optionalBool(data, "loop", false);
+    request.output.kind = AudioEndpoint::Kind::Device;
+    if (auto out = data.find("output"); out != data.end() && !out->is_null()) {
+        if (!out->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"output", "string"});
+        if (!AudioEndpoint::parseOutput(*out, request.output))
+            throw Error(ResultCode::InvalidArgument, "invalid_value", {"output", "\"device\", \"file:PATH.wav\" or \"null\""});
+    }
+    if (auto given = data.find("playId"); given != data.end() && !given->is_null()) {
+        if (!given->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"playId", "string"});
+        request.playId = *given;
+        if (request.playId.empty() || request.playId.size() > 128 || printable(request.playId) != request.playId)
+            throw Error(ResultCode::InvalidArgument, "invalid_value", {"playId", "1 to 128 printable characters"});
+    } else {
+        request.playId = newSessionId();
+    }
+    if (!playIds_->add(request.playId)) throw Error(ResultCode::InvalidArgument, "duplicate_play", {request.playId});
+    if (!loop_->invoke([this, request] { playbacks_->play(request); })) {
+        playIds_->remove(request.playId);
+        throw Error(ResultCode::ShuttingDown, "shutting_down");
     }
 }
 

@@ -18,6 +18,8 @@ typedef struct su_root_s su_root_t;
 namespace sipw {
 
 class UserAgent;
+class Playbacks;
+class PlaybackIds;
 
 // `text` made safe to quote in an error message (valid UTF-8, no control characters, bounded).
 std::string printable(const std::string &text);
@@ -51,11 +53,14 @@ private:
     void emit(const CauseData &event);
     void postSessionCommand(const std::string &command, const nlohmann::json &data);
     void runOnLoop(std::function<void(UserAgent &)> task);
+    void postPlayCommand(const std::string &command, const nlohmann::json &data);
 
     std::shared_ptr<EventHub> hub_;
     std::shared_ptr<SessionRegistry> sessions_ = std::make_shared<SessionRegistry>();
     std::unique_ptr<LoopThread> loop_;
     std::unique_ptr<UserAgent> agent_;   // loop thread only
+    std::unique_ptr<Playbacks> playbacks_;  // loop thread only: PLAY to the local output
+    std::shared_ptr<PlaybackIds> playIds_;  // ids of live playbacks, for synchronous checks
     su_root_t *root_ = nullptr;          // loop thread only
     std::atomic<bool> initialized_{false};
     std::atomic<bool> shuttingDown_{false};

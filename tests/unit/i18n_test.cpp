@@ -121,7 +121,7 @@ const std::vector<std::string_view> kEventMessages = {
     "session_confirmed", "session_ended", "session_failed", "session_answer_failed", "onResume",
     "onHold", "onMute", "onUnmute", "event", "newOptions", "sipEvent", "newMessage",
     "session_recall", "re_register", "re_login", "session_req_timeout", "call_event",
-    "warning", "newDTMF",
+    "warning", "newDTMF", "playStarted", "playEnded",
 };
 
 // The keys the core uses, with the number of arguments each takes.
@@ -143,6 +143,9 @@ const std::map<std::string_view, int> kRequiredErrorKeys = {
     {"ice_failed", 0}, {"dtls_failed", 0}, {"sdp_incompatible", 1}, {"sdp_bad_answer", 1},
     {"audio_input_failed", 1}, {"audio_output_failed", 1}, {"gathering_timeout", 0},
     {"turn_auth_failed", 1},
+    {"dtmf_rfc4733_unavailable", 0}, {"dtmf_failed", 1}, {"file_not_found", 1}, {"unknown_play", 1},
+    {"duplicate_play", 1}, {"not_recording", 0}, {"not_playing_file", 0}, {"record_failed", 1},
+    {"call_play_failed", 1},
 };
 
 }  // namespace

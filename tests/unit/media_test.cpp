@@ -49,6 +49,9 @@ struct Peer {
     MediaError error = MediaError::Internal;
     std::string errorDetail;
     std::vector<std::string> warnings;
+    std::vector<std::pair<char, int>> dtmf;  // received: tone, duration ms
+    Clock::time_point firstAudioAt;
+    std::vector<std::string> dtmfFailures;
 };
 
 class MediaTest : public ::testing::Test {
@@ -86,6 +89,9 @@ protected:
         cb.onWarning = [p](const std::string &key, const std::string &arg) {
             p->warnings.push_back(key + ":" + arg);
         };
+        cb.onDtmf = [p](char tone, int ms) { p->dtmf.emplace_back(tone, ms); };
+        cb.onFirstAudio = [p] { p->firstAudioAt = Clock::now(); };
+        cb.onDtmfFailed = [p](const std::string &detail) { p->dtmfFailures.push_back(detail); };
         p->created = Clock::now();
         p->media = createWebRtcMedia(context_, o, cb);
         return peer;
@@ -277,6 +283,9 @@ TEST_F(MediaTest, HoldReofferKeepsIceAndDtls) {
     negotiate(*a, *b);
     runFor(800);
     double holdAt = msSince(a->created) / 1000;
+    printf("[ timing   ] created -> first audio at A: %.0f ms, connected at %.0f ms, hold at %.0f ms\n",
+           std::chrono::duration<double, std::milli>(a->firstAudioAt - a->created).count(),
+           std::chrono::duration<double, std::milli>(a->connectedAt - a->created).count(), holdAt * 1000);
     std::string first = a->localSdp;
     a->media->createReoffer("sendonly");
     ASSERT_TRUE(runUntil([&] { return a->descriptions > 1; }, 1000));
@@ -334,6 +343,74 @@ TEST_F(MediaTest, AnswerUsesTheOfferedOpusPayloadType) {
     ASSERT_TRUE(runUntil([&] { return b->descriptions > 0 || b->failed; }, 2000));
     ASSERT_FALSE(b->failed) << b->errorDetail;
     EXPECT_NE(b->localSdp.find("a=rtpmap:109 OPUS/48000/2"), std::string::npos) << b->localSdp;
+}
+
+std::string receivedTones(const Peer &p) {
+    std::string out;
+    for (const auto &[tone, ms] : p.dtmf) out += tone;
+    return out;
+}
+
+TEST_F(MediaTest, Rfc4733DtmfBothWaysInOrderWithDurations) {
+    auto a = makePeer(options("tone:1000", "null"));
+    auto b = makePeer(options("tone:440", "null"));
+    negotiate(*a, *b);
+    for (const std::string *sdp : {&a->localSdp, &b->localSdp}) {
+        EXPECT_NE(sdp->find("a=rtpmap:101 telephone-event/48000"), std::string::npos) << *sdp;
+        EXPECT_NE(sdp->find("a=fmtp:101 0-16"), std::string::npos) << *sdp;
+    }
+    EXPECT_TRUE(a->media->telephoneEventNegotiated());
+    EXPECT_TRUE(b->media->telephoneEventNegotiated());
+
+    const std::string all = "0123456789*#ABCD";
+    a->media->sendDtmf(all, 300, 100);
+    b->media->sendDtmf("#1", 400, 100);
+    EXPECT_TRUE(runUntil([&] { return a->dtmf.size() >= 2 && b->dtmf.size() >= all.size(); }, 12000));
+    EXPECT_EQ(receivedTones(*b), all);
+    EXPECT_EQ(receivedTones(*a), "#1");
+    for (const auto &[tone, ms] : b->dtmf) {
+        EXPECT_GE(ms, 280) << tone;
+        EXPECT_LE(ms, 500) << tone;
+    }
+    for (const auto &[tone, ms] : a->dtmf) {
+        EXPECT_GE(ms, 380) << tone;
+        EXPECT_LE(ms, 600) << tone;
+    }
+    EXPECT_TRUE(a->dtmfFailures.empty());
+    EXPECT_TRUE(b->dtmfFailures.empty());
+    // Short tones are stretched to rtpdtmfsrc's 250 ms minimum, not dropped.
+    b->dtmf.clear();
+    a->media->sendDtmf("5", 40, 50);
+    EXPECT_TRUE(runUntil([&] { return !b->dtmf.empty(); }, 3000));
+    ASSERT_EQ(receivedTones(*b), "5");
+    EXPECT_GE(b->dtmf[0].second, 240);
+    a->media->close();
+    b->media->close();
+}
+
+// Only telephone-event/8000 offered beside Opus: not taken (its clock would differ from the
+// Opus stream it shares), the call goes on, and DTMF is left to SIP INFO.
+TEST_F(MediaTest, TelephoneEventAt8000IsNotAnswered) {
+    auto a = makePeer(options("silence", "null"));
+    a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return a->descriptions > 0 || a->failed; }, 2000));
+    ASSERT_FALSE(a->failed) << a->errorDetail;
+    std::string offer = a->localSdp;
+    auto at = offer.find("telephone-event/48000");
+    ASSERT_NE(at, std::string::npos) << offer;
+    offer.replace(at, strlen("telephone-event/48000"), "telephone-event/8000");
+    auto b = makePeer(options("silence", "null"));
+    b->media->acceptOffer(offer);
+    ASSERT_TRUE(runUntil([&] { return b->descriptions > 0 || b->failed; }, 2000));
+    ASSERT_FALSE(b->failed) << b->errorDetail;
+    EXPECT_EQ(b->localSdp.find("telephone-event"), std::string::npos) << b->localSdp;
+    EXPECT_FALSE(b->media->telephoneEventNegotiated());
+    b->media->sendDtmf("1", 100, 100);
+    ASSERT_TRUE(runUntil([&] { return !b->dtmfFailures.empty(); }, 1000));
+    a->media->acceptAnswer(b->localSdp);
+    EXPECT_TRUE(runUntil([&] { return (a->connected && b->connected) || a->failed || b->failed; }, 5000));
+    EXPECT_FALSE(a->failed) << a->errorDetail;
+    EXPECT_FALSE(a->media->telephoneEventNegotiated());
 }
 
 TEST_F(MediaTest, FiftyCallsLeaveNothingBehind) {
