@@ -35,6 +35,8 @@ namespace Sipworker.Tests
 
         [Test] public void RegisterAndUnregisterOverUdp() => RegisterThenUnregister(1001, "udp");
         [Test] public void RegisterAndUnregisterOverTcp() => RegisterThenUnregister(1002, "tcp");
+        [Test] public void RegisterAndUnregisterOverWebSocket() => RegisterThenUnregister(1007, "ws");
+        [Test] public void RegisterAndUnregisterOverSecureWebSocket() => RegisterThenUnregister(1008, "wss");
 
         [Test]
         public void RegisterOverTls()

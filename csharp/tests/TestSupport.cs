@@ -80,7 +80,10 @@ namespace Sipworker.Tests
         public static object Init(int user, string transport = "udp", string password = null, bool register = true,
                                   object audio = null)
         {
-            string server = transport == "tls" ? "sips:" + Host + ":" + TlsPort : "sip:" + Host + ":" + Port + ";transport=" + transport;
+            string server = transport == "tls" ? "sips:" + Host + ":" + TlsPort
+                          : transport == "ws" ? "ws://" + Host + ":8080/ws"     // Kamailio's WebSocket listeners
+                          : transport == "wss" ? "wss://" + Host + ":8443/ws"
+                          : "sip:" + Host + ":" + Port + ";transport=" + transport;
             return new
             {
                 uri = "sip:" + user + "@" + Host,

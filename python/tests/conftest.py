@@ -23,6 +23,7 @@ SERVER = "127.0.0.1"
 SIP_PORT = 5060
 TLS_PORT = 5061
 SERVER_PORTS = {"udp": SIP_PORT, "tcp": SIP_PORT, "tls": TLS_PORT}
+SERVER_URIS = {"ws": f"ws://{SERVER}:8080/ws", "wss": f"wss://{SERVER}:8443/ws"}  # Kamailio's WebSocket listeners
 # 1020 stays out of the pool: tests use it as a known account that is never registered (480).
 USERS = [str(n) for n in range(1001, 1020)]
 
@@ -78,12 +79,13 @@ def init_config(user, transport="udp", password=None, **extra):
     config = {
         "uri": f"sip:{user}@{SERVER}",
         "password": f"pass{user}" if password is None else password,
-        "sipServer": [f"sip:{SERVER}:{SERVER_PORTS[transport]};transport={transport}"],
+        "sipServer": [SERVER_URIS[transport] if transport in SERVER_URIS
+                      else f"sip:{SERVER}:{SERVER_PORTS[transport]};transport={transport}"],
         "sipWorkerid": f"pytest-{user}",
         "register": True,
         "locale": "zh-CN",
     }
-    if transport == "tls":
+    if transport in ("tls", "wss"):
         config["tls"] = {"verify": False}  # the test server's certificate is self-signed
     config.update(extra)
     return config

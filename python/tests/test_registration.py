@@ -8,7 +8,7 @@ from sipworker import Cmd, On
 from conftest import has_chinese, init_config
 
 
-@pytest.mark.parametrize("transport", ["udp", "tcp", "tls"])
+@pytest.mark.parametrize("transport", ["udp", "tcp", "tls", "ws", "wss"])
 def test_register_and_unregister(sip_server, make_worker, user, transport):
     w = make_worker()
     account = user()
