@@ -45,25 +45,6 @@ void expectTerminal(const Json &ev, const std::string &msg, const std::string &c
     EXPECT_EQ(ev.value("originator", ""), originator) << ev.dump();
 }
 
-bool hasCjk(const std::string &s) {
-    for (size_t i = 0; i + 2 < s.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c >= 0xE4 && c <= 0xE9) return true;  // lead bytes of U+4E00..U+9FFF
-    }
-    return false;
-}
-
-// rc is `code`, and sipw_last_error() says why as "English / 中文".
-void expectError(int rc, int code, const char *mustMention = nullptr) {
-    EXPECT_EQ(rc, code);
-    std::string both = sipw_last_error();
-    auto slash = both.find(" / ");
-    ASSERT_NE(slash, std::string::npos) << both;
-    EXPECT_GT(slash, 0u) << both;
-    EXPECT_TRUE(hasCjk(both.substr(slash))) << both;
-    if (mustMention) EXPECT_NE(both.find(mustMention), std::string::npos) << both;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------

@@ -10,19 +10,6 @@ using namespace sipw_test;
 
 namespace {
 
-double recordedFrequency(const std::string &path, double *seconds = nullptr) {
-    sipw::test::Wav wav;
-    std::string error;
-    if (!sipw::test::readWav(path, wav, error)) {
-        ADD_FAILURE() << path << ": " << error;
-        return 0;
-    }
-    if (seconds) *seconds = wav.durationSeconds();
-    // Skip the first half second (jitter buffer filling, ICE settling).
-    size_t begin = std::min(wav.samples.size(), static_cast<size_t>(wav.sampleRate / 2));
-    return sipw::test::dominantFrequency(wav, begin, wav.samples.size());
-}
-
 }  // namespace
 
 class Calls : public ::testing::Test {

@@ -1,6 +1,6 @@
 // SIP over WebSocket (RFC 7118) against Kamailio's WS (8080) and WSS (8443) listeners on loopback.
 #include "audio_analysis.hpp"
-#include "test_worker.hpp"
+#include "call_helpers.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -93,46 +93,6 @@ TEST_F(WsRegistration, RegisterTimeComparedWithUdp) {
 }
 
 namespace {
-
-// A registered worker for `user` on `server`.
-struct Phone {
-    std::string user;
-    TestWorker w;
-    Phone(const std::string &u, const std::string &server, Json extra = Json::object()) : user(u) {
-        EXPECT_EQ(w.post("INIT", initFor(u, server, extra)), 0) << sipw_last_error();
-        EXPECT_FALSE(w.waitFor("registered", 5000).is_null()) << u << " did not register on " << server;
-    }
-};
-
-// Session event `msg` of session `sid` (any session when empty), from history or new events.
-Json waitSession(TestWorker &w, const std::string &msg, const std::string &sid = {}, int timeoutMs = 8000) {
-    for (const auto &ev : w.history())
-        if (ev.value("msg", "") == msg && (sid.empty() || ev.value("sessionId", "") == sid)) return ev;
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (Clock::now() < deadline) {
-        int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-        Json ev = w.waitFor(msg, std::max(left, 1));
-        if (ev.is_null()) return ev;
-        if (sid.empty() || ev.value("sessionId", "") == sid) return ev;
-    }
-    return nullptr;
-}
-
-std::string tempWav(const std::string &name) {
-    return (fs::temp_directory_path() / ("sipw_ws_" + name + "_" + std::to_string(getpid()) + ".wav")).string();
-}
-
-double recordedFrequency(const std::string &path) {
-    sipw::test::Wav wav;
-    std::string error;
-    if (!sipw::test::readWav(path, wav, error)) {
-        ADD_FAILURE() << path << ": " << error;
-        return 0;
-    }
-    // Skip the first half second (jitter buffer filling, ICE settling).
-    size_t begin = std::min(wav.samples.size(), static_cast<size_t>(wav.sampleRate / 2));
-    return sipw::test::dominantFrequency(wav, begin, wav.samples.size());
-}
 
 enum class Side { Caller, Callee };
 

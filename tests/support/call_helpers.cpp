@@ -1,5 +1,7 @@
 #include "call_helpers.hpp"
 
+#include "audio_analysis.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -18,9 +20,23 @@ namespace fs = std::filesystem;
 
 namespace sipw_test {
 
-Phone::Phone(const std::string &u, Json extra) : user(u) {
-    EXPECT_EQ(w.post("INIT", initFor(u, kLoopbackUdp, extra)), 0) << sipw_last_error();
-    EXPECT_FALSE(w.waitFor("registered", 5000).is_null()) << u << " did not register";
+Phone::Phone(const std::string &u, Json extra) : Phone(u, kLoopbackUdp, std::move(extra)) {}
+
+Phone::Phone(const std::string &u, const char *server, Json extra) : user(u) {
+    EXPECT_EQ(w.post("INIT", initFor(u, server, extra)), 0) << sipw_last_error();
+    EXPECT_FALSE(w.waitFor("registered", 5000).is_null()) << u << " did not register on " << server;
+}
+
+double recordedFrequency(const std::string &path, double *seconds) {
+    sipw::test::Wav wav;
+    std::string error;
+    if (!sipw::test::readWav(path, wav, error)) {
+        ADD_FAILURE() << path << ": " << error;
+        return 0;
+    }
+    if (seconds) *seconds = wav.durationSeconds();
+    size_t begin = std::min(wav.samples.size(), static_cast<size_t>(wav.sampleRate / 2));
+    return sipw::test::dominantFrequency(wav, begin, wav.samples.size());
 }
 
 Json waitSession(TestWorker &w, const std::string &msg, const std::string &sid, int timeoutMs) {

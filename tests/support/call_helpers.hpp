@@ -19,6 +19,8 @@ struct Phone {
     std::string user;
     TestWorker w;
     explicit Phone(const std::string &u, Json extra = Json::object());
+    // Registered on `server` (any sipServer form: udp://…, ws://…, wss://…).
+    Phone(const std::string &u, const char *server, Json extra = Json::object());
 };
 
 // Waits for event `msg` (or channel) of session `sid` (any session when empty), looking at the
@@ -30,6 +32,9 @@ void settle(TestWorker &w, int ms);
 Json sessionInfo(TestWorker &w, const std::string &sid);
 // A per-process path in the temp directory for a recording named `name`.
 std::string tempWav(const std::string &name);
+// The dominant frequency of a recording after its first half second (jitter buffer filling, ICE
+// settling); `seconds`, when given, receives its duration. 0 (and a test failure) if unreadable.
+double recordedFrequency(const std::string &path, double *seconds = nullptr);
 
 std::string sourcePath(const std::string &relative);
 std::string scenario(const std::string &name);  // tests/sipp/<name>

@@ -53,6 +53,25 @@ Json initFor(const std::string &user, const std::string &server, Json extra) {
     return init;
 }
 
+bool hasChinese(const std::string &s) {
+    for (size_t i = 0; i + 2 < s.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c >= 0xE4 && c <= 0xE9) return true;
+    }
+    return false;
+}
+
+void expectError(int rc, int code, const char *mustMention) {
+    EXPECT_EQ(rc, code) << (mustMention ? mustMention : "");
+    std::string en = sipw_last_error_text("en"), zh = sipw_last_error_text("zh-CN");
+    std::string both = sipw_last_error();
+    EXPECT_FALSE(en.empty());
+    EXPECT_TRUE(hasChinese(zh)) << zh;
+    EXPECT_NE(both.find(en), std::string::npos) << both;
+    EXPECT_NE(both.find(" / "), std::string::npos) << both;
+    if (mustMention) EXPECT_NE(en.find(mustMention), std::string::npos) << en;
+}
+
 bool loopbackServersUp() {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0) return false;

@@ -44,6 +44,12 @@ private:
 // The INIT payload for test user `user` (password pass<user>) on `server`.
 Json initFor(const std::string &user, const std::string &server, Json extra = Json::object());
 
+// True if `s` holds a Chinese character (a UTF-8 lead byte of U+4E00..U+9FFF).
+bool hasChinese(const std::string &s);
+// rc is `code`, and the last error says why in English and in Chinese ("English / 中文"),
+// mentioning `mustMention` when given.
+void expectError(int rc, int code, const char *mustMention = nullptr);
+
 // True when a SIP server answers OPTIONS on 127.0.0.1:5060 (started by tests/netns-run.sh).
 bool loopbackServersUp();
 // Path of the test CA that signed the Kamailio TLS certificate.
