@@ -939,6 +939,10 @@ private:
     }
 
     // Bus watch on the loop context (a sync handler returning DROP leaks whole pipelines).
+    void recalculateLatency() {
+        if (pipeline_ && !closed_) gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
+    }
+
     static gboolean onBusMessage(GstBus *, GstMessage *message, gpointer posterPtr) {
         if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ELEMENT &&
             gst_message_has_name(message, "dtmf-event-processed")) {
@@ -946,6 +950,14 @@ private:
             gst_structure_get_boolean(gst_message_get_structure(message), "start", &start);
             bool started = start;
             static_cast<Poster *>(posterPtr)->post([started](WebRtcSession &s) { s.onDtmfProcessed(started); });
+            return G_SOURCE_CONTINUE;
+        }
+        if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_LATENCY) {
+            // The received stream is linked while playing, which changes the pipeline's latency.
+            // Unless it is recomputed, the output mixer keeps the latency it had with only the
+            // live silence, and received audio arriving a little behind (a loaded machine) is
+            // dropped as late: a call silent in one direction.
+            static_cast<Poster *>(posterPtr)->post([](WebRtcSession &s) { s.recalculateLatency(); });
             return G_SOURCE_CONTINUE;
         }
         if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR) return G_SOURCE_CONTINUE;
