@@ -51,12 +51,16 @@ std::string userOf(const std::string &uri) {
     return uri.substr(colon + 1, at - colon - 1);
 }
 
-std::string sdpOf(const sip_t *sip) {
+std::string bodyOf(const sip_t *sip) {
     if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) return {};
-    if (sip->sip_content_type && sip->sip_content_type->c_type &&
+    return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+std::string sdpOf(const sip_t *sip) {
+    if (sip && sip->sip_content_type && sip->sip_content_type->c_type &&
         g_ascii_strncasecmp(sip->sip_content_type->c_type, "application/sdp", 15) != 0)
         return {};
-    return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    return bodyOf(sip);
 }
 
 // extraHeaders joined as nua wants them (SIPTAG_HEADER_STR takes CRLF-separated lines).
@@ -75,11 +79,6 @@ InfoDtmfSender::Failed infoDtmfFailed(Session::Host &host, const std::string &se
         host.emit(CauseData::warning("dtmf_failed", {std::to_string(status) + " " + phrase}, "remote",
                                      {{"sessionId", sessionId}, {"method", "info"}}));
     };
-}
-
-std::string bodyOf(const sip_t *sip) {
-    if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) return {};
-    return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 }
 
 }  // namespace
