@@ -375,7 +375,12 @@ public:
         if (outstandingRequests_ > 0) keepAliveUntilIdle_ = weak_from_this().lock();
         if (!keepAliveUntilIdle_) return teardownPipeline();
         if (sendVolume_) g_object_set(sendVolume_, "mute", TRUE, nullptr);
-        startTimer(closeGraceTimer_, kCloseGraceMs, &WebRtcSession::finishClose);
+        closeGraceTimer_ = g_timeout_source_new(kCloseGraceMs);
+        g_source_set_callback(closeGraceTimer_, [](gpointer poster) -> gboolean {
+            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) { s.finishClose(); });
+            return G_SOURCE_REMOVE;
+        }, poster_->clone(), &Poster::deleteClone);
+        g_source_attach(closeGraceTimer_, context_);
     }
 
     void finishClose() {
@@ -823,7 +828,13 @@ private:
     // ---- ICE candidates and the send decision ---------------------------------------------
 
     void startGatheringDeadline() {
-        startTimer(gatherTimer_, guint(std::max(0, options_.ice.gatheringTimeoutMs)), &WebRtcSession::onGatheringDeadline);
+        destroySource(gatherTimer_);
+        gatherTimer_ = g_timeout_source_new(guint(std::max(0, options_.ice.gatheringTimeoutMs)));
+        g_source_set_callback(gatherTimer_, [](gpointer poster) -> gboolean {
+            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) { s.onGatheringDeadline(); });
+            return G_SOURCE_REMOVE;
+        }, poster_->clone(), &Poster::deleteClone);
+        g_source_attach(gatherTimer_, context_);
     }
 
     void onGatheringDeadline() {
@@ -875,28 +886,17 @@ private:
     // (a peer behind a firewall, a wrong TURN password, DTLS that never completes).
     void startConnectWatchdog() {
         if (connectTimer_ || connected_ || !descriptionSent_ || !remoteApplied_) return;
-        startTimer(connectTimer_, guint(std::max(1000, options_.connectTimeoutMs)), &WebRtcSession::onConnectDeadline);
-    }
-
-    void onConnectDeadline() {
-        destroySource(connectTimer_);
-        if (!connected_)
-            fail(MediaError::IceFailed,
-                 "no media connection (ICE/DTLS) within " + std::to_string(options_.connectTimeoutMs / 1000) + " s");
-    }
-
-    // A one-shot timer in `slot` (replacing any there) that runs `onFire` on this session if it is
-    // still alive then; `onFire` clears the slot with destroySource.
-    void startTimer(GSource *&slot, guint ms, void (WebRtcSession::*onFire)()) {
-        using Task = std::pair<Poster, void (WebRtcSession::*)()>;
-        destroySource(slot);
-        slot = g_timeout_source_new(ms);
-        g_source_set_callback(slot, [](gpointer p) -> gboolean {
-            auto *task = static_cast<Task *>(p);
-            task->first.runIfAlive([onFire = task->second](WebRtcSession &s) { (s.*onFire)(); });
+        connectTimer_ = g_timeout_source_new(guint(std::max(1000, options_.connectTimeoutMs)));
+        g_source_set_callback(connectTimer_, [](gpointer poster) -> gboolean {
+            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) {
+                destroySource(s.connectTimer_);
+                if (!s.connected_)
+                    s.fail(MediaError::IceFailed, "no media connection (ICE/DTLS) within " +
+                                                      std::to_string(s.options_.connectTimeoutMs / 1000) + " s");
+            });
             return G_SOURCE_REMOVE;
-        }, new Task(*poster_, onFire), [](gpointer p) { delete static_cast<Task *>(p); });
-        g_source_attach(slot, context_);
+        }, poster_->clone(), &Poster::deleteClone);
+        g_source_attach(connectTimer_, context_);
     }
 
     // Our last description with every candidate gathered since, a new direction and version.
@@ -1215,7 +1215,13 @@ private:
     }
 
     void armDtmfTimer(guint ms) {
-        startTimer(dtmfTimer_, ms, &WebRtcSession::onDtmfTimer);
+        destroySource(dtmfTimer_);
+        dtmfTimer_ = g_timeout_source_new(ms);
+        g_source_set_callback(dtmfTimer_, [](gpointer poster) -> gboolean {
+            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) { s.onDtmfTimer(); });
+            return G_SOURCE_REMOVE;
+        }, poster_->clone(), &Poster::deleteClone);
+        g_source_attach(dtmfTimer_, context_);
     }
 
     void dtmfFailed(const std::string &detail) {
