@@ -142,27 +142,6 @@ bool isAudioUrl(const std::string &text) {
     return false;
 }
 
-bool addDecodedFileToMixer(const std::string &source, GstElement *container, GstElement *mixer,
-                           GstElement *pipeline, GstElement *&decoder, GstPad *&mixerPad, std::string &error) {
-    AudioBin file = makeDecodedFile(source);
-    if (!file.bin) return error = file.error, false;
-    decoder = file.bin;
-    gst_bin_add(GST_BIN(container), decoder);
-    mixerPad = gst_element_request_pad_simple(mixer, "sink_%u");
-    GstClockTime now = 0;
-    if (GstClock *clock = gst_element_get_clock(pipeline)) {
-        GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(pipeline);
-        now = t > base ? t - base : 0;
-        gst_object_unref(clock);
-    }
-    GstPad *src = gst_element_get_static_pad(decoder, "src");
-    gst_pad_set_offset(src, gint64(now));
-    bool linked = mixerPad && gst_pad_link(src, mixerPad) == GST_PAD_LINK_OK;
-    gst_object_unref(src);
-    if (!linked) return error = "could not link the decoded file", false;
-    return true;
-}
-
 AudioBin makeDecodedFile(const std::string &pathOrUri) {
     AudioBin r;
     std::string uri = pathOrUri;

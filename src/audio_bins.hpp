@@ -29,12 +29,6 @@ AudioBin makeAudioSink(const AudioEndpoint &output);
 // A file (path) or URL (file://, http://, https://) decoded to raw mono audio at kAudioRate, as
 // fast as downstream takes it, on a ghost pad "src" that ends with EOS. Pace it with a live mixer.
 AudioBin makeDecodedFile(const std::string &pathOrUri);
-// Adds a fresh makeDecodedFile(source) to `container` and links it to a new request pad of
-// `mixer`, its timestamps moved to the running time of `pipeline` now, so a file added to a
-// playing pipeline (or a loop's next round) is not late. `decoder` (owned by `container`) and
-// `mixerPad` (transfer full) are set as soon as they exist, also when linking then fails.
-bool addDecodedFileToMixer(const std::string &source, GstElement *container, GstElement *mixer,
-                           GstElement *pipeline, GstElement *&decoder, GstPad *&mixerPad, std::string &error);
 // "http://…", "https://…", "file://…": played through uridecodebin as given.
 bool isAudioUrl(const std::string &text);
 

@@ -1289,11 +1289,23 @@ private:
     // A fresh decoder of fileSource_ on a new pad of the file mixer, its timestamps moved to the
     // running time now (so a loop's next round, or a file started mid-call, is not late).
     bool addDecodedFile(std::string &error) {
-        GstPad *mixerPad = nullptr;
-        bool added = addDecodedFileToMixer(fileSource_, fileInputBin_, fileMixer_, pipeline_.get(), fileBin_,
-                                           mixerPad, error);
-        if (mixerPad) fileMixerPad_ = GstRef<GstPad>::adopt(mixerPad);
-        if (!added) return false;
+        AudioBin file = makeDecodedFile(fileSource_);
+        if (!file.bin) return error = file.error, false;
+        fileBin_ = file.bin;
+        gst_bin_add(GST_BIN(fileInputBin_), fileBin_);
+        GstPad *mixerPad = gst_element_request_pad_simple(fileMixer_, "sink_%u");
+        fileMixerPad_ = GstRef<GstPad>::adopt(mixerPad);
+        GstPad *src = gst_element_get_static_pad(fileBin_, "src");
+        GstClockTime now = 0;
+        if (GstClock *clock = gst_element_get_clock(pipeline_.get())) {
+            GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(pipeline_.get());
+            now = t > base ? t - base : 0;
+            gst_object_unref(clock);
+        }
+        gst_pad_set_offset(src, gint64(now));
+        bool linked = gst_pad_link(src, mixerPad) == GST_PAD_LINK_OK;
+        gst_object_unref(src);
+        if (!linked) return error = "could not link the decoded file", false;
         gst_pad_add_probe(mixerPad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer poster) {
             if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
                 static_cast<Poster *>(poster)->post([](WebRtcSession &s) { s.onDecodedFileEnded(); });

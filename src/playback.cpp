@@ -99,8 +99,16 @@ private:
     // A fresh decoder for the file on a new mixer pad, its timestamps moved to now (a loop's
     // second round starts at the running time the first one ended at).
     bool addFile(std::string &error) {
-        if (!addDecodedFileToMixer(request_.source, pipeline_, mixer_, pipeline_, fileBin_, filePad_, error))
-            return false;
+        AudioBin file = makeDecodedFile(request_.source);
+        if (!file.bin) return error = file.error, false;
+        fileBin_ = file.bin;
+        gst_bin_add(GST_BIN(pipeline_), fileBin_);
+        filePad_ = gst_element_request_pad_simple(mixer_, "sink_%u");  // transfer full, ours
+        GstPad *src = gst_element_get_static_pad(fileBin_, "src");
+        gst_pad_set_offset(src, gint64(runningTime()));
+        bool linked = gst_pad_link(src, filePad_) == GST_PAD_LINK_OK;
+        gst_object_unref(src);
+        if (!linked) return error = "could not link the decoded file", false;
         gst_pad_add_probe(filePad_, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer poster) {
             if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
                 static_cast<Poster *>(poster)->post([](Playback &p) { p.onFileEnded(); });
@@ -118,6 +126,15 @@ private:
         gst_element_release_request_pad(mixer_, filePad_);
         gst_object_unref(filePad_);
         filePad_ = nullptr;
+    }
+
+    GstClockTime runningTime() const {
+        GstClock *clock = gst_element_get_clock(pipeline_);
+        if (!clock) return 0;
+        GstClockTime now = gst_clock_get_time(clock);
+        gst_object_unref(clock);
+        GstClockTime base = gst_element_get_base_time(pipeline_);
+        return now > base ? now - base : 0;
     }
 
     void onFileEnded() {
