@@ -98,10 +98,10 @@ GstElement *fileSource(const std::string &path, std::string &error) {
         error = "input file not found: " + path;
         return nullptr;
     }
-    GstElement *silence = liveTestSource("silence", 0), *silenceCaps = rawCaps();
+    GstElement *silence = makeLiveSilence(), *silenceCaps = rawCaps();
     GstElement *filesrc = make("filesrc"), *decode = make("decodebin");
     GstElement *convert = make("audioconvert"), *resample = make("audioresample");
-    GstElement *mixer = make("audiomixer"), *outCaps = rawCaps();
+    GstElement *mixer = makeLiveMixer(), *outCaps = rawCaps();
     GstElement *all[] = {silence, silenceCaps, filesrc, decode, convert, resample, mixer, outCaps};
     for (GstElement *e : all) {
         if (e) continue;
@@ -135,6 +135,16 @@ void onUriDecodedPad(GstElement *decode, GstPad *pad, gpointer converterPtr) {
 }
 
 }  // namespace
+
+GstElement *makeLiveSilence() { return liveTestSource("silence", 0); }
+
+GstElement *makeLiveMixer(GstClockTime latency) {
+    GstElement *mixer = make("audiomixer");
+    if (!mixer) return nullptr;
+    gst_util_set_object_arg(G_OBJECT(mixer), "start-time-selection", "first");
+    if (latency) g_object_set(mixer, "latency", latency, nullptr);
+    return mixer;
+}
 
 bool isAudioUrl(const std::string &text) {
     for (const char *scheme : {"http://", "https://", "file://"})

@@ -26,6 +26,14 @@ AudioBin makeAudioSource(const AudioEndpoint &input);
 // A raw audio sink with a ghost pad "sink". A file recording is 16-bit mono at kAudioRate.
 AudioBin makeAudioSink(const AudioEndpoint &output);
 
+// Live silence in 20 ms buffers stamped with the running time: the clock of a mixer.
+GstElement *makeLiveSilence();
+// An audiomixer for a live pipeline (null if the plugin is missing), `latency` behind its live
+// input. Its output starts at its first input's time, not at zero: a mixer added to a playing
+// pipeline would otherwise first push the whole call so far at once (measured: the peer heard
+// ~1.3 s of silence and lost the start of a played file, a recording began with silence).
+GstElement *makeLiveMixer(GstClockTime latency = 0);
+
 // A file (path) or URL (file://, http://, https://) decoded to raw mono audio at kAudioRate, as
 // fast as downstream takes it, on a ghost pad "src" that ends with EOS. Pace it with a live mixer.
 AudioBin makeDecodedFile(const std::string &pathOrUri);

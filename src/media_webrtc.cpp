@@ -426,6 +426,23 @@ private:
     }
 
     // A capsfilter for rawAudioCaps (floating; null, with `error` set, if missing).
+    static GstElement *liveSilence(std::string &error) {
+        GstElement *silence = makeLiveSilence();
+        if (!silence) error = "missing GStreamer element audiotestsrc";
+        return silence;
+    }
+
+    static GstElement *liveMixer(GstClockTime latency, std::string &error) {
+        GstElement *mixer = makeLiveMixer(latency);
+        if (!mixer) error = "missing GStreamer element audiomixer";
+        return mixer;
+    }
+
+    // Received audio arrives a jitterbuffer later than the live silence of a mixer.
+    GstClockTime receivedAudioLatency() const {
+        return (guint64(options_.jitterBufferMs) + kMixerMarginMs) * GST_MSECOND;
+    }
+
     static GstElement *rawFilter(std::string &error) {
         GstElement *filter = make("capsfilter", error);
         if (!filter) return nullptr;
@@ -477,15 +494,8 @@ private:
             if (!gst_element_link(recvResample, sinkBin)) return error = "could not link the null output", false;
             return true;
         }
-        GstElement *mixer = make("audiomixer", error);
-        if (mixer)  // received audio arrives a jitterbuffer later than the live silence
-            g_object_set(mixer, "latency",
-                         (guint64(options_.jitterBufferMs) + kMixerMarginMs) * GST_MSECOND, nullptr);
-        GstElement *silence = make("audiotestsrc", error);
-        if (silence) {
-            gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
-            g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
-        }
+        GstElement *mixer = liveMixer(receivedAudioLatency(), error);
+        GstElement *silence = liveSilence(error);
         GstElement *silenceCaps = rawFilter(error);
         GstElement *outCaps = rawFilter(error);
         if (!addChain({silence, silenceCaps, mixer, outCaps, sinkBin}, error)) return false;
@@ -1014,19 +1024,13 @@ public:
         stopRecording();
         auto rec = std::make_unique<Recorder>();
         rec->path = path;
-        GstElement *silence = make("audiotestsrc", error), *silenceCaps = rawFilter(error);
-        GstElement *mixer = make("audiomixer", error), *outCaps = rawFilter(error);
+        GstElement *silence = liveSilence(error), *silenceCaps = rawFilter(error);
+        GstElement *mixer = liveMixer(receivedAudioLatency(), error), *outCaps = rawFilter(error);
         AudioEndpoint file;
         file.kind = AudioEndpoint::Kind::File;
         file.path = path;
         AudioBin sink = makeAudioSink(file);
         if (!sink.bin && error.empty()) error = sink.error;
-        if (silence) {
-            gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
-            g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
-        }
-        if (mixer)  // received audio arrives a jitterbuffer later than the live silence
-            g_object_set(mixer, "latency", (guint64(options_.jitterBufferMs) + kMixerMarginMs) * GST_MSECOND, nullptr);
         if (!addChain({silence, silenceCaps, mixer, outCaps, sink.bin}, error)) return false;
         rec->elements = {silence, silenceCaps, mixer, outCaps, sink.bin};
         rec->input = GstRef<GstPad>::adopt(gst_element_get_static_pad(sink.bin, "sink"));
@@ -1090,12 +1094,8 @@ public:
     bool playFile(const std::string &source, bool loop, std::string &error) {
         if (!usable()) return error = "the call has no media", false;
         stopPlayingFile();
-        GstElement *silence = make("audiotestsrc", error), *silenceCaps = rawFilter(error);
-        GstElement *mixer = make("audiomixer", error), *outCaps = rawFilter(error);
-        if (silence) {
-            gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
-            g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
-        }
+        GstElement *silence = liveSilence(error), *silenceCaps = rawFilter(error);
+        GstElement *mixer = liveMixer(0, error), *outCaps = rawFilter(error);
         GstElement *bin = gst_bin_new(nullptr);
         for (GstElement *e : {silence, silenceCaps, mixer, outCaps}) {
             if (!e) {
@@ -1286,8 +1286,38 @@ private:
         return GST_PAD_PROBE_OK;
     }
 
-    // A fresh decoder of fileSource_ on a new pad of the file mixer, its timestamps moved to the
-    // running time now (so a loop's next round, or a file started mid-call, is not late).
+    // Moves the decoded file (the ghost pad `ghost`) so that its first buffer, seen on the pad
+    // inside, is at the running time now. Done at the first buffer rather than when the file
+    // is linked: a file that starts late (a URL, a busy machine) would otherwise lose its
+    // start to the mixer, which has mixed silence for the time it missed.
+    static GstPadProbeReturn startAtRunningTimeNow(GstPad *pad, GstPadProbeInfo *info, gpointer ghost) {
+        GstClockTime now = 0;
+        if (GstElement *element = gst_pad_get_parent_element(pad)) {
+            if (GstClock *clock = gst_element_get_clock(element)) {
+                GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(element);
+                now = t > base ? t - base : 0;
+                gst_object_unref(clock);
+            }
+            gst_object_unref(element);
+        }
+        GstClockTime first = 0;
+        GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0)) {
+            const GstSegment *segment = nullptr;
+            gst_event_parse_segment(event, &segment);
+            if (GST_BUFFER_PTS_IS_VALID(buffer)) {
+                GstClockTime t = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+                if (GST_CLOCK_TIME_IS_VALID(t)) first = t;
+            }
+            gst_event_unref(event);
+        }
+        gst_pad_set_offset(GST_PAD(ghost), gint64(now) - gint64(first));
+        return GST_PAD_PROBE_REMOVE;
+    }
+
+    // A fresh decoder of fileSource_ on a new pad of the file mixer; its first buffer plays at
+    // the running time it is decoded (so a loop's next round, or a file started mid-call, is
+    // neither late nor cut).
     bool addDecodedFile(std::string &error) {
         AudioBin file = makeDecodedFile(fileSource_);
         if (!file.bin) return error = file.error, false;
@@ -1296,13 +1326,11 @@ private:
         GstPad *mixerPad = gst_element_request_pad_simple(fileMixer_, "sink_%u");
         fileMixerPad_ = GstRef<GstPad>::adopt(mixerPad);
         GstPad *src = gst_element_get_static_pad(fileBin_, "src");
-        GstClockTime now = 0;
-        if (GstClock *clock = gst_element_get_clock(pipeline_.get())) {
-            GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(pipeline_.get());
-            now = t > base ? t - base : 0;
-            gst_object_unref(clock);
+        if (GstPad *decoded = gst_ghost_pad_get_target(GST_GHOST_PAD(src))) {
+            gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_BUFFER, startAtRunningTimeNow, gst_object_ref(src),
+                              gst_object_unref);
+            gst_object_unref(decoded);
         }
-        gst_pad_set_offset(src, gint64(now));
         bool linked = gst_pad_link(src, mixerPad) == GST_PAD_LINK_OK;
         gst_object_unref(src);
         if (!linked) return error = "could not link the decoded file", false;

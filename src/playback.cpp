@@ -48,9 +48,9 @@ public:
     bool start(std::string &error) {
         poster_ = std::make_unique<Poster>(context_, weak_from_this());
         pipeline_ = GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(nullptr)));  // ours, not floating
-        GstElement *silence = gst_element_factory_make("audiotestsrc", nullptr);
+        GstElement *silence = makeLiveSilence();
         GstElement *silenceCaps = gst_element_factory_make("capsfilter", nullptr);
-        mixer_ = gst_element_factory_make("audiomixer", nullptr);
+        mixer_ = makeLiveMixer();
         GstElement *outCaps = gst_element_factory_make("capsfilter", nullptr);
         AudioBin sink = makeAudioSink(request_.output);
         if (!silence || !silenceCaps || !mixer_ || !outCaps || !sink.bin) {
@@ -61,8 +61,6 @@ public:
             return false;
         }
         noDevice_ = sink.noDevice;
-        gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
-        g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
         GstCaps *raw = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate", G_TYPE_INT,
                                            kAudioRate, "channels", G_TYPE_INT, 1, nullptr);
         g_object_set(silenceCaps, "caps", raw, nullptr);

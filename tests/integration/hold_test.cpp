@@ -17,7 +17,11 @@ namespace {
 constexpr double kToneHz = 1000;
 constexpr double kLoud = 0.05;     // RMS of a window with the tone
 constexpr double kSilent = 0.005;  // RMS of a window without it
-constexpr double kTransition = 0.3;  // seconds allowed on each side of a change
+// Where a change (hold, mute, resume) shows in the peer's recording, around the moment it was
+// asked: never more than kEarly before (the timeline's own error), up to kLate after (the
+// command's trip and the audio path; measured up to 0.7 s under ASan on a loaded machine).
+constexpr double kEarly = 0.3;
+constexpr double kLate = 0.8;
 
 void pause(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
@@ -106,7 +110,8 @@ Json audioOptions(const std::string &input, const std::string &output) {
 class HoldCalls : public SippCalls {
 protected:
     // `caller` calls `callee`: the caller sends the tone, the callee records it to `recording`.
-    // Returns the callee's session id once both sides are confirmed (empty on failure).
+    // Returns the callee's session id once both sides are confirmed and the callee has decoded
+    // the caller's first audio (empty on failure).
     std::string connect(Phone &caller, Phone &callee, const std::string &sid, const std::string &recording) {
         EXPECT_EQ(caller.w.post("CALL", {{"target", callee.user}, {"sessionId", sid},
                                          {"options", audioOptions("tone:1000", "null")}}),
@@ -120,6 +125,13 @@ protected:
         if (waitSession(caller.w, "session_confirmed", sid).is_null() ||
             waitSession(callee.w, "session_confirmed", calleeSid).is_null())
             return ADD_FAILURE() << "call not confirmed", std::string();
+        // The tone must be flowing before the test times anything (ICE, DTLS and the first
+        // decoded packet take longer under sanitizers).
+        auto deadline = Clock::now() + std::chrono::seconds(5);
+        while (sessionInfo(callee.w, calleeSid).value("firstAudioTime", Json()).is_null()) {
+            if (Clock::now() > deadline) return ADD_FAILURE() << "no audio reached the callee", std::string();
+            pause(20);
+        }
         return calleeSid;
     }
 
@@ -180,9 +192,9 @@ protected:
         double hold = t.at(holdAt), resume = t.at(resumeAt), end = t.at(hangupAt);
         printf("[ timeline ] recording %.1f s: hold at %.2f s, resume at %.2f s, end at %.2f s\n",
                rec.wav.durationSeconds(), hold, resume, end);
-        rec.expectTone(hold - 1.5, hold - kTransition, 10, "before hold");
-        rec.expectSilence(hold + kTransition, resume - kTransition, 12, "during hold");
-        rec.expectTone(resume + kTransition, end - kTransition, 12, "after resume");
+        rec.expectTone(hold - 1.5, hold - kEarly, 10, "before hold");
+        rec.expectSilence(hold + kLate, resume - kEarly, 8, "during hold");
+        rec.expectTone(resume + kLate, end - kEarly, 8, "after resume");
         std::remove(recording.c_str());
     }
 };
@@ -278,9 +290,9 @@ TEST_F(HoldCalls, MuteSilencesThePeerAndUnmuteRestores) {
     ASSERT_TRUE(rec.load(recording));
     Timeline t{hangupAt, rec.wav.durationSeconds()};
     double mute = t.at(muteAt), unmute = t.at(unmuteAt), end = t.at(hangupAt);
-    rec.expectTone(mute - 1.5, mute - kTransition, 10, "before mute");
-    rec.expectSilence(mute + kTransition, unmute - kTransition, 12, "while muted");
-    rec.expectTone(unmute + kTransition, end - kTransition, 12, "after unmute");
+    rec.expectTone(mute - 1.5, mute - kEarly, 10, "before mute");
+    rec.expectSilence(mute + kLate, unmute - kEarly, 8, "while muted");
+    rec.expectTone(unmute + kLate, end - kEarly, 8, "after unmute");
     std::remove(recording.c_str());
 }
 
@@ -332,7 +344,7 @@ TEST_F(HoldCalls, GlareBothHoldAtOnce) {
         EXPECT_EQ(info["remoteHeld"], false) << info.dump();
     }
     auto resumedAt = Clock::now();
-    pause(1500);
+    pause(2100);
     for (auto *p : {&caller, &callee}) {
         settle(p->w, 1);
         for (const auto &ev : p->w.history()) {
@@ -346,7 +358,7 @@ TEST_F(HoldCalls, GlareBothHoldAtOnce) {
     Recording rec;
     ASSERT_TRUE(rec.load(recording));
     Timeline t{hangupAt, rec.wav.durationSeconds()};
-    rec.expectTone(t.at(resumedAt) + kTransition, t.at(hangupAt) - kTransition, 8, "after both resumed");
+    rec.expectTone(t.at(resumedAt) + kLate, t.at(hangupAt) - kEarly, 8, "after both resumed");
     std::remove(recording.c_str());
 }
 
