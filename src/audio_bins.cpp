@@ -134,7 +134,82 @@ void onUriDecodedPad(GstElement *decode, GstPad *pad, gpointer converterPtr) {
     onDecodedPad(decode, pad, converterPtr);
 }
 
+// Moves the decoded file (the ghost pad `ghost`) so that its first buffer, seen on the pad
+// inside, is at the running time now. Done at the first buffer rather than when the file is
+// linked: a file that starts late (a URL, a busy machine) would otherwise lose its start to
+// the mixer, which has mixed silence for the time it missed.
+GstPadProbeReturn startAtRunningTimeNow(GstPad *pad, GstPadProbeInfo *info, gpointer ghost) {
+    GstClockTime now = 0;
+    if (GstElement *element = gst_pad_get_parent_element(pad)) {
+        if (GstClock *clock = gst_element_get_clock(element)) {
+            GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(element);
+            now = t > base ? t - base : 0;
+            gst_object_unref(clock);
+        }
+        gst_object_unref(element);
+    }
+    GstClockTime first = 0;
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0)) {
+        const GstSegment *segment = nullptr;
+        gst_event_parse_segment(event, &segment);
+        if (GST_BUFFER_PTS_IS_VALID(buffer)) {
+            GstClockTime t = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+            if (GST_CLOCK_TIME_IS_VALID(t)) first = t;
+        }
+        gst_event_unref(event);
+    }
+    gst_pad_set_offset(GST_PAD(ghost), gint64(now) - gint64(first));
+    return GST_PAD_PROBE_REMOVE;
+}
+
 }  // namespace
+
+bool addMixedFile(const std::string &source, GstElement *container, GstElement *mixer,
+                  std::function<void()> onEnd, MixedFile &file, std::string &error) {
+    AudioBin decoded = makeDecodedFile(source);
+    if (!decoded.bin) return error = decoded.error, false;
+    GstPad *mixerPad = gst_element_request_pad_simple(mixer, "sink_%u");  // transfer full
+    GstPad *src = gst_element_get_static_pad(decoded.bin, "src");
+    gst_bin_add(GST_BIN(container), decoded.bin);
+    bool linked = mixerPad && gst_pad_link(src, mixerPad) == GST_PAD_LINK_OK;
+    if (!linked) {
+        gst_object_unref(src);
+        gst_bin_remove(GST_BIN(container), decoded.bin);
+        if (mixerPad) {
+            gst_element_release_request_pad(mixer, mixerPad);
+            gst_object_unref(mixerPad);
+        }
+        return error = "could not link the decoded file", false;
+    }
+    if (GstPad *inside = gst_ghost_pad_get_target(GST_GHOST_PAD(src))) {
+        gst_pad_add_probe(inside, GST_PAD_PROBE_TYPE_BUFFER, startAtRunningTimeNow, gst_object_ref(src),
+                          gst_object_unref);
+        gst_object_unref(inside);
+    }
+    gst_object_unref(src);
+    using OnEnd = std::function<void()>;
+    gst_pad_add_probe(mixerPad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer end) {
+        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) (*static_cast<OnEnd *>(end))();
+        return GST_PAD_PROBE_OK;
+    }, new OnEnd(std::move(onEnd)), [](gpointer end) { delete static_cast<OnEnd *>(end); });
+    file.decoder = decoded.bin;
+    file.mixerPad = GstRef<GstPad>::adopt(mixerPad);
+    gst_element_sync_state_with_parent(file.decoder);
+    return true;
+}
+
+void removeMixedFile(GstElement *container, GstElement *mixer, MixedFile &file) {
+    if (file.decoder) {
+        gst_element_set_state(file.decoder, GST_STATE_NULL);
+        gst_bin_remove(GST_BIN(container), file.decoder);  // drops the container's, the only, reference
+        file.decoder = nullptr;
+    }
+    if (file.mixerPad) {
+        gst_element_release_request_pad(mixer, file.mixerPad.get());
+        file.mixerPad.reset();
+    }
+}
 
 GstElement *makeLiveSilence() { return liveTestSource("silence", 0); }
 

@@ -2,10 +2,12 @@
 // media layer; parsing of the forms is in audio_endpoint.cpp).
 #pragma once
 
+#include "gst_ref.hpp"
 #include "media.hpp"
 
 #include <gst/gst.h>
 
+#include <functional>
 #include <string>
 
 namespace sipw {
@@ -37,6 +39,21 @@ GstElement *makeLiveMixer(GstClockTime latency = 0);
 // A file (path) or URL (file://, http://, https://) decoded to raw mono audio at kAudioRate, as
 // fast as downstream takes it, on a ghost pad "src" that ends with EOS. Pace it with a live mixer.
 AudioBin makeDecodedFile(const std::string &pathOrUri);
+// One round of a file mixed into a live mixer (PLAY, CALL_PLAY, each round of a loop).
+struct MixedFile {
+    GstElement *decoder = nullptr;  // owned by the container it was added to
+    GstRef<GstPad> mixerPad;        // the mixer's request pad
+};
+// Adds makeDecodedFile(source) to `container` (a bin of a playing pipeline), links it to a new
+// request pad of the live `mixer` and starts it. Its first buffer plays at the running time it
+// is decoded at, so a file added mid-call, a loop's next round or a slow URL is neither late
+// nor cut. `onEnd` runs on a streaming thread once the whole file has reached the mixer.
+// On failure `file` stays empty and nothing is left in `container`.
+bool addMixedFile(const std::string &source, GstElement *container, GstElement *mixer,
+                  std::function<void()> onEnd, MixedFile &file, std::string &error);
+// Stops the decoder, removes it from `container` and releases its mixer pad; `file` is empty after.
+void removeMixedFile(GstElement *container, GstElement *mixer, MixedFile &file);
+
 // "http://…", "https://…", "file://…": played through uridecodebin as given.
 bool isAudioUrl(const std::string &text);
 

@@ -74,7 +74,7 @@ std::optional<InfoDtmf> parseInfoDtmf(const std::string &contentType, const std:
 
 InfoDtmfSender::InfoDtmfSender(const Config &config, Failed failed) : auth_(config), failed_(std::move(failed)) {}
 
-InfoDtmfSender::~InfoDtmfSender() { cancelSource(paceTimer_); }
+InfoDtmfSender::~InfoDtmfSender() = default;
 
 void InfoDtmfSender::send(nua_handle_t *handle, const std::string &tones, int durationMs, int gapMs) {
     if (!handle) return;
@@ -84,19 +84,11 @@ void InfoDtmfSender::send(nua_handle_t *handle, const std::string &tones, int du
 }
 
 void InfoDtmfSender::sendNext() {
-    if (outstanding_ || paceTimer_ || queue_.empty() || !handle_) return;
+    if (outstanding_ || paceTimer_.active() || queue_.empty() || !handle_) return;
     gint64 now = g_get_monotonic_time();
     if (now < nextAllowedUs_) {
         // The previous tone and its gap are not over yet: come back then.
-        paceTimer_ = g_timeout_source_new(guint((nextAllowedUs_ - now + 999) / 1000));
-        g_source_set_callback(paceTimer_, [](gpointer self) -> gboolean {
-            auto *sender = static_cast<InfoDtmfSender *>(self);
-            g_source_unref(sender->paceTimer_);
-            sender->paceTimer_ = nullptr;
-            sender->sendNext();
-            return G_SOURCE_REMOVE;
-        }, this, nullptr);
-        g_source_attach(paceTimer_, g_main_context_get_thread_default());
+        paceTimer_.start(guint((nextAllowedUs_ - now + 999) / 1000), [this] { sendNext(); });
         return;
     }
     Tone tone = queue_.front();
@@ -121,7 +113,7 @@ void InfoDtmfSender::onResponse(int status, const char *phrase, const sip_t *sip
 }
 
 void InfoDtmfSender::stop() {
-    cancelSource(paceTimer_);
+    paceTimer_.cancel();
     queue_.clear();
     handle_ = nullptr;
 }

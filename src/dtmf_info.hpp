@@ -5,6 +5,7 @@
 
 #include "config.hpp"
 #include "digest_auth.hpp"
+#include "one_shot_timer.hpp"
 
 #include <sofia-sip/nua.h>
 
@@ -64,7 +65,7 @@ private:
     std::deque<Tone> queue_;
     bool outstanding_ = false;  // an INFO without its final response
     gint64 nextAllowedUs_ = 0;  // monotonic time the next INFO may go
-    GSource *paceTimer_ = nullptr;
+    OneShotTimer paceTimer_;
 };
 
 }  // namespace sipw

@@ -326,6 +326,8 @@ constexpr NamedText kErrors[] = {
                              "没有与“{0}”匹配的本地地址（ice.addresses）"}},
     {"reinvite_failed", {"The other party refused the re-INVITE ({0}); the call goes on unchanged",
                          "对方拒绝了重新协商（{0}），通话保持原状"}},
+    {"reinvite_answer_missing", {"The other party asked for our offer (re-INVITE without SDP) but its ACK carried no answer; the call goes on unchanged",
+                                 "对方请求我方重新提供媒体描述（无 SDP 的 re-INVITE），但其 ACK 中没有应答，通话保持原状"}},
     {"ignored_field", {"Field \"{0}\" was ignored: {1}", "已忽略字段“{0}”：{1}"}},
     {"record_failed", {"The call could not be recorded: {0}", "通话录音失败：{0}"}},
     {"call_play_failed", {"The file could not be played into the call: {0}", "无法向通话中播放文件：{0}"}},

@@ -17,6 +17,7 @@
 #include "gst_ref.hpp"
 #include "ice_strategy.hpp"
 #include "loop_post.hpp"
+#include "one_shot_timer.hpp"
 #include "sdp_util.hpp"
 
 #define GST_USE_UNSTABLE_API
@@ -361,9 +362,9 @@ public:
     void close() {
         if (closed_) return;
         closed_ = true;
-        destroySource(gatherTimer_);
-        destroySource(connectTimer_);
-        destroySource(dtmfTimer_);
+        gatherTimer_.cancel();
+        connectTimer_.cancel();
+        dtmfTimer_.cancel();
         dtmfQueue_.clear();
         stopRecording();
         bool recorded = finishRecording();
@@ -375,16 +376,11 @@ public:
         if (outstandingRequests_ > 0) keepAliveUntilIdle_ = weak_from_this().lock();
         if (!keepAliveUntilIdle_) return teardownPipeline();
         if (sendVolume_) g_object_set(sendVolume_, "mute", TRUE, nullptr);
-        closeGraceTimer_ = g_timeout_source_new(kCloseGraceMs);
-        g_source_set_callback(closeGraceTimer_, [](gpointer poster) -> gboolean {
-            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) { s.finishClose(); });
-            return G_SOURCE_REMOVE;
-        }, poster_->clone(), &Poster::deleteClone);
-        g_source_attach(closeGraceTimer_, context_);
+        closeGraceTimer_.start(kCloseGraceMs, [this] { finishClose(); }, context_);
     }
 
     void finishClose() {
-        destroySource(closeGraceTimer_);
+        closeGraceTimer_.cancel();
         teardownPipeline();
         auto self = std::move(keepAliveUntilIdle_);  // may be the last reference: released on return
     }
@@ -838,17 +834,11 @@ private:
     // ---- ICE candidates and the send decision ---------------------------------------------
 
     void startGatheringDeadline() {
-        destroySource(gatherTimer_);
-        gatherTimer_ = g_timeout_source_new(guint(std::max(0, options_.ice.gatheringTimeoutMs)));
-        g_source_set_callback(gatherTimer_, [](gpointer poster) -> gboolean {
-            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) { s.onGatheringDeadline(); });
-            return G_SOURCE_REMOVE;
-        }, poster_->clone(), &Poster::deleteClone);
-        g_source_attach(gatherTimer_, context_);
+        gatherTimer_.start(guint(std::max(0, options_.ice.gatheringTimeoutMs)), [this] { onGatheringDeadline(); },
+                           context_);
     }
 
     void onGatheringDeadline() {
-        destroySource(gatherTimer_);
         if (!closed_ && !failed_ && !descriptionSent_ && !baseLocalSdp_.empty())
             sendLocalDescription();
     }
@@ -873,7 +863,7 @@ private:
     }
 
     void sendLocalDescription() {
-        destroySource(gatherTimer_);
+        gatherTimer_.cancel();
         descriptionSent_ = true;
         sdpVersion_ = sdp::originVersion(baseLocalSdp_);
         std::string text = sdp::withCandidates(baseLocalSdp_, ice_.candidates(), ice_.gatheringComplete());
@@ -895,26 +885,22 @@ private:
     // Offer and answer are both applied: media must connect within the bound, or the call ends
     // (a peer behind a firewall, a wrong TURN password, DTLS that never completes).
     void startConnectWatchdog() {
-        if (connectTimer_ || connected_ || !descriptionSent_ || !remoteApplied_) return;
-        connectTimer_ = g_timeout_source_new(guint(std::max(1000, options_.connectTimeoutMs)));
-        g_source_set_callback(connectTimer_, [](gpointer poster) -> gboolean {
-            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) {
-                destroySource(s.connectTimer_);
-                if (!s.connected_)
-                    s.fail(MediaError::IceFailed, "no media connection (ICE/DTLS) within " +
-                                                      std::to_string(s.options_.connectTimeoutMs / 1000) + " s");
-            });
-            return G_SOURCE_REMOVE;
-        }, poster_->clone(), &Poster::deleteClone);
-        g_source_attach(connectTimer_, context_);
+        if (connectTimer_.active() || connected_ || !descriptionSent_ || !remoteApplied_) return;
+        connectTimer_.start(guint(std::max(1000, options_.connectTimeoutMs)), [this] {
+            if (!connected_)
+                fail(MediaError::IceFailed,
+                     "no media connection (ICE/DTLS) within " + std::to_string(options_.connectTimeoutMs / 1000) + " s");
+        }, context_);
     }
 
     // Our last description with every candidate gathered since, a new direction and version.
     std::string cachedDescription(const std::string &direction, bool forAnswer) {
         std::string text = sdp::withCandidates(baseLocalSdp_, ice_.candidates(), ice_.gatheringComplete());
         text = sdp::withDirectionAndVersion(text, direction, ++sdpVersion_);
-        if (forAnswer && !setupRole_.empty() && setupRole_ != "actpass")
-            text = sdp::withSetupRole(text, setupRole_);
+        // An answer keeps our DTLS role; an offer says actpass (RFC 5763 §5), and the peer keeps
+        // its role in the answer (RFC 8842 §5.3: no new DTLS association), as ours is fixed.
+        if (!forAnswer) text = sdp::withSetupRole(text, "actpass");
+        else if (!setupRole_.empty() && setupRole_ != "actpass") text = sdp::withSetupRole(text, setupRole_);
         return text;
     }
 
@@ -943,7 +929,7 @@ private:
             return fail(MediaError::IceFailed, "the DTLS or ICE transport failed");
         if (peer == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !connected_) {
             connected_ = true;
-            destroySource(connectTimer_);
+            connectTimer_.cancel();
             if (callbacks_.onConnected) callbacks_.onConnected();
         }
     }
@@ -999,9 +985,9 @@ private:
     void fail(MediaError error, const std::string &detail) {
         if (closed_ || failed_) return;
         failed_ = true;
-        destroySource(gatherTimer_);
-        destroySource(connectTimer_);
-        destroySource(dtmfTimer_);
+        gatherTimer_.cancel();
+        connectTimer_.cancel();
+        dtmfTimer_.cancel();
         dtmfQueue_.clear();
         if (callbacks_.onError) callbacks_.onError(error, detail);
     }
@@ -1141,9 +1127,9 @@ public:
             gst_element_release_request_pad(inputSelector_, fileInput_.get());
             fileInput_.reset();
         }
-        fileMixerPad_.reset();
+        file_ = MixedFile();  // goes with the bin
         gst_bin_remove(GST_BIN(pipeline_.get()), fileInputBin_);
-        fileInputBin_ = fileMixer_ = fileBin_ = nullptr;
+        fileInputBin_ = fileMixer_ = nullptr;
     }
 
 private:
@@ -1159,7 +1145,7 @@ private:
     // rtpdtmfsrc reports each step with a dtmf-event-processed message; waiting for it keeps
     // the digits in order and whole (it enforces 250 ms tones and 100 ms gaps itself).
     void nextDtmfTone() {
-        destroySource(dtmfTimer_);
+        dtmfTimer_.cancel();
         if (dtmfQueue_.empty()) {
             dtmfStep_ = DtmfStep::Idle;
             return;
@@ -1183,7 +1169,7 @@ private:
     }
 
     void onDtmfTimer() {
-        destroySource(dtmfTimer_);
+        dtmfTimer_.cancel();
         switch (dtmfStep_) {
         case DtmfStep::Playing:
             dtmfStep_ = DtmfStep::Stopping;
@@ -1215,17 +1201,11 @@ private:
     }
 
     void armDtmfTimer(guint ms) {
-        destroySource(dtmfTimer_);
-        dtmfTimer_ = g_timeout_source_new(ms);
-        g_source_set_callback(dtmfTimer_, [](gpointer poster) -> gboolean {
-            static_cast<Poster *>(poster)->runIfAlive([](WebRtcSession &s) { s.onDtmfTimer(); });
-            return G_SOURCE_REMOVE;
-        }, poster_->clone(), &Poster::deleteClone);
-        g_source_attach(dtmfTimer_, context_);
+        dtmfTimer_.start(ms, [this] { onDtmfTimer(); }, context_);
     }
 
     void dtmfFailed(const std::string &detail) {
-        destroySource(dtmfTimer_);
+        dtmfTimer_.cancel();
         dtmfQueue_.clear();
         dtmfStep_ = DtmfStep::Idle;
         if (!closed_ && callbacks_.onDtmfFailed) callbacks_.onDtmfFailed(detail);
@@ -1286,74 +1266,19 @@ private:
         return GST_PAD_PROBE_OK;
     }
 
-    // Moves the decoded file (the ghost pad `ghost`) so that its first buffer, seen on the pad
-    // inside, is at the running time now. Done at the first buffer rather than when the file
-    // is linked: a file that starts late (a URL, a busy machine) would otherwise lose its
-    // start to the mixer, which has mixed silence for the time it missed.
-    static GstPadProbeReturn startAtRunningTimeNow(GstPad *pad, GstPadProbeInfo *info, gpointer ghost) {
-        GstClockTime now = 0;
-        if (GstElement *element = gst_pad_get_parent_element(pad)) {
-            if (GstClock *clock = gst_element_get_clock(element)) {
-                GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(element);
-                now = t > base ? t - base : 0;
-                gst_object_unref(clock);
-            }
-            gst_object_unref(element);
-        }
-        GstClockTime first = 0;
-        GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-        if (GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0)) {
-            const GstSegment *segment = nullptr;
-            gst_event_parse_segment(event, &segment);
-            if (GST_BUFFER_PTS_IS_VALID(buffer)) {
-                GstClockTime t = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
-                if (GST_CLOCK_TIME_IS_VALID(t)) first = t;
-            }
-            gst_event_unref(event);
-        }
-        gst_pad_set_offset(GST_PAD(ghost), gint64(now) - gint64(first));
-        return GST_PAD_PROBE_REMOVE;
-    }
-
-    // A fresh decoder of fileSource_ on a new pad of the file mixer; its first buffer plays at
-    // the running time it is decoded (so a loop's next round, or a file started mid-call, is
-    // neither late nor cut).
+    // A fresh decoder of fileSource_ on a new pad of the file mixer (see addMixedFile).
     bool addDecodedFile(std::string &error) {
-        AudioBin file = makeDecodedFile(fileSource_);
-        if (!file.bin) return error = file.error, false;
-        fileBin_ = file.bin;
-        gst_bin_add(GST_BIN(fileInputBin_), fileBin_);
-        GstPad *mixerPad = gst_element_request_pad_simple(fileMixer_, "sink_%u");
-        fileMixerPad_ = GstRef<GstPad>::adopt(mixerPad);
-        GstPad *src = gst_element_get_static_pad(fileBin_, "src");
-        if (GstPad *decoded = gst_ghost_pad_get_target(GST_GHOST_PAD(src))) {
-            gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_BUFFER, startAtRunningTimeNow, gst_object_ref(src),
-                              gst_object_unref);
-            gst_object_unref(decoded);
-        }
-        bool linked = gst_pad_link(src, mixerPad) == GST_PAD_LINK_OK;
-        gst_object_unref(src);
-        if (!linked) return error = "could not link the decoded file", false;
-        gst_pad_add_probe(mixerPad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer poster) {
-            if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
-                static_cast<Poster *>(poster)->post([](WebRtcSession &s) { s.onDecodedFileEnded(); });
-            return GST_PAD_PROBE_OK;
-        }, poster_->clone(), &Poster::deleteClone);
-        gst_element_sync_state_with_parent(fileBin_);
-        return true;
+        auto onEnd = [poster = *poster_] { poster.post([](WebRtcSession &s) { s.onDecodedFileEnded(); }); };
+        return addMixedFile(fileSource_, fileInputBin_, fileMixer_, onEnd, file_, error);
     }
 
     void onDecodedFileEnded() {
-        if (closed_ || !fileInputBin_ || !fileBin_) return;
+        if (closed_ || !fileInputBin_ || !file_.decoder) return;
         if (!fileLoop_) {
             if (callbacks_.onPlayFileEnded) callbacks_.onPlayFileEnded();
             return;  // the live silence goes on until stopPlayingFile
         }
-        gst_element_set_state(fileBin_, GST_STATE_NULL);
-        gst_bin_remove(GST_BIN(fileInputBin_), fileBin_);
-        gst_element_release_request_pad(fileMixer_, fileMixerPad_.get());
-        fileMixerPad_.reset();
-        fileBin_ = nullptr;
+        removeMixedFile(fileInputBin_, fileMixer_, file_);
         std::string error;
         if (!addDecodedFile(error) && callbacks_.onPlayFileEnded) callbacks_.onPlayFileEnded();
     }
@@ -1399,16 +1324,9 @@ private:
         if (recorder_) recorder_->elements.clear();
         recorder_.reset();
         webrtc_ = sendVolume_ = payloader_ = dtmfSource_ = inputSelector_ = sendTee_ = recvTee_ = nullptr;
-        fileMixer_ = fileBin_ = fileInputBin_ = nullptr;
-        fileMixerPad_.reset();
+        fileMixer_ = fileInputBin_ = nullptr;
+        file_ = MixedFile();
         pipeline_.reset();
-    }
-
-    static void destroySource(GSource *&source) {
-        if (!source) return;
-        g_source_destroy(source);
-        g_source_unref(source);
-        source = nullptr;
     }
 
     GMainContext *context_;  // owned reference
@@ -1428,8 +1346,7 @@ private:
     // CALL_PLAY: a bin (live silence + decoded file → mixer) on input-selector's fileInput_.
     GstElement *fileInputBin_ = nullptr;  // owned by pipeline_
     GstElement *fileMixer_ = nullptr;     // owned by fileInputBin_
-    GstElement *fileBin_ = nullptr;       // owned by fileInputBin_: the decoder of this round
-    GstRef<GstPad> fileMixerPad_;
+    MixedFile file_;                      // this round of the file, in fileInputBin_
     GstRef<GstPad> fileInput_;
     std::string fileSource_;
     bool fileLoop_ = false;
@@ -1448,9 +1365,9 @@ private:
     std::shared_ptr<EosLatch> eosLatch_;
     std::vector<gulong> handlers_;      // on webrtc_
     GSource *busWatch_ = nullptr;       // owned references, attached to context_
-    GSource *gatherTimer_ = nullptr;
-    GSource *connectTimer_ = nullptr;
-    GSource *closeGraceTimer_ = nullptr;
+    OneShotTimer gatherTimer_;
+    OneShotTimer connectTimer_;
+    OneShotTimer closeGraceTimer_;
     int outstandingRequests_ = 0;                       // promises webrtcbin has not answered
     std::shared_ptr<WebRtcSession> keepAliveUntilIdle_; // closed, waiting for those answers
     static constexpr guint kCloseGraceMs = 1000;
@@ -1484,7 +1401,7 @@ private:
     std::deque<PendingTone> dtmfQueue_;
     PendingTone currentTone_;
     DtmfStep dtmfStep_ = DtmfStep::Idle;
-    GSource *dtmfTimer_ = nullptr;
+    OneShotTimer dtmfTimer_;
     bool failed_ = false;
     bool closed_ = false;
 };

@@ -94,46 +94,13 @@ public:
     }
 
 private:
-    // A fresh decoder for the file on a new mixer pad, its timestamps moved to now (a loop's
-    // second round starts at the running time the first one ended at).
+    // A fresh decoder for the file on a new mixer pad (see addMixedFile).
     bool addFile(std::string &error) {
-        AudioBin file = makeDecodedFile(request_.source);
-        if (!file.bin) return error = file.error, false;
-        fileBin_ = file.bin;
-        gst_bin_add(GST_BIN(pipeline_), fileBin_);
-        filePad_ = gst_element_request_pad_simple(mixer_, "sink_%u");  // transfer full, ours
-        GstPad *src = gst_element_get_static_pad(fileBin_, "src");
-        gst_pad_set_offset(src, gint64(runningTime()));
-        bool linked = gst_pad_link(src, filePad_) == GST_PAD_LINK_OK;
-        gst_object_unref(src);
-        if (!linked) return error = "could not link the decoded file", false;
-        gst_pad_add_probe(filePad_, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer poster) {
-            if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
-                static_cast<Poster *>(poster)->post([](Playback &p) { p.onFileEnded(); });
-            return GST_PAD_PROBE_OK;
-        }, poster_->clone(), &Poster::deleteClone);
-        gst_element_sync_state_with_parent(fileBin_);
-        return true;
+        auto onEnd = [poster = *poster_] { poster.post([](Playback &p) { p.onFileEnded(); }); };
+        return addMixedFile(request_.source, pipeline_, mixer_, onEnd, file_, error);
     }
 
-    void removeFile() {
-        if (!fileBin_) return;
-        gst_element_set_state(fileBin_, GST_STATE_NULL);
-        gst_bin_remove(GST_BIN(pipeline_), fileBin_);  // drops the pipeline's (the only) reference
-        fileBin_ = nullptr;
-        gst_element_release_request_pad(mixer_, filePad_);
-        gst_object_unref(filePad_);
-        filePad_ = nullptr;
-    }
-
-    GstClockTime runningTime() const {
-        GstClock *clock = gst_element_get_clock(pipeline_);
-        if (!clock) return 0;
-        GstClockTime now = gst_clock_get_time(clock);
-        gst_object_unref(clock);
-        GstClockTime base = gst_element_get_base_time(pipeline_);
-        return now > base ? now - base : 0;
-    }
+    void removeFile() { removeMixedFile(pipeline_, mixer_, file_); }
 
     void onFileEnded() {
         if (finished_) return;
@@ -196,9 +163,8 @@ private:
         GstBus *bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
         gst_bus_set_flushing(bus, TRUE);
         gst_object_unref(bus);
-        if (filePad_) gst_object_unref(filePad_);
-        filePad_ = nullptr;
-        fileBin_ = mixer_ = sinkBin_ = nullptr;
+        file_ = MixedFile();  // goes with the pipeline
+        mixer_ = sinkBin_ = nullptr;
         gst_object_unref(pipeline_);
         pipeline_ = nullptr;
     }
@@ -210,8 +176,7 @@ private:
     GstElement *pipeline_ = nullptr;  // owned
     GstElement *mixer_ = nullptr;     // owned by pipeline_
     GstElement *sinkBin_ = nullptr;   // owned by pipeline_
-    GstElement *fileBin_ = nullptr;   // owned by pipeline_
-    GstPad *filePad_ = nullptr;       // the mixer's request pad for the file; a reference of ours
+    MixedFile file_;                  // this round of the file, in pipeline_
     GSource *busWatch_ = nullptr;
     bool noDevice_ = false;
     bool finished_ = false;

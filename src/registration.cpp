@@ -107,20 +107,14 @@ void Registration::scheduleRefresh(int expiresSec) {
     // Refresh before nua's own timer would (it picks a random point from a quarter of the interval,
     // or 60 s before the end for 90..300 s), so `registrationExpiring` always precedes the refresh.
     double at = (expiresSec > 90 && expiresSec < 300) ? expiresSec - 61 : std::max(0.5, (expiresSec + 2) / 4.0 - 1);
-    refreshTimer_ = g_timeout_source_new(static_cast<guint>(at * 1000));
-    g_source_set_callback(refreshTimer_, &Registration::onRefreshTimer, this, nullptr);
-    g_source_attach(refreshTimer_, g_main_context_get_thread_default());
+    refreshTimer_.start(static_cast<guint>(at * 1000), [this] { onRefreshTimer(); });
 }
 
-void Registration::cancelRefresh() { cancelSource(refreshTimer_); }
+void Registration::cancelRefresh() { refreshTimer_.cancel(); }
 
-gboolean Registration::onRefreshTimer(gpointer data) {
-    auto *self = static_cast<Registration *>(data);
-    g_source_unref(self->refreshTimer_);
-    self->refreshTimer_ = nullptr;
-    if (self->callbacks_.onExpiring) self->callbacks_.onExpiring();
-    if (self->registered_ && self->pending_ == Pending::None) self->sendRegister();
-    return G_SOURCE_REMOVE;
+void Registration::onRefreshTimer() {
+    if (callbacks_.onExpiring) callbacks_.onExpiring();
+    if (registered_ && pending_ == Pending::None) sendRegister();
 }
 
 }  // namespace sipw

@@ -6,6 +6,7 @@
 
 #include "config.hpp"
 #include "digest_auth.hpp"
+#include "one_shot_timer.hpp"
 #include "sip_stack.hpp"
 
 #include <glib.h>
@@ -48,7 +49,7 @@ private:
     void sendRegister();
     void scheduleRefresh(int expiresSec);
     void cancelRefresh();
-    static gboolean onRefreshTimer(gpointer self);
+    void onRefreshTimer();
 
     const Config &config_;
     Callbacks callbacks_;
@@ -56,7 +57,7 @@ private:
     Pending pending_ = Pending::None;
     bool registered_ = false;
     DigestAuth auth_;
-    GSource *refreshTimer_ = nullptr;
+    OneShotTimer refreshTimer_;
 };
 
 // The outcome of a final response: status, reason and JsSIP cause, with local failures told apart.

@@ -127,9 +127,6 @@ Session::Session(Host &host, SipStack &stack, const std::string &id, nua_handle_
 }
 
 Session::~Session() {
-    cancelSource(noAnswerTimer_);
-    cancelSource(glareRetryTimer_);
-    cancelSource(lingerTimer_);
     if (media_) media_->close();
     releaseHandle();
 }
@@ -221,25 +218,18 @@ void Session::start() {
 }
 
 void Session::startNoAnswerTimer() {
-    noAnswerTimer_ = g_timeout_source_new_seconds(static_cast<guint>(host_.config().noAnswerTimeoutSec));
-    g_source_set_callback(noAnswerTimer_, [](gpointer p) -> gboolean {
-        auto *self = static_cast<Session *>(p);
-        g_source_unref(self->noAnswerTimer_);
-        self->noAnswerTimer_ = nullptr;
-        if (self->info_.state == "ringing") {
-            nua_respond(self->handle_, SIP_408_REQUEST_TIMEOUT, TAG_END());
-            self->canceled_ = true;
-            self->end(Terminal::Failed, {"local", "No Answer", 408, "No Answer"});
-            self->finishLater(kLingerMs);
-        }
-        return G_SOURCE_REMOVE;
-    }, this, nullptr);
-    g_source_attach(noAnswerTimer_, g_main_context_get_thread_default());
+    noAnswerTimer_.startSeconds(static_cast<guint>(host_.config().noAnswerTimeoutSec), [this] {
+        if (info_.state != "ringing") return;
+        nua_respond(handle_, SIP_408_REQUEST_TIMEOUT, TAG_END());
+        canceled_ = true;
+        end(Terminal::Failed, {"local", "No Answer", 408, "No Answer"});
+        finishLater(kLingerMs);
+    });
 }
 
 void Session::answer(const CallOptions &options) {
     if (info_.state != "ringing") return;  // the worker checked; the state moved on since
-    cancelSource(noAnswerTimer_);
+    noAnswerTimer_.cancel();
     options_ = options;
     setState("answering");
     createMedia(options_);
@@ -377,7 +367,7 @@ void Session::abandon(const std::string &originator, const std::string &cause) {
 
 void Session::hold(bool on) {
     if (!info_.confirmed() || !media_) return;
-    bool ownReinviteUnderway = reinviteOutstanding_ || glareRetryTimer_;
+    bool ownReinviteUnderway = reinviteOutstanding_ || glareRetryTimer_.active();
     if (info_.held == on && holdAgreed_ == on && !ownReinviteUnderway) {
         // Already so: say it again rather than ignore the command.
         emitHoldEvent(on, "local");
@@ -392,7 +382,9 @@ void Session::hold(bool on) {
 }
 
 void Session::sendHoldChangeIfWanted() {
-    if (ended() || !media_ || reinviteOutstanding_ || glareRetryTimer_ || answeringReinvite_) return;
+    if (ended() || !media_ || reinviteOutstanding_ || glareRetryTimer_.active() || answeringReinvite_ ||
+        offeringInReinvite_)
+        return;
     if (info_.held != holdAgreed_) sendHoldReinvite();
 }
 
@@ -437,12 +429,7 @@ void Session::onReinviteResponse(int status, const sip_t *sip) {
         ++glareRetries_;
         bool ownsCallId = info_.direction == "outgoing";
         int delayMs = ownsCallId ? g_random_int_range(210, 401) * 10 : g_random_int_range(0, 201) * 10;
-        glareRetryTimer_ = g_timeout_source_new(static_cast<guint>(delayMs));
-        g_source_set_callback(glareRetryTimer_, [](gpointer p) -> gboolean {
-            static_cast<Session *>(p)->retryAfterGlare();
-            return G_SOURCE_REMOVE;
-        }, this, nullptr);
-        g_source_attach(glareRetryTimer_, g_main_context_get_thread_default());
+        glareRetryTimer_.start(static_cast<guint>(delayMs), [this] { retryAfterGlare(); });
         return;
     }
     // Refused: the call goes on as agreed before.
@@ -457,8 +444,6 @@ void Session::onReinviteResponse(int status, const sip_t *sip) {
 }
 
 void Session::retryAfterGlare() {
-    g_source_unref(glareRetryTimer_);
-    glareRetryTimer_ = nullptr;
     if (ended()) return;
     if (info_.held == holdAgreed_) {
         // HOLD then UNHOLD (or the reverse) while waiting: nothing left to ask the peer.
@@ -540,8 +525,8 @@ void Session::onIncomingInfo(const sip_t *sip) {
 }
 
 void Session::end(Terminal how, const Outcome &o) {
-    cancelSource(noAnswerTimer_);
-    cancelSource(glareRetryTimer_);
+    noAnswerTimer_.cancel();
+    glareRetryTimer_.cancel();
     infoDtmf_.stop();
     info_.recording = info_.playingFile = false;  // media close() below finalizes both
     info_.endTime = nowMillis();
@@ -568,17 +553,12 @@ void Session::end(Terminal how, const Outcome &o) {
 
 void Session::finishLater(int delayMs) {
     if (finished_) return;
-    cancelSource(lingerTimer_);
-    lingerTimer_ = delayMs > 0 ? g_timeout_source_new(static_cast<guint>(delayMs)) : g_idle_source_new();
-    g_source_set_callback(lingerTimer_, [](gpointer p) -> gboolean {
-        auto *self = static_cast<Session *>(p);
-        g_source_unref(self->lingerTimer_);
-        self->lingerTimer_ = nullptr;
-        self->finished_ = true;
-        self->host_.finished(*self);
-        return G_SOURCE_REMOVE;
-    }, this, nullptr);
-    g_source_attach(lingerTimer_, g_main_context_get_thread_default());
+    auto finish = [this] {
+        finished_ = true;
+        host_.finished(*this);  // may destroy this session
+    };
+    if (delayMs > 0) lingerTimer_.start(static_cast<guint>(delayMs), finish);
+    else lingerTimer_.startIdle(finish);
 }
 
 void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip) {
@@ -640,20 +620,43 @@ void Session::onIncomingReinvite(const sip_t *sip) {
         nua_respond(handle_, SIP_491_REQUEST_PENDING, TAG_END());
         return;
     }
-    std::string sdp = sdpOf(sip);
-    if (sdp.empty() || !media_) {
+    if (!media_) {
         nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, TAG_END());
         return;
     }
+    std::string sdp = sdpOf(sip);
+    answeringReinvite_ = true;
+    if (sdp.empty()) {
+        // A delayed offer (RFC 3261 §14.2; PBXs send it to refresh or move a call): we offer
+        // what we have now in the 200, and the ACK brings the answer (onAckOfOurOffer).
+        offeringInReinvite_ = true;
+        media_->createReoffer(holdOfferDirection());
+        return;
+    }
+    media_->acceptReoffer(sdp);
+    noteRemoteDirection(sdp);
+}
+
+// The peer's direction in its offer or answer tells whether it holds us.
+void Session::noteRemoteDirection(const std::string &sdp) {
     auto remote = sdp::inspectRemote(sdp);
     bool remoteHolds = remote.direction == "sendonly" || remote.direction == "inactive";
-    answeringReinvite_ = true;
-    media_->acceptReoffer(sdp);
-    if (remoteHolds != info_.remoteHeld) {
-        info_.remoteHeld = remoteHolds;
-        host_.publish(info_);
-        emitHoldEvent(remoteHolds, "remote");
+    if (remoteHolds == info_.remoteHeld) return;
+    info_.remoteHeld = remoteHolds;
+    host_.publish(info_);
+    emitHoldEvent(remoteHolds, "remote");
+}
+
+void Session::onAckOfOurOffer(const sip_t *ack) {
+    offeringInReinvite_ = false;
+    std::string sdp = sdpOf(ack);
+    if (sdp.empty()) {  // our offer is dropped unapplied, as when a re-INVITE of ours is refused
+        host_.emit(CauseData::warning("reinvite_answer_missing", {}, "remote", {{"sessionId", info_.sessionId}}));
+    } else {
+        media_->acceptAnswer(sdp);
+        noteRemoteDirection(sdp);
     }
+    sendHoldChangeIfWanted();  // a HOLD/UNHOLD that came meanwhile
 }
 
 void Session::onCallState(int callState) {
@@ -689,6 +692,9 @@ void Session::onNuaEvent(nua_event_t event, int status, const char *phrase, nua_
         onCallState(callState);
         break;
     }
+    case nua_i_ack:
+        if (offeringInReinvite_ && !ended()) onAckOfOurOffer(sip);
+        break;
     case nua_i_bye:
         if (!ended()) end(Terminal::Ended, {"remote", "Bye", 0, {}});
         break;

@@ -15,6 +15,7 @@
 #include "dtmf_info.hpp"
 #include "event.hpp"
 #include "media.hpp"
+#include "one_shot_timer.hpp"
 #include "session_registry.hpp"
 #include "sip_stack.hpp"
 
@@ -104,6 +105,8 @@ private:
     void onMediaError(MediaError error, const std::string &detail);
     void onInviteResponse(int status, const char *phrase, const sip_t *sip);
     void onIncomingReinvite(const sip_t *sip);
+    void noteRemoteDirection(const std::string &sdp);
+    void onAckOfOurOffer(const sip_t *ack);
     void onReinviteResponse(int status, const sip_t *sip);
     // Hold/resume re-INVITEs, one at a time: the latest HOLD/UNHOLD wish goes out once nothing
     // else is being negotiated.
@@ -141,13 +144,14 @@ private:
     bool holdOffered_ = false;          // the hold state our outstanding re-INVITE asks for
     bool holdAgreed_ = false;           // the hold state the peer last accepted
     int glareRetries_ = 0;              // 491s in a row for the same wish
-    GSource *glareRetryTimer_ = nullptr;
+    OneShotTimer glareRetryTimer_;
     bool answeringReinvite_ = false;    // the peer re-INVITEd; our next description answers it
+    bool offeringInReinvite_ = false;   // ... without an SDP: our 200 offers, its ACK answers
     bool canceled_ = false;             // we sent CANCEL / a reject: the final response is expected
     bool timedOut_ = false;             // HANGUP isTimeout
     bool finished_ = false;
-    GSource *noAnswerTimer_ = nullptr;
-    GSource *lingerTimer_ = nullptr;
+    OneShotTimer noAnswerTimer_;
+    OneShotTimer lingerTimer_;
     InfoDtmfSender infoDtmf_;
 };
 

@@ -223,18 +223,12 @@ void UserAgent::scheduleReconnect() {
     cancelReconnect();
     int delay = reconnectRetry_.nextDelayMs(kReconnectId, config_.reconnect.minIntervalSec * 1000);
     if (delay <= 0) return;
-    reconnectTimer_ = g_timeout_source_new(static_cast<guint>(delay));
-    g_source_set_callback(reconnectTimer_, [](gpointer p) -> gboolean {
-        auto *self = static_cast<UserAgent *>(p);
-        g_source_unref(self->reconnectTimer_);
-        self->reconnectTimer_ = nullptr;
-        if (self->loggedIn_ && self->link_ == Link::Down) self->connectToServer();
-        return G_SOURCE_REMOVE;
-    }, this, nullptr);
-    g_source_attach(reconnectTimer_, g_main_context_get_thread_default());
+    reconnectTimer_.start(static_cast<guint>(delay), [this] {
+        if (loggedIn_ && link_ == Link::Down) connectToServer();
+    });
 }
 
-void UserAgent::cancelReconnect() { cancelSource(reconnectTimer_); }
+void UserAgent::cancelReconnect() { reconnectTimer_.cancel(); }
 
 void UserAgent::logout() {
     loggedIn_ = false;

@@ -10,6 +10,7 @@
 #include "session_manager.hpp"
 #include "sip_stack.hpp"
 #include "loop_thread.hpp"
+#include "one_shot_timer.hpp"
 #include "ws_adapter.hpp"
 
 #include <functional>
@@ -85,7 +86,7 @@ private:
     std::unique_ptr<Registration> registration_;
     std::vector<std::unique_ptr<SipStack>> retiring_;  // shutting down, destroyed when final
     Retry reconnectRetry_;
-    GSource *reconnectTimer_ = nullptr;
+    OneShotTimer reconnectTimer_;
     std::function<void()> afterUnregister_;
     std::unique_ptr<SessionManager> sessions_;
 

@@ -46,7 +46,7 @@ WsAdapter::WsAdapter(const ServerUri &server, const TlsOptions &tls, Callbacks c
 
 WsAdapter::~WsAdapter() {
     *alive_ = false;
-    cancelSource(connectTimer_);
+    connectTimer_.cancel();
     cancelSource(keepaliveTimer_);
     if (cancellable_) {
         g_cancellable_cancel(cancellable_);
@@ -76,7 +76,7 @@ void WsAdapter::warn(const std::string &key, const std::vector<std::string> &arg
 bool WsAdapter::markFailed() {
     if (failed_) return false;
     failed_ = true;
-    cancelSource(connectTimer_);
+    connectTimer_.cancel();
     cancelSource(keepaliveTimer_);
     // sofia-sip must see the flow die now: its requests then fail at once (503) instead of
     // timing out, and it reconnects only through a new adapter.
@@ -135,18 +135,12 @@ void WsAdapter::startWebSocket() {
                                          G_PRIORITY_DEFAULT, cancellable_, &WsAdapter::onHandshakeDone,
                                          new CallbackToken{this, alive_});
 
-    connectTimer_ = g_timeout_source_new_seconds(static_cast<guint>(timing_.connectTimeoutSec));
-    g_source_set_callback(connectTimer_, &WsAdapter::onConnectTimeout, this, nullptr);
-    g_source_attach(connectTimer_, context_);
+    connectTimer_.startSeconds(static_cast<guint>(timing_.connectTimeoutSec), [this] { onConnectTimeout(); }, context_);
 }
 
-gboolean WsAdapter::onConnectTimeout(gpointer p) {
-    auto *self = static_cast<WsAdapter *>(p);
-    g_source_unref(self->connectTimer_);
-    self->connectTimer_ = nullptr;
-    g_cancellable_cancel(self->cancellable_);
-    self->fail({"connection_timeout", {}, 0});
-    return G_SOURCE_REMOVE;
+void WsAdapter::onConnectTimeout() {
+    g_cancellable_cancel(cancellable_);
+    fail({"connection_timeout", {}, 0});
 }
 
 void WsAdapter::onHandshakeDone(GObject *source, GAsyncResult *result, gpointer data) {
@@ -159,7 +153,7 @@ void WsAdapter::onHandshakeDone(GObject *source, GAsyncResult *result, gpointer 
         return;
     }
     WsAdapter *self = token->adapter;
-    cancelSource(self->connectTimer_);
+    self->connectTimer_.cancel();
     if (!socket) {
         Failure f;
         std::string detail = error ? error->message : "unknown error";

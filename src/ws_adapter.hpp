@@ -16,6 +16,7 @@
 
 #include "config.hpp"
 #include "i18n.hpp"
+#include "one_shot_timer.hpp"
 #include "sip_ws_rewrite.hpp"
 
 #include <gio/gio.h>
@@ -66,7 +67,7 @@ private:
     void startListener();
     void startWebSocket();
     static void onHandshakeDone(GObject *source, GAsyncResult *result, gpointer token);
-    static gboolean onConnectTimeout(gpointer self);
+    void onConnectTimeout();
     static gboolean onKeepaliveCheck(gpointer self);
     std::string verifyPeerCertificate();  // empty when fine (or not asked for)
     static void onWsMessage(SoupWebsocketConnection *, gint type, GBytes *message, gpointer self);
@@ -100,7 +101,7 @@ private:
     GCancellable *cancellable_ = nullptr;
     SoupMessage *handshake_ = nullptr;
     SoupWebsocketConnection *socket_ = nullptr;
-    GSource *connectTimer_ = nullptr;
+    OneShotTimer connectTimer_;
     GSource *keepaliveTimer_ = nullptr;
     gint64 lastHeardUs_ = 0;       // last message or pong from the server
     std::string lastSocketError_;  // libsoup's last "error" (protocol error, frame too big…)

@@ -245,6 +245,34 @@ TEST_F(HoldCalls, RemoteHoldFromSippReinvites) {
     EXPECT_EQ(sequence, (std::vector<std::string>{"onHold", "onResume", "onHold", "onResume"}));
 }
 
+// A re-INVITE without SDP (a delayed offer): the worker offers its current media in the 200
+// (sendrecv, then recvonly once held), applies the answer the ACK carries, and reports the
+// peer's hold and resume; the call goes on.
+TEST_F(HoldCalls, ReinviteWithoutSdpIsOfferedAndTheAckAnswerApplied) {
+    Phone &p = phone("3215");
+    Sipp &caller = uac("3216", 5215, "3215", "uac_reinvite_nosdp.xml");
+    Json incoming = waitSession(p.w, "newRTCSession");
+    ASSERT_FALSE(incoming.is_null()) << caller.describe();
+    std::string sid = incoming["sessionId"];
+    ASSERT_EQ(p.w.post("ANSWER", {{"sessionId", sid}}), 0) << sipw_last_error();
+    ASSERT_FALSE(waitSession(p.w, "session_confirmed", sid).is_null()) << caller.describe();
+
+    Json held = waitSession(p.w, "onHold", sid, 5000);
+    ASSERT_FALSE(held.is_null()) << caller.describe() << caller.messages();
+    EXPECT_EQ(held["originator"], "remote");
+    Json resumed = waitSession(p.w, "onResume", sid, 5000);
+    ASSERT_FALSE(resumed.is_null()) << caller.describe() << caller.messages();
+    EXPECT_EQ(resumed["originator"], "remote");
+    Json ended = waitSession(p.w, "session_ended", sid, 10000);
+    ASSERT_FALSE(ended.is_null()) << caller.describe();
+    EXPECT_EQ(ended["cause"], "Bye");
+    EXPECT_EQ(caller.wait(), 0) << caller.describe() << caller.log() << caller.messages();
+    std::string log = caller.log();
+    for (const char *offer : {"delayed offer 1: sendrecv", "delayed offer 2: recvonly", "re-INVITE sendrecv answered sendrecv"})
+        EXPECT_NE(log.find(offer), std::string::npos) << offer << " not in\n" << log;
+    for (const auto &ev : p.w.history()) EXPECT_NE(ev.value("_channel", ""), "warning") << ev.dump();
+}
+
 TEST_F(HoldCalls, MuteSilencesThePeerAndUnmuteRestores) {
     Phone &caller = phone("3207");
     Phone &callee = phone("3208");

@@ -2,9 +2,11 @@
 // into a call, RECORD / RECORD_STOP of a call. Everything goes to `file:` outputs and is measured.
 #include "audio_analysis.hpp"
 #include "call_helpers.hpp"
+#include "script_server.hpp"
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 using namespace sipw_test;
@@ -113,6 +115,48 @@ TEST(Play, DestroyingTheWorkerFinalizesThePlayback) {
     EXPECT_GT(wav.durationSeconds(), 0.4);
     std::remove(tone.c_str());
     std::remove(out.c_str());
+}
+
+// PLAY of an http:// URL served on loopback. With the server holding its answer back 800 ms the
+// file still plays whole: it starts when its first buffer is decoded, not when it was linked
+// (the mixer has mixed silence meanwhile and would drop the start). A missing URL ends in error.
+TEST(Play, HttpUrlPlaysWholeAlsoFromASlowServer) {
+    namespace fs = std::filesystem;
+    std::string tone = writeToneWav("http_src", 660, 1.5);
+    std::string dir = fs::path(tone).parent_path().string(), name = fs::path(tone).filename().string();
+    for (int delayMs : {0, 800}) {
+        SCOPED_TRACE("server delay " + std::to_string(delayMs) + " ms");
+        sipw::test::ScriptServer server("http_file_server.py", {"--dir", dir, "--delay-ms", std::to_string(delayMs)});
+        ASSERT_NE(server.port(), 0);
+        std::string base = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+        std::string out = tempWav("http_out");
+        TestWorker w;
+        auto t0 = Clock::now();
+        ASSERT_EQ(w.post("PLAY", {{"file", base + name}, {"output", "file:" + out}, {"playId", "url"}}), 0)
+            << sipw_last_error();
+        ASSERT_FALSE(playEvent(w, "playStarted", "url", 3000).is_null());
+        Json ended = playEvent(w, "playEnded", "url", 8000);
+        ASSERT_FALSE(ended.is_null());
+        EXPECT_EQ(ended["data"]["reason"], "finished") << ended.dump();
+        EXPECT_GE(secondsSince(t0), delayMs / 1000.0 + 1.4);
+        auto wav = readRecording(out);
+        auto levels = sipw::test::windowLevels(wav, 100);
+        size_t loud = 0, first = levels.size();
+        for (size_t i = 0; i < levels.size(); ++i)
+            if (levels[i] > 0.05) loud++, first = std::min(first, i);
+        EXPECT_GE(loud, 14u) << "the tone lasts 1.5 s; heard " << loud * 100 << " ms";
+        EXPECT_LE(loud, 16u);
+        if (first < levels.size())
+            EXPECT_NEAR(sipw::test::dominantFrequency(wav, first * wav.sampleRate / 10, wav.samples.size()), 660, 13);
+        std::remove(out.c_str());
+
+        ASSERT_EQ(w.post("PLAY", {{"file", base + "missing.wav"}, {"output", "null"}, {"playId", "404"}}), 0);
+        Json failed = playEvent(w, "playEnded", "404", 5000);
+        ASSERT_FALSE(failed.is_null());
+        EXPECT_EQ(failed["data"]["reason"], "error") << failed.dump();
+        EXPECT_FALSE(failed["data"].value("detail", "").empty()) << failed.dump();
+    }
+    std::remove(tone.c_str());
 }
 
 TEST(Play, NullOutputAndBadInput) {

@@ -1,6 +1,7 @@
 // SIP over WebSocket (RFC 7118) against Kamailio's WS (8080) and WSS (8443) listeners on loopback.
 #include "audio_analysis.hpp"
 #include "call_helpers.hpp"
+#include "script_server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -181,45 +182,22 @@ namespace {
 // tests/servers/ws_test_server.py in a child process, on a free loopback port.
 class ScriptedWsServer {
 public:
-    explicit ScriptedWsServer(const std::string &behaviour, bool tls = false) {
-        std::string script = std::string(SIPW_SOURCE_DIR) + "/tests/servers/ws_test_server.py";
-        std::string certs = std::string(SIPW_SOURCE_DIR) + "/tests/servers/run/certs/";
-        int fds[2];
-        if (pipe(fds) != 0) return;
-        pid_ = fork();
-        if (pid_ == 0) {
-            dup2(fds[1], STDOUT_FILENO);
-            close(fds[0]);
-            close(fds[1]);
-            std::string cert = certs + "rogue.pem", key = certs + "rogue.key";
-            if (tls)
-                execl("/usr/bin/python3", "python3", script.c_str(), "--behaviour", behaviour.c_str(), "--cert",
-                      cert.c_str(), "--key", key.c_str(), static_cast<char *>(nullptr));
-            else
-                execl("/usr/bin/python3", "python3", script.c_str(), "--behaviour", behaviour.c_str(),
-                      static_cast<char *>(nullptr));
-            _exit(127);
-        }
-        close(fds[1]);
-        FILE *out = fdopen(fds[0], "r");
-        char line[64] = {0};
-        if (out && fgets(line, sizeof line, out)) sscanf(line, "listening %d", &port_);
-        if (out) fclose(out);
-        if (port_ == 0) ADD_FAILURE() << "ws_test_server.py did not start (" << behaviour << ")";
-    }
-    ~ScriptedWsServer() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
+    explicit ScriptedWsServer(const std::string &behaviour, bool tls = false)
+        : server_("ws_test_server.py", arguments(behaviour, tls)) {}
     std::string url(bool tls = false) const {
-        return std::string(tls ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(port_) + "/sip";
+        return std::string(tls ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(server_.port()) + "/sip";
     }
 
 private:
-    pid_t pid_ = -1;
-    int port_ = 0;
+    static std::vector<std::string> arguments(const std::string &behaviour, bool tls) {
+        std::vector<std::string> args = {"--behaviour", behaviour};
+        if (tls) {
+            std::string certs = std::string(SIPW_SOURCE_DIR) + "/tests/servers/run/certs/";
+            args.insert(args.end(), {"--cert", certs + "rogue.pem", "--key", certs + "rogue.key"});
+        }
+        return args;
+    }
+    sipw::test::ScriptServer server_;
 };
 
 // A TCP port on 127.0.0.1 nobody listens on.
