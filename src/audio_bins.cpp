@@ -139,15 +139,25 @@ void onUriDecodedPad(GstElement *decode, GstPad *pad, gpointer converterPtr) {
 // linked: a file that starts late (a URL, a busy machine) would otherwise lose its start to
 // the mixer, which has mixed silence for the time it missed.
 GstPadProbeReturn startAtRunningTimeNow(GstPad *pad, GstPadProbeInfo *info, gpointer ghost) {
+    // The pipeline's running time, 0 until it plays. Not the pad's own element: while the
+    // pipeline goes to PLAYING its children get the clock before their base time, and a
+    // running time read then is the clock's absolute time (the file would wait for hours;
+    // seen as a PLAY that never ended). A base time of 0 means "not playing yet" likewise.
     GstClockTime now = 0;
-    if (GstElement *element = gst_pad_get_parent_element(pad)) {
-        if (GstClock *clock = gst_element_get_clock(element)) {
-            GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(element);
-            now = t > base ? t - base : 0;
+    GstObject *top = gst_object_get_parent(GST_OBJECT(pad));
+    while (GstObject *parent = top ? gst_object_get_parent(top) : nullptr) {
+        gst_object_unref(top);
+        top = parent;
+    }
+    if (top && GST_IS_ELEMENT(top)) {
+        GstElement *pipeline = GST_ELEMENT(top);
+        if (GstClock *clock = gst_element_get_clock(pipeline)) {
+            GstClockTime t = gst_clock_get_time(clock), base = gst_element_get_base_time(pipeline);
+            now = base > 0 && t > base ? t - base : 0;
             gst_object_unref(clock);
         }
-        gst_object_unref(element);
     }
+    if (top) gst_object_unref(top);
     GstClockTime first = 0;
     GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
     if (GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0)) {
