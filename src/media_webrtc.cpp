@@ -18,6 +18,7 @@
 #include "ice_strategy.hpp"
 #include "loop_post.hpp"
 #include "one_shot_timer.hpp"
+#include "rfc4733.hpp"
 #include "sdp_util.hpp"
 
 #define GST_USE_UNSTABLE_API
@@ -187,33 +188,6 @@ GstPadProbeReturn answerCapsQueryWithOpus(GstPad *, GstPadProbeInfo *info, gpoin
     gst_caps_unref(opus);
     return GST_PAD_PROBE_HANDLED;
 }
-
-// 0-9 * # A-D → RFC 4733 event codes 0..15; -1 for anything else.
-int dtmfEventCode(char tone) {
-    if (tone >= '0' && tone <= '9') return tone - '0';
-    if (tone == '*') return 10;
-    if (tone == '#') return 11;
-    char upper = g_ascii_toupper(tone);
-    if (upper >= 'A' && upper <= 'D') return 12 + (upper - 'A');
-    return -1;
-}
-
-char dtmfTone(int eventCode) {
-    static const char tones[] = "0123456789*#ABCD";
-    return eventCode >= 0 && eventCode < 16 ? tones[eventCode] : '\0';
-}
-
-// The RFC 4733 event being received (streaming thread only): rtpdtmfdepay's own messages carry
-// no duration, so the probe reads each packet's payload and reports an event once, at its first
-// end packet (or when a new event starts without one: the end packets were lost).
-struct ReceivedDtmf {
-    bool seen = false;    // any event so far
-    bool active = false;  // an event without an end packet yet
-    guint32 timestamp = 0;
-    int event = -1;
-    int duration = 0;  // in RTP clock units, as last seen
-    int clockRate = 8000;
-};
 
 class WebRtcSession;
 using Poster = LoopPoster<WebRtcSession>;
@@ -607,7 +581,7 @@ private:
         if (!addChain({dtmfDepayloader, dtmfSink}, error)) return false;
         GstPad *dtmfIn = gst_element_get_static_pad(dtmfDepayloader, "sink");
         gst_pad_add_probe(dtmfIn, GST_PAD_PROBE_TYPE_BUFFER, &WebRtcSession::onDtmfPacket,
-                          new DtmfProbe{*poster_, {}}, [](gpointer p) { delete static_cast<DtmfProbe *>(p); });
+                          new DtmfProbe{*poster_, {}, 8000}, [](gpointer p) { delete static_cast<DtmfProbe *>(p); });
         gst_object_unref(dtmfIn);
 
         // Output: live silence mixed with what is received. Everything below is made in one go
@@ -1217,51 +1191,29 @@ private:
         });
     }
 
-    // Buffer probe on rtpdtmfdepay's sink (streaming thread): RFC 4733 §2.3 payload
-    // event(8) | E(1) R(1) volume(6) | duration(16), duration in RTP clock units.
+    // Buffer probe on rtpdtmfdepay's sink (streaming thread): rtpdtmfdepay's own messages
+    // carry no duration, so the packets are read (TelephoneEventReader) and each event posted.
     struct DtmfProbe {
         Poster poster;
-        ReceivedDtmf current;
+        TelephoneEventReader reader;
+        int clockRate = 8000;
     };
     static GstPadProbeReturn onDtmfPacket(GstPad *pad, GstPadProbeInfo *info, gpointer probePtr) {
         auto *probe = static_cast<DtmfProbe *>(probePtr);
-        ReceivedDtmf &cur = probe->current;
-        GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-        if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
-        guint32 timestamp = gst_rtp_buffer_get_timestamp(&rtp);
-        const guint8 *p = static_cast<const guint8 *>(gst_rtp_buffer_get_payload(&rtp));
-        bool whole = gst_rtp_buffer_get_payload_len(&rtp) >= 4;
-        int event = whole ? p[0] : -1;
-        bool end = whole && (p[1] & 0x80);
-        int duration = whole ? (p[2] << 8 | p[3]) : 0;
-        gst_rtp_buffer_unmap(&rtp);
-        if (!whole) return GST_PAD_PROBE_OK;
         if (GstCaps *caps = gst_pad_get_current_caps(pad)) {
-            gst_structure_get_int(gst_caps_get_structure(caps, 0), "clock-rate", &cur.clockRate);
+            gst_structure_get_int(gst_caps_get_structure(caps, 0), "clock-rate", &probe->clockRate);
             gst_caps_unref(caps);
         }
-        auto report = [probe](const ReceivedDtmf &e) {
-            char tone = dtmfTone(e.event);
-            int ms = e.clockRate > 0 ? int(gint64(e.duration) * 1000 / e.clockRate) : 0;
-            if (!tone) return;
-            probe->poster.post([tone, ms](WebRtcSession &s) {
-                if (!s.closed_ && s.callbacks_.onDtmf) s.callbacks_.onDtmf(tone, ms);
+        GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+        if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
+        auto events = probe->reader.onPacket(gst_rtp_buffer_get_timestamp(&rtp),
+                                             static_cast<const uint8_t *>(gst_rtp_buffer_get_payload(&rtp)),
+                                             gst_rtp_buffer_get_payload_len(&rtp), probe->clockRate);
+        gst_rtp_buffer_unmap(&rtp);
+        for (const TelephoneEvent &e : events) {
+            probe->poster.post([e](WebRtcSession &s) {
+                if (!s.closed_ && s.callbacks_.onDtmf) s.callbacks_.onDtmf(e.tone, e.durationMs);
             });
-        };
-        if (cur.active && cur.timestamp != timestamp) {
-            report(cur);  // a new event began before an end packet of this one reached us
-            cur.active = false;
-        }
-        if (!cur.active) {
-            if (cur.seen && cur.timestamp == timestamp) return GST_PAD_PROBE_OK;  // a repeated end packet
-            cur.active = cur.seen = true;
-            cur.timestamp = timestamp;
-        }
-        cur.event = event;
-        cur.duration = duration;
-        if (end) {
-            report(cur);
-            cur.active = false;  // keeps the timestamp, so its repeated end packets are ignored
         }
         return GST_PAD_PROBE_OK;
     }
