@@ -18,6 +18,8 @@ char dtmfTone(int eventCode) {
 
 namespace {
 
+constexpr uint32_t kLateWindowSeconds = 10;
+
 // RTP timestamps wrap: `a` is before `b` if it is less than half the range behind.
 bool before(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }
 
@@ -35,7 +37,10 @@ std::vector<TelephoneEvent> TelephoneEventReader::onPacket(uint32_t timestamp, c
             done.push_back({tone, int((before_ + duration_) * 1000 / uint64_t(clockRate))});
     };
 
-    if (seen_ && before(timestamp, timestamp_)) return done;  // a late packet of an earlier event
+    // A late packet of an earlier event is a few hundred ms behind; far behind, the sender
+    // restarted its timestamps (a new stream) and it is a new event.
+    bool late = seen_ && before(timestamp, timestamp_) && timestamp_ - timestamp < uint32_t(clockRate) * kLateWindowSeconds;
+    if (late) return done;
     if (active_ && timestamp != timestamp_) {
         if (event == event_ && timestamp == timestamp_ + duration_) {
             before_ += duration_;  // the next segment of a long event

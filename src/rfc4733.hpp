@@ -30,7 +30,8 @@ public:
     //   end packets were lost);
     // - a segment that continues a long event (same code, timestamp = previous timestamp +
     //   duration, §2.5.1.3) is added to it, not reported as a new event;
-    // - packets of an event older than the current one (late, reordered) are ignored;
+    // - packets of an event older than the current one (late, reordered: up to 10 s behind)
+    //   are ignored; further behind, the sender restarted its timestamps: a new event;
     // - unknown event codes (not DTMF) are followed but not reported.
     std::vector<TelephoneEvent> onPacket(uint32_t timestamp, const uint8_t *payload, std::size_t length, int clockRate);
 

@@ -78,6 +78,13 @@ TEST(Rfc4733, LatePacketsOfAnEarlierEventAreIgnored) {
     EXPECT_EQ(f.durations, (std::vector<int>{100, 60}));
 }
 
+TEST(Rfc4733, TimestampsFarBehindAreANewStreamNotLatePackets) {
+    Feed f;
+    f.tone(5000000, 1, 100);
+    f.tone(1000, 2, 100);  // 10 min behind at 8 kHz: the sender started over
+    EXPECT_EQ(f.tones, "12");
+}
+
 TEST(Rfc4733, LongEventSegmentsAreOneEvent) {
     Feed f;
     // §2.5.1.3: a segment ends at the 16-bit limit; the next one starts at timestamp + duration.
