@@ -79,7 +79,8 @@ GstElement *rawCaps() {
     return filter;
 }
 
-// decodebin exposes its pads late; the first audio one feeds the converter (user data, owned).
+// decodebin and uridecodebin expose their pads late; the first audio one feeds the converter
+// (user data, owned).
 void onDecodedPad(GstElement *, GstPad *pad, gpointer converterPtr) {
     auto *converter = static_cast<GstElement *>(converterPtr);
     GstPad *sink = gst_element_get_static_pad(converter, "sink");
@@ -127,11 +128,6 @@ GstElement *fileSource(const std::string &path, std::string &error) {
     gst_element_add_pad(bin, gst_ghost_pad_new("src", src));
     gst_object_unref(src);
     return bin;
-}
-
-// uridecodebin exposes its pads late; the first audio one feeds the converter (user data, owned).
-void onUriDecodedPad(GstElement *decode, GstPad *pad, gpointer converterPtr) {
-    onDecodedPad(decode, pad, converterPtr);
 }
 
 // Moves the decoded file (the ghost pad `ghost`) so that its first buffer, seen on the pad
@@ -273,7 +269,7 @@ AudioBin makeDecodedFile(const std::string &pathOrUri) {
         gst_object_unref(gst_object_ref_sink(bin));
         return r;
     }
-    g_signal_connect_data(decode, "pad-added", G_CALLBACK(onUriDecodedPad), gst_object_ref(convert),
+    g_signal_connect_data(decode, "pad-added", G_CALLBACK(onDecodedPad), gst_object_ref(convert),
                           [](gpointer p, GClosure *) { gst_object_unref(p); }, GConnectFlags(0));
     GstPad *src = gst_element_get_static_pad(caps, "src");
     gst_element_add_pad(bin, gst_ghost_pad_new("src", src));

@@ -32,15 +32,7 @@ std::string tonesOf(const std::vector<Json> &events) {
 }
 
 // True once sipw_session_info says the call's media is up (RFC 4733 is known then).
-bool mediaUp(TestWorker &w, const std::string &sid, int timeoutMs = 5000) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (Clock::now() < deadline) {
-        Json info = sessionInfo(w, sid);
-        if (!info.is_null() && info.value("mediaConnected", false)) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-}
+bool mediaUp(TestWorker &w, const std::string &sid) { return infoBecomes(w, sid, "mediaConnected", true, 5000); }
 
 }  // namespace
 

@@ -127,12 +127,20 @@ protected:
             return ADD_FAILURE() << "call not confirmed", std::string();
         // The tone must be flowing before the test times anything (ICE, DTLS and the first
         // decoded packet take longer under sanitizers).
-        auto deadline = Clock::now() + std::chrono::seconds(5);
-        while (sessionInfo(callee.w, calleeSid).value("firstAudioTime", Json()).is_null()) {
-            if (Clock::now() > deadline) return ADD_FAILURE() << "no audio reached the callee", std::string();
-            pause(20);
-        }
+        if (!waitForInfo(callee.w, calleeSid, [](const Json &info) { return !info["firstAudioTime"].is_null(); }, 5000))
+            return ADD_FAILURE() << "no audio reached the callee", std::string();
         return calleeSid;
+    }
+
+    // `caller` (sipp) calls `p`, which answers. Returns the session id once confirmed (empty on failure).
+    std::string answerSippCall(Phone &p, Sipp &caller) {
+        Json incoming = waitSession(p.w, "newRTCSession");
+        if (incoming.is_null()) return ADD_FAILURE() << "no incoming call: " << caller.describe(), std::string();
+        std::string sid = incoming["sessionId"];
+        EXPECT_EQ(p.w.post("ANSWER", {{"sessionId", sid}}), 0) << sipw_last_error();
+        if (waitSession(p.w, "session_confirmed", sid).is_null())
+            return ADD_FAILURE() << "call not confirmed: " << caller.describe(), std::string();
+        return sid;
     }
 
     // One side holds for ~2 s and resumes; the caller's tone must stop in the callee's recording
@@ -208,11 +216,8 @@ TEST_F(HoldCalls, CalleeHoldsAndResumes) { holdAndResume(true, "3203", "3204"); 
 TEST_F(HoldCalls, RemoteHoldFromSippReinvites) {
     Phone &p = phone("3205");
     Sipp &caller = uac("3206", 5205, "3205", "uac_reinvite.xml");
-    Json incoming = waitSession(p.w, "newRTCSession");
-    ASSERT_FALSE(incoming.is_null()) << caller.describe();
-    std::string sid = incoming["sessionId"];
-    ASSERT_EQ(p.w.post("ANSWER", {{"sessionId", sid}}), 0) << sipw_last_error();
-    ASSERT_FALSE(waitSession(p.w, "session_confirmed", sid).is_null()) << caller.describe();
+    std::string sid = answerSippCall(p, caller);
+    ASSERT_FALSE(sid.empty());
 
     Json held = waitSession(p.w, "onHold", sid, 5000);
     ASSERT_FALSE(held.is_null()) << caller.describe();
@@ -251,11 +256,8 @@ TEST_F(HoldCalls, RemoteHoldFromSippReinvites) {
 TEST_F(HoldCalls, ReinviteWithoutSdpIsOfferedAndTheAckAnswerApplied) {
     Phone &p = phone("3215");
     Sipp &caller = uac("3216", 5215, "3215", "uac_reinvite_nosdp.xml");
-    Json incoming = waitSession(p.w, "newRTCSession");
-    ASSERT_FALSE(incoming.is_null()) << caller.describe();
-    std::string sid = incoming["sessionId"];
-    ASSERT_EQ(p.w.post("ANSWER", {{"sessionId", sid}}), 0) << sipw_last_error();
-    ASSERT_FALSE(waitSession(p.w, "session_confirmed", sid).is_null()) << caller.describe();
+    std::string sid = answerSippCall(p, caller);
+    ASSERT_FALSE(sid.empty());
 
     Json held = waitSession(p.w, "onHold", sid, 5000);
     ASSERT_FALSE(held.is_null()) << caller.describe() << caller.messages();

@@ -211,17 +211,6 @@ double frequencyBetween(const sipw::test::Wav &wav, double from, double to, doub
     return sipw::test::dominantFrequency(wav, begin, end, minHz, maxHz);
 }
 
-// Waits until sipw_session_info(sid)[field] is `value`.
-bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, bool value, int timeoutMs = 4000) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (Clock::now() < deadline) {
-        Json info = sessionInfo(w, sid);
-        if (!info.is_null() && info.value(field, !value) == value) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-}
-
 }  // namespace
 
 // Two workers in a call: A sends a 1000 Hz tone, B 440 Hz; both discard what they hear.

@@ -65,6 +65,21 @@ Json sessionInfo(TestWorker &w, const std::string &sid) {
     return out;
 }
 
+bool waitForInfo(TestWorker &w, const std::string &sid, const std::function<bool(const Json &)> &ok,
+                 int timeoutMs) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    for (;;) {
+        Json info = sessionInfo(w, sid);
+        if (!info.is_null() && ok(info)) return true;
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, bool value, int timeoutMs) {
+    return waitForInfo(w, sid, [&](const Json &info) { return info.value(field, !value) == value; }, timeoutMs);
+}
+
 std::string tempWav(const std::string &name) {
     return (fs::temp_directory_path() / ("sipw_" + name + "_" + std::to_string(getpid()) + ".wav")).string();
 }

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ Json waitSession(TestWorker &w, const std::string &msg, const std::string &sid =
 void settle(TestWorker &w, int ms);
 // sipw_session_info of `sid` as JSON (null if unknown).
 Json sessionInfo(TestWorker &w, const std::string &sid);
+// Polls sipw_session_info(sid) every 20 ms until `ok` holds for it; false after timeoutMs.
+bool waitForInfo(TestWorker &w, const std::string &sid, const std::function<bool(const Json &)> &ok,
+                 int timeoutMs = 4000);
+// Waits until sipw_session_info(sid)[field] is `value`.
+bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, bool value, int timeoutMs = 4000);
 // A per-process path in the temp directory for a recording named `name`.
 std::string tempWav(const std::string &name);
 // The dominant frequency of a recording after its first half second (jitter buffer filling, ICE
