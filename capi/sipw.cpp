@@ -5,12 +5,12 @@
 // crosses this boundary.
 #include "sipw.h"
 
-#include "error.hpp"
-#include "event_hub.hpp"
-#include "i18n.hpp"
-#include "loop_thread.hpp"
-#include "retry.hpp"
-#include "worker.hpp"
+#include "base/error.hpp"
+#include "base/event_hub.hpp"
+#include "base/i18n.hpp"
+#include "base/loop_thread.hpp"
+#include "base/retry.hpp"
+#include "worker/worker.hpp"
 
 #include <glib.h>
 

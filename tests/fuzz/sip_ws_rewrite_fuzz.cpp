@@ -5,7 +5,7 @@
 // Input layout: first byte = flags (bit 0: WSS, bit 1: feed the TCP direction first), the rest
 // is split at "\x00\x00" into successive messages, alternately from the server and from the
 // stream, so Via memory and contact state built by one message meet the next.
-#include "sip_ws_rewrite.hpp"
+#include "ws/sip_ws_rewrite.hpp"
 
 #include <cstdio>
 #include <cstdlib>

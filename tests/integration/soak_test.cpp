@@ -1,7 +1,7 @@
 // Repeated call setup and teardown: nothing may accumulate. Pipelines and webrtcbins are
 // counted by the media layer itself (this test links the core, not the shared library: the
 // count is internal), file descriptors and threads through /proc.
-#include "media.hpp"
+#include "media_api/media.hpp"
 #include "test_worker.hpp"
 
 #include <glib.h>

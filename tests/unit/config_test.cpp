@@ -1,6 +1,6 @@
 // INIT payload validation and server URI forms (SPEC §3).
-#include "config.hpp"
-#include "error.hpp"
+#include "config/config.hpp"
+#include "base/error.hpp"
 
 #include <gtest/gtest.h>
 

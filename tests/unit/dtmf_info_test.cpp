@@ -1,5 +1,5 @@
 // The SIP INFO bodies of DTMF: what we send and what we accept from other user agents.
-#include "dtmf_info.hpp"
+#include "sip/dtmf_info.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // CauseData field names exactly as the seed spells them, and the event hub's delivery rules.
-#include "event.hpp"
-#include "event_hub.hpp"
+#include "base/event.hpp"
+#include "base/event_hub.hpp"
 
 #include <gtest/gtest.h>
 

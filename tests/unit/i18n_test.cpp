@@ -1,7 +1,7 @@
 // Completeness of the i18n table: every text exists in both languages, the Chinese really is
 // Chinese, JsSIP's facts (causes, reason-phrase codes, status → cause) are all there, and
 // format() fills placeholders safely.
-#include "i18n.hpp"
+#include "base/i18n.hpp"
 
 #include <gtest/gtest.h>
 

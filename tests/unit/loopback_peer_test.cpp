@@ -1,5 +1,5 @@
-// The WebSocket adapter's loopback listener accepts only sockets of this process (src/loopback_peer).
-#include "loopback_peer.hpp"
+// The WebSocket adapter's loopback listener accepts only sockets of this process (src/ws/loopback_peer).
+#include "ws/loopback_peer.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // OneShotTimer: fires once, restarts replace, cancel and destruction prevent, and the callback
 // may restart the timer or destroy its owner.
-#include "one_shot_timer.hpp"
+#include "base/one_shot_timer.hpp"
 
 #include <gtest/gtest.h>
 

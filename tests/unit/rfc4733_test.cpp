@@ -1,5 +1,5 @@
 // TelephoneEventReader: RFC 4733 event packets in, whole DTMF events out.
-#include "rfc4733.hpp"
+#include "media/rfc4733.hpp"
 
 #include <gtest/gtest.h>
 

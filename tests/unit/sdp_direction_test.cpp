@@ -1,5 +1,5 @@
 // Media directions in SDP offer/answer (RFC 3264 §6.1), as hold and resume use them.
-#include "sdp_util.hpp"
+#include "media/sdp_util.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// RFC 7118 rewriting between sofia-sip's TCP stream and WebSocket messages (src/sip_ws_rewrite).
-#include "sip_ws_rewrite.hpp"
+// RFC 7118 rewriting between sofia-sip's TCP stream and WebSocket messages (src/ws/sip_ws_rewrite).
+#include "ws/sip_ws_rewrite.hpp"
 
 #include <gtest/gtest.h>
 

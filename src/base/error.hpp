@@ -1,0 +1,43 @@
+// The core's one exception type: a result code of the C ABI plus a bilingual message.
+//
+// Synchronous validation throws it; the C shim turns it into a negative code and the
+// thread-local last error, so no exception ever crosses the C boundary.
+#pragma once
+
+#include "base/i18n.hpp"
+
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sipw {
+
+// Mirrors the SIPW_E* codes of capi/sipw.h (the core does not include the C header).
+enum class ResultCode : int {
+    Ok = 0,
+    InvalidArgument = -1,
+    WrongState = -2,
+    UnknownSession = -3,
+    UnknownCommand = -4,
+    ShuttingDown = -5,
+    UnknownListener = -6,
+    Internal = -7,
+};
+
+class Error : public std::exception {
+public:
+    Error(ResultCode code, std::string_view key, std::vector<std::string> args = {})
+        : code_(code), key_(key), message_(i18n::format(key, args)) {}
+    ResultCode code() const noexcept { return code_; }
+    const std::string &key() const noexcept { return key_; }
+    const i18n::Message &message() const noexcept { return message_; }
+    const char *what() const noexcept override { return message_.en.c_str(); }
+
+private:
+    ResultCode code_;
+    std::string key_;
+    i18n::Message message_;
+};
+
+}  // namespace sipw

@@ -1,0 +1,171 @@
+#include "base/event_hub.hpp"
+
+#include <chrono>
+
+namespace sipw {
+
+namespace {
+bool fieldsMatch(const nlohmann::json &event, const nlohmann::json &match) {
+    if (!match.is_object()) return true;
+    for (auto it = match.begin(); it != match.end(); ++it) {
+        auto found = event.find(it.key());
+        if (found == event.end() || *found != it.value()) return false;
+    }
+    return true;
+}
+}  // namespace
+
+std::shared_ptr<EventHub> EventHub::create(bool pullQueueEnabled, Limits limits) {
+    std::shared_ptr<EventHub> hub(new EventHub(pullQueueEnabled, limits));
+    hub->start();
+    return hub;
+}
+
+EventHub::EventHub(bool pullQueueEnabled, Limits limits)
+    : pullQueueEnabled_(pullQueueEnabled), limits_(limits) {}
+
+void EventHub::start() {
+    // The thread keeps the hub alive, so a listener that destroys the worker (and drops the
+    // worker's reference) does not pull the hub out from under the running dispatch loop.
+    auto self = shared_from_this();
+    dispatchThread_ = std::thread([self] { self->dispatchLoop(); });
+    dispatchThreadId_ = dispatchThread_.get_id();
+}
+
+EventHub::~EventHub() {
+    if (dispatchThread_.joinable()) dispatchThread_.detach();
+}
+
+void EventHub::emit(EventPtr event) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;
+    toDispatch_.push_back(event);
+    if (pullQueueEnabled_) {
+        if (pullQueue_.size() >= limits_.queueCapacity) {
+            pullQueue_.pop_front();  // keep the newest: a puller wants the current state
+            ++droppedSinceLastPull_;
+        }
+        pullQueue_.push_back(event);
+    }
+    if (backlog_.size() >= limits_.backlogCapacity) backlog_.pop_front();
+    backlog_.push_back(std::move(event));
+    dispatchWake_.notify_one();
+    pullWake_.notify_all();
+}
+
+int EventHub::addListener(std::string name, Listener listener) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    int id = nextListenerId_++;
+    listeners_.emplace(id, Entry{std::move(name), std::move(listener)});
+    return id;
+}
+
+bool EventHub::removeListener(int id) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (listeners_.erase(id) == 0) return false;
+    if (!onDispatchThread()) {
+        listenerDone_.wait(lock, [&] { return runningListenerId_ != id; });
+    }
+    return true;
+}
+
+void EventHub::dispatchLoop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        dispatchWake_.wait(lock, [&] { return !toDispatch_.empty() || dispatchStopped_; });
+        if (toDispatch_.empty()) break;  // stopped and drained
+        EventPtr event = std::move(toDispatch_.front());
+        toDispatch_.pop_front();
+        // Walk listeners by id so one removed while another runs is never called afterwards.
+        int lastId = 0;
+        for (;;) {
+            auto it = listeners_.upper_bound(lastId);
+            while (it != listeners_.end() && !event->matches(it->second.name)) ++it;
+            if (it == listeners_.end()) break;
+            lastId = it->first;
+            Listener listener = it->second.listener;  // copy: the entry may be erased meanwhile
+            runningListenerId_ = lastId;
+            lock.unlock();
+            try {
+                listener(*event);
+            } catch (...) {
+                // A listener's exception must not end delivery for the others; the C shim and
+                // the bindings report their own callback failures.
+            }
+            lock.lock();
+            runningListenerId_ = 0;
+            listenerDone_.notify_all();
+        }
+    }
+}
+
+template <class Pred>
+bool EventHub::waitUntil(std::unique_lock<std::mutex> &lock, int timeoutMs, Pred ready) {
+    ++blockedPullers_;
+    bool ok;
+    if (timeoutMs < 0) {
+        pullWake_.wait(lock, [&] { return stopping_ || ready(); });
+        ok = !stopping_;
+    } else {
+        ok = pullWake_.wait_for(lock, std::chrono::milliseconds(timeoutMs),
+                                [&] { return stopping_ || ready(); }) &&
+             !stopping_;
+    }
+    --blockedPullers_;
+    if (stopping_) pullersGone_.notify_all();
+    return ok;
+}
+
+EventPtr EventHub::waitEvent(int timeoutMs) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!pullQueueEnabled_ || stopping_) return nullptr;
+    if (!waitUntil(lock, timeoutMs, [&] { return !pullQueue_.empty() || droppedSinceLastPull_; }))
+        return nullptr;
+    if (droppedSinceLastPull_) {
+        auto dropped = std::to_string(droppedSinceLastPull_);
+        droppedSinceLastPull_ = 0;
+        EventIdentity who;
+        if (!pullQueue_.empty()) {
+            who.workerId = pullQueue_.front()->data.value("id", "");
+            who.uri = pullQueue_.front()->data.value("uri", "");
+        }
+        return CauseData::warning("events_dropped", {dropped}, {}, {{"count", std::stoll(dropped)}}).build(who);
+    }
+    EventPtr event = std::move(pullQueue_.front());
+    pullQueue_.pop_front();
+    return event;
+}
+
+EventPtr EventHub::waitFor(const std::string &name, const nlohmann::json &match, int timeoutMs) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (stopping_) return nullptr;
+    std::deque<EventPtr>::iterator found;
+    auto findMatch = [&] {
+        for (found = backlog_.begin(); found != backlog_.end(); ++found) {
+            if ((*found)->matches(name) && fieldsMatch((*found)->data, match)) return true;
+        }
+        return false;
+    };
+    if (!findMatch() && !waitUntil(lock, timeoutMs, findMatch)) return nullptr;
+    EventPtr event = std::move(*found);
+    backlog_.erase(found);
+    return event;
+}
+
+void EventHub::shutdown() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    dispatchStopped_ = true;
+    pullWake_.notify_all();
+    dispatchWake_.notify_all();
+    pullersGone_.wait(lock, [&] { return blockedPullers_ == 0; });
+    lock.unlock();
+    if (onDispatchThread()) {
+        dispatchThread_.detach();  // it finishes the running callback, then exits by itself
+    } else if (dispatchThread_.joinable()) {
+        dispatchThread_.join();
+    }
+}
+
+}  // namespace sipw

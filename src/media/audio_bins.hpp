@@ -1,0 +1,64 @@
+// GStreamer source and sink bins for the AudioEndpoint forms of media.hpp (private to the
+// media layer; parsing of the forms is in audio_endpoint.cpp).
+#pragma once
+
+#include "media/gst_ref.hpp"
+#include "media_api/media.hpp"
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <string>
+
+namespace sipw {
+
+// Every bin produces or takes raw audio at this rate; the pipeline resamples around it.
+constexpr int kAudioRate = 48000;
+
+struct AudioBin {
+    GstElement *bin = nullptr;       // transfer full (floating) until added to a pipeline; null on error
+    GstElement *recorder = nullptr;  // transfer none: the filesink of a file recording, else null
+    bool noDevice = false;           // "device" was asked for and there is none: fell back
+    std::string error;               // English, when bin is null
+};
+
+// A live (or, for files, clock-paced) raw audio source with a ghost pad "src". A file that ends
+// is followed by silence, so the call goes on.
+AudioBin makeAudioSource(const AudioEndpoint &input);
+// A raw audio sink with a ghost pad "sink". A file recording is 16-bit mono at kAudioRate.
+AudioBin makeAudioSink(const AudioEndpoint &output);
+
+// Live silence in 20 ms buffers stamped with the running time: the clock of a mixer.
+GstElement *makeLiveSilence();
+// An audiomixer for a live pipeline (null if the plugin is missing), `latency` behind its live
+// input. Its output starts at its first input's time, not at zero: a mixer added to a playing
+// pipeline would otherwise first push the whole call so far at once (measured: the peer heard
+// ~1.3 s of silence and lost the start of a played file, a recording began with silence).
+GstElement *makeLiveMixer(GstClockTime latency = 0);
+
+// A file (path) or URL (file://, http://, https://) decoded to raw mono audio at kAudioRate, as
+// fast as downstream takes it, on a ghost pad "src" that ends with EOS. Pace it with a live mixer.
+AudioBin makeDecodedFile(const std::string &pathOrUri);
+// One round of a file mixed into a live mixer (PLAY, CALL_PLAY, each round of a loop).
+struct MixedFile {
+    GstElement *decoder = nullptr;  // owned by the container it was added to
+    GstRef<GstPad> mixerPad;        // the mixer's request pad
+};
+// Adds makeDecodedFile(source) to `container` (a bin of a playing pipeline), links it to a new
+// request pad of the live `mixer` and starts it. Its first buffer plays at the running time it
+// is decoded at, so a file added mid-call, a loop's next round or a slow URL is neither late
+// nor cut. `onEnd` runs on a streaming thread once the whole file has reached the mixer.
+// On failure `file` stays empty and nothing is left in `container`.
+bool addMixedFile(const std::string &source, GstElement *container, GstElement *mixer,
+                  std::function<void()> onEnd, MixedFile &file, std::string &error);
+// Stops the decoder, removes it from `container` and releases its mixer pad; `file` is empty after.
+void removeMixedFile(GstElement *container, GstElement *mixer, MixedFile &file);
+
+// "http://…", "https://…", "file://…": played through uridecodebin as given.
+bool isAudioUrl(const std::string &text);
+
+// Writes a valid WAV file without samples (same format as the recordings), for a call that ended
+// before any audio reached the recorder: wavenc writes nothing it has not been given.
+bool writeEmptyRecording(const std::string &path);
+
+}  // namespace sipw

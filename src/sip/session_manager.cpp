@@ -1,0 +1,126 @@
+#include "sip/session_manager.hpp"
+
+#include "base/loop_thread.hpp"
+
+#include <glib.h>
+
+#include <mutex>
+#include <thread>
+
+namespace sipw {
+
+std::string newSessionId() {
+    gchar *uuid = g_uuid_string_random();
+    std::string id;
+    for (const gchar *p = uuid; *p; ++p)
+        if (*p != '-') id += *p;
+    g_free(uuid);
+    return id;
+}
+
+SessionManager::SessionManager(const Config &config, std::shared_ptr<SessionRegistry> registry, Emit emit,
+                               MediaFactory mediaFactory)
+    : config_(config), registry_(std::move(registry)), emit_(std::move(emit)), mediaFactory_(std::move(mediaFactory)) {
+    if (!mediaFactory_) {
+        mediaFactory_ = [](const MediaOptions &options, MediaSession::Callbacks callbacks) {
+            return createWebRtcMedia(g_main_context_get_thread_default(), options, std::move(callbacks));
+        };
+        // The first call of a process would otherwise pay for plugin loading and the DTLS
+        // certificate (130–400 ms); do it now, off the loop thread.
+        startMediaPrewarm();
+    }
+}
+
+SessionManager::~SessionManager() {
+    *alive_ = false;
+    sessions_.clear();  // each releases its handle and closes its media
+}
+
+Session *SessionManager::find(const std::string &id) {
+    auto it = sessions_.find(id);
+    return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void SessionManager::call(const std::string &id, const std::string &targetUri, const CallOptions &options,
+                          SipStack *stack, bool transportPending) {
+    auto session = std::make_unique<Session>(static_cast<Session::Host &>(*this), stack, id, targetUri, options, transportPending);
+    Session &s = *session;
+    sessions_[id] = std::move(session);
+    s.start();
+}
+
+bool SessionManager::incoming(SipStack &stack, nua_handle_t *nh, const sip_t *sip) {
+    std::string id = newSessionId();
+    auto session = std::make_unique<Session>(static_cast<Session::Host &>(*this), stack, id, nh, sip);
+    nua_handle_bind(nh, static_cast<NuaHandleOwner *>(session.get()));
+    registry_->add(session->info());
+    Session &s = *session;
+    sessions_[id] = std::move(session);
+    s.start();
+    return true;
+}
+
+void SessionManager::answer(const std::string &id, const CallOptions &options) {
+    if (Session *s = find(id)) s->answer(options);
+}
+
+void SessionManager::hangup(const std::string &id, bool isTimeout) {
+    if (Session *s = find(id)) s->hangup(isTimeout);
+}
+
+void SessionManager::hold(const std::string &id, bool on) {
+    if (Session *s = find(id)) s->hold(on);
+}
+
+void SessionManager::mute(const std::string &id, bool on) {
+    if (Session *s = find(id)) s->mute(on);
+}
+
+void SessionManager::sendDtmf(const std::string &id, const DtmfRequest &request) {
+    if (Session *s = find(id)) s->sendDtmf(request);
+}
+
+void SessionManager::withSession(const std::string &id, const std::function<void(Session &)> &run) {
+    if (Session *s = find(id)) run(*s);
+}
+
+void SessionManager::abandonAll(SipStack *stack, const std::string &originator, const std::string &cause) {
+    for (auto &[id, session] : sessions_) {
+        if (!stack || session->stack() == stack) session->abandon(originator, cause);
+    }
+}
+
+void SessionManager::attachStack(SipStack *stack) {
+    for (auto &[id, session] : sessions_) session->attachStack(stack);
+}
+
+void SessionManager::failWaiting(const std::string &cause) {
+    for (auto &[id, session] : sessions_) {
+        if (session->waitingForTransport()) session->abandon("system", cause);
+    }
+}
+
+void SessionManager::releaseStack(SipStack *stack) {
+    for (auto &[id, session] : sessions_) {
+        if (!stack || session->stack() == stack) session->releaseHandle();
+    }
+}
+
+void SessionManager::finished(Session &session) {
+    // Called from the session's own timer: destroy it once that callback has returned.
+    std::string id = session.id();
+    Session *which = &session;
+    std::weak_ptr<bool> alive = alive_;
+    runSoon([this, alive, id, which] {
+        if (alive.expired()) return;
+        auto it = sessions_.find(id);
+        if (it != sessions_.end() && it->second.get() == which) sessions_.erase(it);
+    });
+}
+
+std::unique_ptr<MediaSession> SessionManager::createMedia(const MediaOptions &options,
+                                                          MediaSession::Callbacks callbacks) {
+    return mediaFactory_(options, std::move(callbacks));
+}
+
+}  // namespace sipw

@@ -1,0 +1,71 @@
+// The calls of one worker: creates sessions for CALL and for incoming INVITEs, routes commands
+// to them, and destroys them once nua is done with their dialogs. Loop thread only.
+#pragma once
+
+#include "sip/session.hpp"
+#include "sip/session_registry.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace sipw {
+
+class SessionManager : private Session::Host {
+public:
+    using Emit = std::function<void(const CauseData &)>;
+    using MediaFactory = std::function<std::unique_ptr<MediaSession>(const MediaOptions &, MediaSession::Callbacks)>;
+
+    // `config` must outlive the manager (the user agent's). The default media factory is the
+    // WebRTC profile on the calling thread's main context.
+    SessionManager(const Config &config, std::shared_ptr<SessionRegistry> registry, Emit emit,
+                   MediaFactory mediaFactory = nullptr);
+    ~SessionManager() override;
+
+    // With a null `stack` the call waits for attachStack() when `transportPending`, else fails
+    // with Connection Error.
+    void call(const std::string &id, const std::string &targetUri, const CallOptions &options, SipStack *stack,
+              bool transportPending);
+    // The transport is up: calls waiting for it send their INVITE.
+    void attachStack(SipStack *stack);
+    // The transport could not be brought up: calls waiting for it fail with `cause`.
+    void failWaiting(const std::string &cause);
+    // An INVITE that opens a dialog; binds `nh` to a new session. Always takes it.
+    bool incoming(SipStack &stack, nua_handle_t *nh, const sip_t *sip);
+
+    void answer(const std::string &id, const CallOptions &options);
+    void hangup(const std::string &id, bool isTimeout);
+    void hold(const std::string &id, bool on);
+    void mute(const std::string &id, bool on);
+    void sendDtmf(const std::string &id, const DtmfRequest &request);
+    // The media helpers of one call; `run` gets the session if it still exists.
+    void withSession(const std::string &id, const std::function<void(Session &)> &run);
+
+    // Ends every live session of `stack` (all stacks when null) with BYE/CANCEL/reject.
+    void abandonAll(SipStack *stack, const std::string &originator, const std::string &cause);
+    // `stack` is about to be destroyed: its sessions let go of their nua handles.
+    void releaseStack(SipStack *stack);
+    std::size_t liveSessions() const { return sessions_.size(); }
+
+private:
+    const Config &config() const override { return config_; }
+    void emit(const CauseData &event) override { emit_(event); }
+    void publish(const SessionInfo &info) override { registry_->update(info); }
+    void finished(Session &session) override;
+    std::unique_ptr<MediaSession> createMedia(const MediaOptions &options, MediaSession::Callbacks callbacks) override;
+
+    Session *find(const std::string &id);
+
+    const Config &config_;
+    std::shared_ptr<SessionRegistry> registry_;
+    Emit emit_;
+    MediaFactory mediaFactory_;
+    std::map<std::string, std::unique_ptr<Session>> sessions_;  // until nua is done with them
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// A new session id: 32 hex characters (random UUID without dashes).
+std::string newSessionId();
+
+}  // namespace sipw

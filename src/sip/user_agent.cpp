@@ -1,0 +1,328 @@
+#include "sip/user_agent.hpp"
+
+#include "base/error.hpp"
+
+namespace sipw {
+
+namespace {
+const char *const kReconnectId = "transport";
+}
+
+UserAgent::UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions, Emit emit)
+    : root_(root), emit_(std::move(emit)), reconnectRetry_(-1, 2000, 30000),
+      sessions_(std::make_unique<SessionManager>(config_, std::move(sessions), emit_)) {}
+
+UserAgent::~UserAgent() {
+    cancelReconnect();
+    probe_.reset();
+    wsConnecting_.reset();
+    registration_.reset();
+    sessions_.reset();  // sessions let go of their nua handles before the stacks go
+    stack_.reset();
+    retiring_.clear();
+}
+
+void UserAgent::emitWarning(const std::string &key, const std::vector<std::string> &args) {
+    emit_(CauseData::warning(key, args, "system"));
+}
+
+void UserAgent::init(Config config, const std::vector<std::string> &unknownFields) {
+    // A second INIT replaces the user agent, as the seed does: drop the old connection first.
+    bool wasConnected = link_ != Link::Down;
+    auto start = [this, config = std::move(config), unknownFields]() mutable {
+        config_ = std::move(config);
+        configured_ = true;
+        serverIndex_ = 0;
+        reconnectRetry_ = Retry(-1, config_.reconnect.minIntervalSec * 1000, config_.reconnect.maxIntervalSec * 1000);
+        for (const auto &field : unknownFields) emitWarning("unknown_field", {field});
+        if (config_.registerOnInit) login();
+    };
+    if (wasConnected) {
+        sessions_->abandonAll(nullptr, "local", "Terminated");
+        loggedIn_ = false;
+        wantRegistered_ = false;
+        stopStack(std::move(start));
+    } else {
+        start();
+    }
+}
+
+void UserAgent::login() {
+    loggedIn_ = true;
+    wantRegistered_ = config_.registerOnInit || wantRegistered_;
+    if (link_ == Link::Up) {
+        if (wantRegistered_ && registration_ && !registration_->registered() && !registration_->busy())
+            registration_->registerNow();
+        return;
+    }
+    if (link_ == Link::Probing) return;
+    cancelReconnect();
+    connectToServer();
+}
+
+void UserAgent::connectToServer() {
+    const ServerUri &server = config_.servers[serverIndex_];
+    emit_(CauseData("connecting", "connecting").originator("local").data({{"server", server.original}}));
+    link_ = Link::Probing;
+    if (server.transport == SipTransport::Udp) {
+        startStack();
+        return;
+    }
+    if (server.transport == SipTransport::Ws || server.transport == SipTransport::Wss) {
+        // The WebSocket itself is the probe: `connected` once its handshake (TLS included) is done.
+        wsConnecting_ = std::make_unique<WsAdapter>(
+            server, config_.tls,
+            WsAdapter::Callbacks{
+                [this] { onWsOpen(); },
+                [this](const WsAdapter *adapter, const WsAdapter::Failure &f) { onWsFailure(adapter, f); },
+                [this](const std::string &key, const std::vector<std::string> &args) { emitWarning(key, args); },
+            });
+        return;
+    }
+    probe_ = std::make_unique<ConnectionProbe>(server, config_.tls, 5,
+                                               [this](const ProbeResult &r) { onProbeDone(r); });
+}
+
+void UserAgent::onProbeDone(const ProbeResult &result) {
+    // The probe may not be destroyed from inside its own callback: retire it on the next turn.
+    std::shared_ptr<ConnectionProbe> finished(probe_.release());
+    runSoon([finished] {});
+    if (link_ != Link::Probing) return;
+    if (!result.ok) {
+        onTransportFailure(result.errorKey, {result.detail, result.detail}, nullptr);
+        return;
+    }
+    startStack();
+}
+
+void UserAgent::onWsOpen() {
+    if (link_ != Link::Probing || !wsConnecting_) return;
+    startStack(std::move(wsConnecting_));
+}
+
+void UserAgent::onWsFailure(const WsAdapter *adapter, const WsAdapter::Failure &failure) {
+    if (adapter == wsConnecting_.get()) {
+        // Not from inside its own callback: destroyed on the next turn.
+        std::shared_ptr<WsAdapter> failed(wsConnecting_.release());
+        runSoon([failed] {});
+    } else if (!stack_ || stack_->wsAdapter() != adapter) {
+        return;  // the flow of a stack already retiring: its end was reported before
+    }
+    if (link_ == Link::Down || link_ == Link::ShuttingDown) return;
+    onTransportFailure(failure.errorKey, failure.detail, nullptr, failure.closeCode);
+}
+
+void UserAgent::startStack(std::unique_ptr<WsAdapter> wsAdapter) {
+    const ServerUri &server = config_.servers[serverIndex_];
+    try {
+        stack_ = std::make_unique<SipStack>(
+            root_, config_, server,
+            SipStack::Listener{[this](SipStack &stack, nua_handle_t *nh, const sip_t *sip) {
+                return sessions_->incoming(stack, nh, sip);
+            }},
+            std::move(wsAdapter));
+    } catch (const Error &e) {
+        onTransportFailure(e.key(), {e.message().en, e.message().zh}, nullptr);
+        return;
+    }
+    registration_ = std::make_unique<Registration>(
+        *stack_, config_,
+        Registration::Callbacks{
+            [this](const SipOutcome &o, int expires) { onRegistered(o, expires); },
+            [this](const SipOutcome &o) { onRegistrationFailed(o); },
+            [this](const SipOutcome &o) { onUnregistered(o); },
+            [this] { emit_(CauseData("registrationExpiring", "registrationExpiring").originator("system")); },
+        });
+    link_ = Link::Up;
+    emit_(CauseData("connected", "connected").originator("local").data({{"server", server.original},
+                                                                          {"transport", transportName(server.transport)}}));
+    if (wantRegistered_) registration_->registerNow();
+    sessions_->attachStack(stack_.get());
+}
+
+void UserAgent::call(const std::string &id, const std::string &targetUri, const CallOptions &options) {
+    // INIT then CALL at once is the normal script: a call made while the transport is still
+    // connecting builds its offer meanwhile and goes out once connected.
+    sessions_->call(id, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr, link_ == Link::Probing);
+}
+
+void UserAgent::onTransportFailure(const std::string &errorKey, const i18n::Message &detail, const SipOutcome *sip,
+                                   int wsCloseCode) {
+    const ServerUri &server = config_.servers[serverIndex_];
+    i18n::Message message{i18n::format(errorKey, {server.original, detail.en}).en,
+                          i18n::format(errorKey, {server.original, detail.zh}).zh};
+    auto disconnected = CauseData("disconnected", "disconnected")
+                            .originator("system")
+                            .cause("Connection Error")
+                            .detail(message)
+                            .reason(detail.en);
+    if (sip) disconnected.statusCode(sip->status, sip->reason);
+    auto data = nlohmann::json{{"server", server.original}, {"key", errorKey}, {"text", message.en},
+                               {"textCN", message.zh}};
+    if (wsCloseCode != 0) data["closeCode"] = wsCloseCode;
+    disconnected.data(data);
+    link_ = Link::Down;
+    registration_.reset();
+    if (stack_) {
+        sessions_->abandonAll(stack_.get(), "system", "Connection Error");
+        stopStack(nullptr);
+    }
+    emit_(disconnected);
+
+    if (serverIndex_ + 1 < config_.servers.size()) {
+        emitWarning("server_failover", {server.original, config_.servers[serverIndex_ + 1].original});
+        ++serverIndex_;
+        connectToServer();
+        return;
+    }
+    sessions_->failWaiting("Connection Error");
+    if (wantRegistered_) {
+        auto failed = CauseData("registrationFailed", "registrationFailed")
+                          .originator("system")
+                          .cause(sip ? sip->cause : "Connection Error")
+                          .detail(message)
+                          .data(data);
+        if (sip) failed.statusCode(sip->status, sip->reason);
+        emit_(failed);
+    }
+    serverIndex_ = 0;
+    if (loggedIn_) scheduleReconnect();
+}
+
+void UserAgent::stopStack(std::function<void()> then) {
+    cancelReconnect();
+    probe_.reset();
+    wsConnecting_.reset();
+    registration_.reset();
+    if (!stack_) {
+        link_ = Link::Down;
+        if (then) then();
+        return;
+    }
+    SipStack *stack = stack_.get();
+    retiring_.push_back(std::move(stack_));
+    link_ = Link::Down;
+    std::weak_ptr<bool> alive = alive_;
+    stack->shutdown([this, alive, stack, then = std::move(then)](bool) {
+        // Destroy on the next turn: we are inside the stack's own callback.
+        runSoon([this, alive, stack] {
+            if (alive.expired()) return;
+            sessions_->releaseStack(stack);
+            for (auto it = retiring_.begin(); it != retiring_.end(); ++it) {
+                if (it->get() == stack) {
+                    retiring_.erase(it);
+                    break;
+                }
+            }
+        });
+        if (then) then();
+    });
+}
+
+void UserAgent::scheduleReconnect() {
+    cancelReconnect();
+    int delay = reconnectRetry_.nextDelayMs(kReconnectId, config_.reconnect.minIntervalSec * 1000);
+    if (delay <= 0) return;
+    reconnectTimer_.start(static_cast<guint>(delay), [this] {
+        if (loggedIn_ && link_ == Link::Down) connectToServer();
+    });
+}
+
+void UserAgent::cancelReconnect() { reconnectTimer_.cancel(); }
+
+void UserAgent::logout() {
+    loggedIn_ = false;
+    wantRegistered_ = false;
+    cancelReconnect();
+    sessions_->abandonAll(nullptr, "local", "Terminated");
+    auto disconnect = [this] {
+        bool hadLink = stack_ != nullptr || probe_ != nullptr || wsConnecting_ != nullptr;
+        stopStack(nullptr);
+        if (hadLink) emit_(CauseData("disconnected", "disconnected").originator("local"));
+    };
+    if (registration_ && (registration_->registered() || registration_->busy())) {
+        afterUnregister_ = disconnect;
+        registration_->unregister();
+    } else {
+        disconnect();
+    }
+}
+
+void UserAgent::registerNow() {
+    wantRegistered_ = true;
+    loggedIn_ = true;
+    if (link_ == Link::Up && registration_) {
+        registration_->registerNow();
+    } else if (link_ == Link::Down) {
+        cancelReconnect();
+        connectToServer();
+    }
+}
+
+void UserAgent::unregister() {
+    wantRegistered_ = false;
+    if (registration_ && (registration_->registered() || registration_->busy())) {
+        registration_->unregister();
+    } else {
+        emitWarning("not_registered", {});
+    }
+}
+
+void UserAgent::onRegistered(const SipOutcome &o, int expires) {
+    reconnectRetry_.reset(kReconnectId);
+    emit_(CauseData("registered", "registered").originator("remote").statusCode(o.status, o.reason).data({{"expires", expires}}));
+}
+
+void UserAgent::onRegistrationFailed(const SipOutcome &o) {
+    if (o.transportFailure()) {
+        onTransportFailure(o.status == 408 ? "connection_timeout" : "connection_lost", {o.reason, o.reason}, &o);
+        return;
+    }
+    emit_(CauseData("registrationFailed", "registrationFailed")
+              .originator(o.local ? "system" : "remote")
+              .statusCode(o.status, o.reason)
+              .cause(o.cause));
+}
+
+void UserAgent::onUnregistered(const SipOutcome &o) {
+    auto ev = CauseData("unregistered", "unregistered").originator(o.local ? "system" : "remote").statusCode(o.status, o.reason);
+    if (o.status >= 300) ev.cause(o.cause);
+    emit_(ev);
+    if (auto then = std::move(afterUnregister_)) then();
+}
+
+void UserAgent::forceShutdown() {
+    cancelReconnect();
+    probe_.reset();
+    wsConnecting_.reset();
+    registration_.reset();  // nua_handle_destroy: pending transactions are abandoned
+    sessions_->abandonAll(nullptr, "local", "Terminated");
+    sessions_->releaseStack(nullptr);
+    if (stack_) retiring_.push_back(std::move(stack_));
+    auto stacks = std::move(retiring_);  // finishing runs the loop, which may touch retiring_
+    retiring_.clear();
+    for (auto &stack : stacks) stack->finishShutdown(1000);
+}
+
+void UserAgent::shutdown(std::function<void()> done) {
+    loggedIn_ = false;
+    wantRegistered_ = false;
+    cancelReconnect();
+    probe_.reset();
+    wsConnecting_.reset();
+    sessions_->abandonAll(nullptr, "local", "Terminated");
+    bool wasRegistered = registration_ && registration_->registered();
+    bool hadStack = stack_ != nullptr;
+    if (!hadStack) {
+        done();
+        return;
+    }
+    // nua_shutdown unregisters and ends dialogs itself; report the outcome as the seed would.
+    stopStack([this, wasRegistered, done = std::move(done)] {
+        if (wasRegistered) emit_(CauseData("unregistered", "unregistered").originator("local"));
+        emit_(CauseData("disconnected", "disconnected").originator("local"));
+        done();
+    });
+}
+
+}  // namespace sipw

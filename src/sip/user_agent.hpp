@@ -1,0 +1,96 @@
+// The SIP user agent of one worker: connection, failover, reconnection and registration, and
+// (through SessionManager) its calls. Lives entirely on the worker's loop thread.
+#pragma once
+
+#include "config/config.hpp"
+#include "sip/connection_probe.hpp"
+#include "base/event.hpp"
+#include "sip/registration.hpp"
+#include "base/retry.hpp"
+#include "sip/session_manager.hpp"
+#include "sip/sip_stack.hpp"
+#include "base/loop_thread.hpp"
+#include "base/one_shot_timer.hpp"
+#include "ws/ws_adapter.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sipw {
+
+class UserAgent {
+public:
+    using Emit = std::function<void(const CauseData &)>;
+
+    UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions, Emit emit);
+    ~UserAgent();
+
+    void init(Config config, const std::vector<std::string> &unknownFields);
+    void login();
+    void logout();
+    void registerNow();
+    void unregister();
+    // Ends calls, unregisters, shuts the transport down; `done` runs once that is over.
+    void shutdown(std::function<void()> done);
+    // After shutdown() ran out of time: drops every handle without waiting for the network and
+    // finishes nua's shutdown, so the stacks can be destroyed. Runs the loop itself.
+    void forceShutdown();
+
+    // Calls (ids and options already validated by the worker).
+    void call(const std::string &id, const std::string &targetUri, const CallOptions &options);
+    void answer(const std::string &id, const CallOptions &options) { sessions_->answer(id, options); }
+    void hangup(const std::string &id, bool isTimeout) { sessions_->hangup(id, isTimeout); }
+    void hold(const std::string &id, bool on) { sessions_->hold(id, on); }
+    void mute(const std::string &id, bool on) { sessions_->mute(id, on); }
+    void sendDtmf(const std::string &id, const DtmfRequest &request) { sessions_->sendDtmf(id, request); }
+    void withSession(const std::string &id, const std::function<void(Session &)> &run) { sessions_->withSession(id, run); }
+
+    const Config &config() const { return config_; }
+    su_root_t *root() const { return root_; }
+
+private:
+    enum class Link { Down, Probing, Up, ShuttingDown };
+
+    void emitWarning(const std::string &key, const std::vector<std::string> &args);
+    void connectToServer();
+    void onProbeDone(const ProbeResult &result);
+    void onWsOpen();
+    void onWsFailure(const WsAdapter *adapter, const WsAdapter::Failure &failure);
+    void startStack(std::unique_ptr<WsAdapter> wsAdapter = nullptr);
+    // `detail` fills the error text's second placeholder in each language; `wsCloseCode` is the
+    // server's WebSocket close code, reported in the event's data when non-zero.
+    void onTransportFailure(const std::string &errorKey, const i18n::Message &detail, const SipOutcome *sip,
+                            int wsCloseCode = 0);
+    void stopStack(std::function<void()> then);
+
+    void scheduleReconnect();
+    void cancelReconnect();
+
+    void onRegistered(const SipOutcome &o, int expires);
+    void onRegistrationFailed(const SipOutcome &o);
+    void onUnregistered(const SipOutcome &o);
+
+    su_root_t *root_;
+    Emit emit_;
+    Config config_;
+    bool configured_ = false;
+    bool wantRegistered_ = false;     // REGISTER/LOGIN asked for a binding, LOGOUT/UNREGISTER dropped it
+    bool loggedIn_ = false;           // LOGIN without LOGOUT: keep (re)connecting
+    Link link_ = Link::Down;
+    size_t serverIndex_ = 0;
+    std::unique_ptr<ConnectionProbe> probe_;
+    std::unique_ptr<WsAdapter> wsConnecting_;  // ws/wss: the WebSocket being opened
+    std::unique_ptr<SipStack> stack_;
+    std::unique_ptr<Registration> registration_;
+    std::vector<std::unique_ptr<SipStack>> retiring_;  // shutting down, destroyed when final
+    Retry reconnectRetry_;
+    OneShotTimer reconnectTimer_;
+    std::function<void()> afterUnregister_;
+    std::unique_ptr<SessionManager> sessions_;
+
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for callbacks deferred past us
+};
+
+}  // namespace sipw

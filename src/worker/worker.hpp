@@ -1,0 +1,72 @@
+// The core object behind one sipw_worker: validates commands synchronously, runs them on its
+// loop thread, and publishes events through its hub.
+#pragma once
+
+#include "base/event_hub.hpp"
+#include "base/loop_thread.hpp"
+#include "sip/session_registry.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+typedef struct su_root_s su_root_t;
+
+namespace sipw {
+
+class UserAgent;
+class Playbacks;
+class PlaybackIds;
+
+// `text` made safe to quote in an error message (valid UTF-8, no control characters, bounded).
+std::string printable(const std::string &text);
+
+class Worker {
+public:
+    // options: {"eventQueue": bool, "queueCapacity": int, "backlogCapacity": int}. Throws Error.
+    explicit Worker(const nlohmann::json &options);
+    ~Worker();  // hangs up, unregisters (bounded wait), stops the threads
+    Worker(const Worker &) = delete;
+    Worker &operator=(const Worker &) = delete;
+
+    // Validates and queues a command; throws Error with the result code on refusal.
+    void post(const std::string &command, const nlohmann::json &data);
+    // The same from text as it came through the C ABI: parses the JSON payload (NULL/"null"
+    // → no data) and checks UTF-8.
+    void post(const std::string &command, const std::string *dataJson);
+
+    // Largest accepted payload: a command is a few hundred bytes; anything near this is a bug.
+    static constexpr std::size_t kMaxPayloadBytes = 64 * 1024;
+
+    const std::shared_ptr<EventHub> &hub() const { return hub_; }
+    std::optional<std::string> sessionInfo(const std::string &sessionId);
+
+    // Upper bound of the whole destroy sequence (unregister + nua shutdown).
+    static constexpr int kShutdownBudgetMs = 4000;
+    // Longest wait in the destructor for the media prewarm thread (normally 0.1–0.4 s).
+    static constexpr int kPrewarmBudgetMs = 5000;
+
+private:
+    void emit(const CauseData &event);
+    void postSessionCommand(const std::string &command, const nlohmann::json &data);
+    void runOnLoop(std::function<void(UserAgent &)> task);
+    void postPlayCommand(const std::string &command, const nlohmann::json &data);
+
+    std::shared_ptr<EventHub> hub_;
+    std::shared_ptr<SessionRegistry> sessions_ = std::make_shared<SessionRegistry>();
+    std::unique_ptr<LoopThread> loop_;
+    std::unique_ptr<UserAgent> agent_;   // loop thread only
+    std::unique_ptr<Playbacks> playbacks_;  // loop thread only: PLAY to the local output
+    std::shared_ptr<PlaybackIds> playIds_;  // ids of live playbacks, for synchronous checks
+    su_root_t *root_ = nullptr;          // loop thread only
+    std::atomic<bool> initialized_{false};
+    std::atomic<bool> shuttingDown_{false};
+    std::mutex identityMutex_;
+    EventIdentity identity_;      // guarded by identityMutex_
+    std::string domain_;          // guarded by identityMutex_: completes CALL targets
+};
+
+}  // namespace sipw
