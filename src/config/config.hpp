@@ -2,7 +2,7 @@
 #pragma once
 
 #include "base/i18n.hpp"
-#include "media_api/media.hpp"
+#include "media_api/media_options.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "media/gst_ref.hpp"
-#include "media_api/media.hpp"
+#include "media_api/media_options.hpp"
 
 #include <gst/gst.h>
 

@@ -11,7 +11,7 @@
 //
 // The mixer, clocked by the live silence, turns every stretch without received audio (before
 // media flows, hold, loss) into silence, so a recording lasts as long as the call.
-#include "media_api/media.hpp"
+#include "media/media_factory.hpp"
 
 #include "media/audio_bins.hpp"
 #include "media/gst_ref.hpp"

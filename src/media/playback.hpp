@@ -8,7 +8,7 @@
 #pragma once
 
 #include "base/event.hpp"
-#include "media_api/media.hpp"
+#include "media_api/media_options.hpp"
 
 #include <functional>
 #include <map>

@@ -1,5 +1,5 @@
 // Parsing of the audio input/output forms of SPEC §3 (shared by INIT and per-call options).
-#include "media_api/media.hpp"
+#include "media_api/media_options.hpp"
 
 #include <cstdlib>
 

@@ -3,7 +3,6 @@
 #include "base/i18n.hpp"
 #include "base/loop_thread.hpp"
 #include "sip/registration.hpp"
-#include "media/sdp_util.hpp"
 
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -186,7 +185,7 @@ void Session::createMedia(const CallOptions &options) {
         host_.emit(CauseData::warning("dtmf_failed", {detail}, "system",
                                       {{"sessionId", info_.sessionId}, {"method", "rfc4733"}}));
     };
-    media_ = host_.createMedia(media, std::move(callbacks));
+    media_ = host_.media().create(g_main_context_get_thread_default(), media, std::move(callbacks));
 }
 
 void Session::start() {
@@ -203,8 +202,7 @@ void Session::start() {
         return;
     }
     // Incoming: nothing is built for an offer we could never answer.
-    auto remote = sdp::inspectRemote(remoteOffer_);
-    std::string why = remoteOffer_.empty() ? "no SDP offer in the INVITE" : remote.unusableReason();
+    std::string why = remoteOffer_.empty() ? "no SDP offer in the INVITE" : host_.media().describe(remoteOffer_).unusableReason;
     emitState("newRTCSession", "remote");
     if (!why.empty()) {
         nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(("399 sipworker \"" + why + "\"").c_str()), TAG_END());
@@ -591,7 +589,7 @@ void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip)
         std::string sdp = sdpOf(sip);
         // As in JsSIP, a call whose answer cannot be used was never accepted: ACK (nua does),
         // BYE and session_failed, without a session_accepted first.
-        std::string unusable = remoteDescriptionApplied_ || sdp.empty() ? "" : sdp::inspectRemote(sdp).unusableReason();
+        std::string unusable = remoteDescriptionApplied_ || sdp.empty() ? "" : host_.media().describe(sdp).unusableReason;
         if (!remoteDescriptionApplied_ && (sdp.empty() || !unusable.empty())) {
             nua_bye(handle_, TAG_END());
             end(Terminal::Failed, {"remote", sdp.empty() ? "Missing SDP" : "Bad Media Description", status,
@@ -639,7 +637,7 @@ void Session::onIncomingReinvite(const sip_t *sip) {
 
 // The peer's direction in its offer or answer tells whether it holds us.
 void Session::noteRemoteDirection(const std::string &sdp) {
-    auto remote = sdp::inspectRemote(sdp);
+    auto remote = host_.media().describe(sdp);
     bool remoteHolds = remote.direction == "sendonly" || remote.direction == "inactive";
     if (remoteHolds == info_.remoteHeld) return;
     info_.remoteHeld = remoteHolds;

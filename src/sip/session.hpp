@@ -14,7 +14,7 @@
 #include "sip/dtmf.hpp"
 #include "sip/dtmf_info.hpp"
 #include "base/event.hpp"
-#include "media_api/media.hpp"
+#include "media_api/media_session.hpp"
 #include "base/one_shot_timer.hpp"
 #include "sip/session_registry.hpp"
 #include "sip/sip_stack.hpp"
@@ -46,8 +46,8 @@ public:
         virtual void publish(const SessionInfo &info) = 0;
         // The dialog is over on the SIP side too: destroy the session on a later iteration.
         virtual void finished(Session &session) = 0;
-        virtual std::unique_ptr<MediaSession> createMedia(const MediaOptions &options,
-                                                          MediaSession::Callbacks callbacks) = 0;
+        // Makes the call's media and inspects the peer's SDP (the profile is its business).
+        virtual MediaFactory &media() = 0;
     };
 
     // Outgoing; `stack` may be null (not connected): the call then fails with Connection Error.

@@ -19,17 +19,8 @@ std::string newSessionId() {
 }
 
 SessionManager::SessionManager(const Config &config, std::shared_ptr<SessionRegistry> registry, Emit emit,
-                               MediaFactory mediaFactory)
-    : config_(config), registry_(std::move(registry)), emit_(std::move(emit)), mediaFactory_(std::move(mediaFactory)) {
-    if (!mediaFactory_) {
-        mediaFactory_ = [](const MediaOptions &options, MediaSession::Callbacks callbacks) {
-            return createWebRtcMedia(g_main_context_get_thread_default(), options, std::move(callbacks));
-        };
-        // The first call of a process would otherwise pay for plugin loading and the DTLS
-        // certificate (130–400 ms); do it now, off the loop thread.
-        startMediaPrewarm();
-    }
-}
+                               std::shared_ptr<MediaFactory> media)
+    : config_(config), registry_(std::move(registry)), emit_(std::move(emit)), media_(std::move(media)) {}
 
 SessionManager::~SessionManager() {
     *alive_ = false;
@@ -116,11 +107,6 @@ void SessionManager::finished(Session &session) {
         auto it = sessions_.find(id);
         if (it != sessions_.end() && it->second.get() == which) sessions_.erase(it);
     });
-}
-
-std::unique_ptr<MediaSession> SessionManager::createMedia(const MediaOptions &options,
-                                                          MediaSession::Callbacks callbacks) {
-    return mediaFactory_(options, std::move(callbacks));
 }
 
 }  // namespace sipw

@@ -15,12 +15,10 @@ namespace sipw {
 class SessionManager : private Session::Host {
 public:
     using Emit = std::function<void(const CauseData &)>;
-    using MediaFactory = std::function<std::unique_ptr<MediaSession>(const MediaOptions &, MediaSession::Callbacks)>;
 
-    // `config` must outlive the manager (the user agent's). The default media factory is the
-    // WebRTC profile on the calling thread's main context.
+    // `config` must outlive the manager (the user agent's); `media` makes the calls' media.
     SessionManager(const Config &config, std::shared_ptr<SessionRegistry> registry, Emit emit,
-                   MediaFactory mediaFactory = nullptr);
+                   std::shared_ptr<MediaFactory> media);
     ~SessionManager() override;
 
     // With a null `stack` the call waits for attachStack() when `transportPending`, else fails
@@ -53,14 +51,14 @@ private:
     void emit(const CauseData &event) override { emit_(event); }
     void publish(const SessionInfo &info) override { registry_->update(info); }
     void finished(Session &session) override;
-    std::unique_ptr<MediaSession> createMedia(const MediaOptions &options, MediaSession::Callbacks callbacks) override;
+    MediaFactory &media() override { return *media_; }
 
     Session *find(const std::string &id);
 
     const Config &config_;
     std::shared_ptr<SessionRegistry> registry_;
     Emit emit_;
-    MediaFactory mediaFactory_;
+    std::shared_ptr<MediaFactory> media_;
     std::map<std::string, std::unique_ptr<Session>> sessions_;  // until nua is done with them
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -8,9 +8,10 @@ namespace {
 const char *const kReconnectId = "transport";
 }
 
-UserAgent::UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions, Emit emit)
+UserAgent::UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions, Emit emit,
+                     std::shared_ptr<MediaFactory> media)
     : root_(root), emit_(std::move(emit)), reconnectRetry_(-1, 2000, 30000),
-      sessions_(std::make_unique<SessionManager>(config_, std::move(sessions), emit_)) {}
+      sessions_(std::make_unique<SessionManager>(config_, std::move(sessions), emit_, std::move(media))) {}
 
 UserAgent::~UserAgent() {
     cancelReconnect();

@@ -24,7 +24,8 @@ class UserAgent {
 public:
     using Emit = std::function<void(const CauseData &)>;
 
-    UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions, Emit emit);
+    UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions, Emit emit,
+              std::shared_ptr<MediaFactory> media);
     ~UserAgent();
 
     void init(Config config, const std::vector<std::string> &unknownFields);

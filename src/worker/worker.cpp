@@ -3,7 +3,7 @@
 #include "config/config.hpp"
 #include "sip/dtmf.hpp"
 #include "base/error.hpp"
-#include "media_api/media.hpp"
+#include "media/media_factory.hpp"
 #include "media/playback.hpp"
 #include "sip/session.hpp"
 #include "sip/session_manager.hpp"
@@ -83,7 +83,9 @@ Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) 
         [this] {
             root_ = su_glib_root_create(this);
             if (root_) g_source_attach(su_glib_root_gsource(root_), g_main_context_get_thread_default());
-            agent_ = std::make_unique<UserAgent>(root_, sessions_, [this](const CauseData &ev) { emit(ev); });
+            // The worker picks the media implementation; the SIP side only sees the seam.
+            agent_ = std::make_unique<UserAgent>(root_, sessions_, [this](const CauseData &ev) { emit(ev); },
+                                                 createMediaFactory());
             playbacks_ = std::make_unique<Playbacks>(g_main_context_get_thread_default(), playIds_,
                                                      [this](const CauseData &ev) { emit(ev); });
         },

@@ -2,7 +2,7 @@
 //
 // Run inside a private network namespace so ICE never leaves loopback:
 //   unshare --net bash -c 'ip link set lo up; ./media_test'
-#include "media_api/media.hpp"
+#include "media/media_factory.hpp"
 
 #include "audio_analysis.hpp"
 

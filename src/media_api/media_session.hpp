@@ -1,8 +1,8 @@
-// Media for one call: the seam between sessions and a media profile.
+// Media for one call: the seam between sessions (signaling) and the media profiles.
 //
-// Sessions (signaling) talk to media only through this interface, so a second profile (plain RTP
-// with rtpbin, for trunks and desk phones) can be added without touching sessions. This header
-// includes neither sofia-sip nor GStreamer.
+// Sessions talk to media only through this header, and get their MediaSession objects from a
+// MediaFactory the worker hands them, so the SIP side never knows which profile carries a call.
+// This header includes neither sofia-sip nor GStreamer.
 //
 // Threading: every method is called on the worker's loop thread (the GMainContext given at
 // creation), and every callback is invoked on that same thread, never from a GStreamer streaming
@@ -11,52 +11,15 @@
 // destructor must not be called from inside a callback: call close() there, destroy later.
 #pragma once
 
-#include <chrono>
+#include "media_api/media_options.hpp"
+
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 typedef struct _GMainContext GMainContext;
 
 namespace sipw {
-
-// "device" | "file:PATH" | "tone:HZ" | "silence" (input);  "device" | "file:PATH.wav" | "null" (output)
-struct AudioEndpoint {
-    enum class Kind { Device, File, Tone, Silence, Null };
-    Kind kind = Kind::Silence;
-    std::string path;   // Kind::File
-    double hz = 0;      // Kind::Tone
-    // Parses the SPEC forms; false (and why, as an i18n error key + arg) on a bad value.
-    static bool parseInput(const std::string &text, AudioEndpoint &out);
-    static bool parseOutput(const std::string &text, AudioEndpoint &out);
-};
-
-struct IceServer {
-    std::string url;         // stun:host:port, turn:host:port?transport=udp|tcp, turns:...
-    std::string username;    // TURN only
-    std::string credential;  // TURN only
-};
-
-struct IceOptions {
-    // "first-server" (default): host candidates plus the first srflx/relay candidate of each
-    //                            configured server, or gathering complete;
-    // "complete": wait for gathering to complete;  "host": host candidates only, send at once.
-    std::string strategy = "first-server";
-    int gatheringTimeoutMs = 500;        // never wait longer than this after gathering began
-    bool relayOnly = false;              // transportPolicy "relay"
-    std::vector<IceServer> servers;      // from INIT sipIce
-    std::vector<std::string> addresses;  // restrict ICE to these local IPs or interface names (empty: all)
-};
-
-struct MediaOptions {
-    AudioEndpoint input;                 // what we send
-    AudioEndpoint output;                // what we do with what we receive
-    IceOptions ice;
-    int jitterBufferMs = 40;             // receive latency
-    int opusComplexity = 5;              // 0..10: encoder CPU against quality
-    int connectTimeoutMs = 10000;        // offer/answer applied → ICE+DTLS up, or IceFailed
-};
 
 // Why the media of a call failed. Sessions map these to JsSIP causes.
 enum class MediaError {
@@ -139,22 +102,22 @@ public:
     virtual void close() = 0;
 };
 
-// The WebRTC profile: GStreamer webrtcbin, ICE, DTLS-SRTP, Opus, BUNDLE, rtcp-mux.
-std::unique_ptr<MediaSession> createWebRtcMedia(GMainContext *loop, const MediaOptions &options,
-                                                MediaSession::Callbacks callbacks);
+// What the signaling side needs to know of a peer's SDP (an offer or an answer) before any media
+// is built for it.
+struct RemoteDescription {
+    std::string unusableReason;          // empty when a media session can use it; else English text
+    std::string direction = "sendrecv";  // of its audio section
+};
 
-// GStreamer pipelines and webrtcbins of media sessions not yet finalized (each session holds one
-// of each while open): for statistics and leak checks; 0 once every session is closed.
-int liveMediaObjects();
-
-// Once per process, early: gst_init and DTLS certificate pre-generation, so the first call does
-// not pay for it. Safe to call repeatedly and from any thread.
-void prewarmMedia();
-// Runs prewarmMedia once per process on a background thread (the first call starts it).
-void startMediaPrewarm();
-// Waits (at most `budget`) for a prewarm started by startMediaPrewarm to finish. Worker
-// destruction calls it: a short-lived program (register, exit) must not leave the process while
-// that thread is inside GStreamer/OpenSSL, whose exit-time cleanup would pull memory from under it.
-void awaitMediaPrewarm(std::chrono::milliseconds budget);
+// Makes the media sessions of one worker's calls.
+class MediaFactory {
+public:
+    virtual ~MediaFactory() = default;
+    // A session whose callbacks run on `loop` (the caller's loop thread).
+    virtual std::unique_ptr<MediaSession> create(GMainContext *loop, const MediaOptions &options,
+                                                 MediaSession::Callbacks callbacks) = 0;
+    // Inspects `sdp` without building anything (an empty text is unusable).
+    virtual RemoteDescription describe(const std::string &sdp) const = 0;
+};
 
 }  // namespace sipw

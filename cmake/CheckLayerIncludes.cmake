@@ -1,0 +1,27 @@
+# cmake -DROOT=<src> -P CheckLayerIncludes.cmake: every quoted include of the core names a layer
+# folder ("sip/session.hpp"). Relative ("../"), absolute or folder-less quoted includes would reach
+# around the layer views of src/CMakeLists.txt, so they fail here; so does any include of the C
+# header, which only the C shim may use.
+cmake_minimum_required(VERSION 3.18)
+file(GLOB_RECURSE sources RELATIVE ${ROOT} ${ROOT}/*.cpp ${ROOT}/*.hpp)
+set(layers base media_api config ws sip media worker)
+set(bad "")
+foreach(source IN LISTS sources)
+  file(STRINGS ${ROOT}/${source} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<]")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "sipw\\.h[\">]")
+      list(APPEND bad "${source}: ${line} (the C header is for the C shim only)")
+    elseif(line MATCHES "#[ \t]*include[ \t]*\"([^\"]*)\"")
+      set(path ${CMAKE_MATCH_1})
+      string(REGEX MATCH "^[a-z_]+/" folder "${path}")
+      string(REGEX REPLACE "/$" "" folder "${folder}")
+      if(path MATCHES "\\.\\." OR NOT folder IN_LIST layers)
+        list(APPEND bad "${source}: ${line} (name the layer folder: \"layer/file.hpp\")")
+      endif()
+    endif()
+  endforeach()
+endforeach()
+if(bad)
+  list(JOIN bad "\n  " text)
+  message(FATAL_ERROR "Includes that reach around the layers:\n  ${text}")
+endif()

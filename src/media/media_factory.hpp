@@ -1,0 +1,33 @@
+// The media profiles behind the seam (media_api/media_session.hpp), and the process-wide media
+// runtime: warm-up and the count of live GStreamer objects.
+#pragma once
+
+#include "media_api/media_session.hpp"
+
+#include <chrono>
+#include <memory>
+
+namespace sipw {
+
+// The factory a worker hands its sessions; starts the media warm-up (startMediaPrewarm).
+std::shared_ptr<MediaFactory> createMediaFactory();
+
+// The WebRTC profile: GStreamer webrtcbin, ICE, DTLS-SRTP, Opus, BUNDLE, rtcp-mux.
+std::unique_ptr<MediaSession> createWebRtcMedia(GMainContext *loop, const MediaOptions &options,
+                                                MediaSession::Callbacks callbacks);
+
+// GStreamer pipelines and webrtcbins of media sessions not yet finalized (each session holds one
+// of each while open): for statistics and leak checks; 0 once every session is closed.
+int liveMediaObjects();
+
+// Once per process, early: gst_init and DTLS certificate pre-generation, so the first call does
+// not pay for it. Safe to call repeatedly and from any thread.
+void prewarmMedia();
+// Runs prewarmMedia once per process on a background thread (the first call starts it).
+void startMediaPrewarm();
+// Waits (at most `budget`) for a prewarm started by startMediaPrewarm to finish. Worker
+// destruction calls it: a short-lived program (register, exit) must not leave the process while
+// that thread is inside GStreamer/OpenSSL, whose exit-time cleanup would pull memory from under it.
+void awaitMediaPrewarm(std::chrono::milliseconds budget);
+
+}  // namespace sipw
