@@ -72,4 +72,6 @@ struct sipw_retry {};
 %include "sipw_csharp.i"
 #endif
 
+/* The named constants first (SWIG does not follow sipw.h's #include): SIPW_OK..., SIPW_CMD_*, SIPW_ON_*. */
+%include "sipw_names.h"
 %include "sipw.h"

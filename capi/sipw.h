@@ -29,15 +29,9 @@ extern "C" {
 #define SIPW_VERSION_PATCH 0
 #define SIPW_VERSION_STRING "0.1.0"
 
-/* Result codes of sipw_post and friends. */
-#define SIPW_OK          0
-#define SIPW_EINVAL    (-1) /* invalid argument or payload: malformed JSON, missing or ill-typed field */
-#define SIPW_ESTATE    (-2) /* not valid in the current state (CALL before INIT, ANSWER outgoing...) */
-#define SIPW_ENOSESSION (-3) /* unknown sessionId */
-#define SIPW_ENOCMD    (-4) /* unknown or unsupported command */
-#define SIPW_ESHUTDOWN (-5) /* the worker is shutting down */
-#define SIPW_ENOLISTENER (-6) /* extension: unknown listener id (sipw_off) */
-#define SIPW_EINTERNAL (-7) /* extension: unexpected internal failure (out of memory...) */
+/* Named constants, generated from the catalogue of names: the result codes (SIPW_OK, SIPW_EINVAL
+ * ... SIPW_EINTERNAL), the commands (SIPW_CMD_INIT ...) and the event names (SIPW_ON_REGISTERED ...). */
+#include "sipw_names.h"
 
 typedef struct sipw_worker sipw_worker; /* one SIP user agent (the seed's SipWorker) */
 typedef struct sipw_event  sipw_event;  /* one CauseData */

@@ -2,13 +2,15 @@
 
 Needs an installed libsipw (header, library, sipw.pc) and swig:
     PKG_CONFIG_PATH=<prefix>/lib/pkgconfig pip install --no-index --no-build-isolation ./python
-The SWIG interface is read from ../bindings/sipw.i (a source checkout), else from $SIPW_SWIG_DIR,
-else from <datadir>/sipw/swig/ of the installed library. The module gets an absolute RUNPATH to
-libsipw's libdir, so it loads without LD_LIBRARY_PATH.
+The SWIG interface is read from $SIPW_SWIG_DIR, else ../bindings/sipw.i (a source checkout), else
+<datadir>/sipw/swig/ of the installed library; the catalogue of names (for sipworker/names.py) the
+same way from $SIPW_CATALOGUE_DIR, ../catalogue or <datadir>/sipw/catalogue/. The module gets an
+absolute RUNPATH to libsipw's libdir, so it loads without LD_LIBRARY_PATH.
 """
 import os
 import shlex
 import subprocess
+import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -20,15 +22,16 @@ def pkgconfig(*args):
     return shlex.split(subprocess.check_output(["pkg-config", *args, "sipw"], text=True))
 
 
-def interface_file():
-    candidates = [os.environ.get("SIPW_SWIG_DIR"), os.path.join(HERE, "..", "bindings")]
+def shared_file(name, env, checkout_dir, installed_dir):
+    """`name` from $env, the source checkout, or the installed library's datadir."""
     prefix = pkgconfig("--variable=prefix")[0]
-    candidates.append(os.path.join(prefix, "share", "sipw", "swig"))
+    candidates = [os.environ.get(env), os.path.join(HERE, "..", checkout_dir),
+                  os.path.join(prefix, "share", "sipw", installed_dir)]
     for directory in filter(None, candidates):
-        path = os.path.join(directory, "sipw.i")
+        path = os.path.join(directory, name)
         if os.path.exists(path):
             return path
-    raise SystemExit("sipw.i not found: set SIPW_SWIG_DIR to the directory holding it")
+    raise SystemExit(f"{name} not found: set {env} to the directory holding it")
 
 
 class SwigBuildExt(build_ext):
@@ -40,7 +43,11 @@ class SwigBuildExt(build_ext):
         os.makedirs(package_out, exist_ok=True)
         wrapper = os.path.join(self.build_temp, "sipw_wrap.c")
         includes = pkgconfig("--cflags-only-I")
-        self.spawn(["swig", "-python", *includes, "-outdir", package_out, "-o", wrapper, interface_file()])
+        interface = shared_file("sipw.i", "SIPW_SWIG_DIR", "bindings", "swig")
+        self.spawn(["swig", "-python", *includes, "-outdir", package_out, "-o", wrapper, interface])
+        catalogue = shared_file("names.toml", "SIPW_CATALOGUE_DIR", "catalogue", "catalogue")
+        generator = os.path.join(os.path.dirname(catalogue), "generate.py")
+        self.spawn([sys.executable, generator, catalogue, "--python", os.path.join(package_out, "names.py")])
         ext.sources = [wrapper]
         ext.include_dirs = [flag[2:] for flag in includes]
         libdir = pkgconfig("--variable=libdir")[0]

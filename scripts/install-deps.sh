@@ -18,7 +18,7 @@ packages=(
   kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules sip-tester coturn
   iproute2 util-linux procps psmisc
   # Python binding
-  python3 python3-dev python3-pytest python3-setuptools python3-venv python3-pip
+  python3 python3-dev python3-pytest python3-setuptools python3-wheel python3-venv python3-pip
   # C# binding
   mono-mcs mono-devel libnunit-cil-dev nunit-console
 )

@@ -10,7 +10,7 @@ import argparse
 import logging
 import threading
 
-from sipworker import ON_NEWDTMF, Cmd, On, SipWorker
+from sipworker import Cmd, On, SipWorker
 
 log = logging.getLogger("ivr")
 
@@ -47,7 +47,7 @@ def main():
                     timer.cancel()
                 log.info("call %s %s: %s %s", ev.sessionId, ev.msg, ev.cause or "", ev.causeCN or "")
 
-        @w.on(ON_NEWDTMF)
+        @w.on(On.ON_NEWDTMF)
         def on_dtmf(ev):
             log.info("call %s DTMF %s (%s)", ev.sessionId, ev.data["tone"], ev.data.get("method"))
 

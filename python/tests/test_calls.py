@@ -9,7 +9,7 @@ import wave
 
 import pytest
 
-from sipworker import ON_NEWDTMF, Cmd, On, SipwError
+from sipworker import Cmd, On, SipwError
 
 from conftest import has_chinese, init_config, offline_config
 
@@ -227,7 +227,7 @@ def test_dtmf_reaches_the_peer(registered, dtmf_available):
     caller.dtmf(sid, "12#")
     tones = []
     for _ in range(3):
-        ev = callee.wait_for(ON_NEWDTMF, timeout=10, predicate={"sessionId": incoming.sessionId})
+        ev = callee.wait_for(On.ON_NEWDTMF, timeout=10, predicate={"sessionId": incoming.sessionId})
         assert ev is not None, f"DTMF received so far: {tones}"
         tones.append(ev.data["tone"])
     assert tones == ["1", "2", "#"]

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from sipworker import ON_WARNING, Cmd, On, SipwError
+from sipworker import Cmd, On, SipwError
 
 from conftest import offline_config
 
@@ -52,7 +52,7 @@ class Collector:
 def test_listener_runs_on_the_python_dispatcher_in_order(make_worker):
     w = configured(make_worker)
     got = Collector()
-    w.on(ON_WARNING, got)
+    w.on(On.ON_WARNING, got)
     for _ in range(20):
         w.post(Cmd.UNREGISTER)
     assert got.wait_count(20)
@@ -93,8 +93,8 @@ def test_exception_in_a_callback_is_logged_and_dispatch_continues(make_worker, c
     def broken(ev):
         raise ValueError("boom in a user callback")
 
-    w.on(ON_WARNING, broken)
-    w.on(ON_WARNING, got)
+    w.on(On.ON_WARNING, broken)
+    w.on(On.ON_WARNING, got)
     with caplog.at_level(logging.ERROR, logger="sipworker"):
         for _ in range(5):
             w.post(Cmd.UNREGISTER)
@@ -114,8 +114,8 @@ def test_callback_may_post(make_worker):
             posted.append(1)
             w.post(Cmd.UNREGISTER)  # from the dispatcher thread: no deadlock
 
-    w.on(ON_WARNING, chain)
-    w.on(ON_WARNING, got)
+    w.on(On.ON_WARNING, chain)
+    w.on(On.ON_WARNING, got)
     w.post(Cmd.UNREGISTER)
     assert got.wait_count(51), f"only {len(got.events)} events"
 
@@ -130,8 +130,8 @@ def test_blocking_callback_loses_nothing_and_blocks_nobody(make_worker):
             first.set()
             time.sleep(1.0)
 
-    w.on(ON_WARNING, slow)
-    w.on(ON_WARNING, got)
+    w.on(On.ON_WARNING, slow)
+    w.on(On.ON_WARNING, got)
     w.post(Cmd.UNREGISTER)
     assert first.wait(5)
     t0 = time.monotonic()
@@ -139,7 +139,7 @@ def test_blocking_callback_loses_nothing_and_blocks_nobody(make_worker):
         w.post(Cmd.UNREGISTER)  # while the dispatcher sleeps in the callback
     assert time.monotonic() - t0 < 0.5, "post() waited for the blocked callback"
     # wait_for is served by the core's backlog, not by the (blocked) dispatcher.
-    assert w.wait_for(ON_WARNING, timeout=0.5) is not None
+    assert w.wait_for(On.ON_WARNING, timeout=0.5) is not None
     assert got.wait_count(201)
     assert len(got.events) == 201
 
@@ -147,7 +147,7 @@ def test_blocking_callback_loses_nothing_and_blocks_nobody(make_worker):
 def test_a_thousand_events_per_second_none_lost(make_worker):
     w = configured(make_worker)
     got = Collector()
-    w.on(ON_WARNING, got)
+    w.on(On.ON_WARNING, got)
     n = 1000
     t0 = time.monotonic()
     for i in range(n):
@@ -169,9 +169,9 @@ def test_burst_faster_than_the_listener(make_worker):
     """5000 events posted as fast as possible: every one delivered, none dropped."""
     w = configured(make_worker)
     got = Collector()
-    w.on(ON_WARNING, got)
+    w.on(On.ON_WARNING, got)
     dropped = []
-    w.on(ON_WARNING, lambda ev: dropped.append(ev) if warning_key(ev) not in (NOT_REGISTERED,) else None)
+    w.on(On.ON_WARNING, lambda ev: dropped.append(ev) if warning_key(ev) not in (NOT_REGISTERED,) else None)
     for _ in range(5000):
         w.post(Cmd.UNREGISTER)
     assert got.wait_count(5000, timeout=20), f"{len(got.events)} of 5000 delivered"
@@ -190,7 +190,7 @@ def test_close_while_a_callback_runs(make_worker):
         inside.set()
         time.sleep(0.5)
 
-    w.on(ON_WARNING, slow)
+    w.on(On.ON_WARNING, slow)
     w.post(Cmd.UNREGISTER)
     assert inside.wait(5)
     t0 = time.monotonic()
@@ -214,7 +214,7 @@ def test_close_from_inside_a_callback(make_worker):
             errors.append(e)
         done.set()
 
-    w.on(ON_WARNING, closer)
+    w.on(On.ON_WARNING, closer)
     w.post(Cmd.UNREGISTER)
     assert done.wait(10), "close() from a callback deadlocked"
     assert errors == []
@@ -240,7 +240,7 @@ def test_close_with_a_waiter_blocked(make_worker):
 def test_post_from_many_threads(make_worker):
     w = configured(make_worker)
     got = Collector()
-    w.on(ON_WARNING, got)
+    w.on(On.ON_WARNING, got)
 
     def poster():
         for _ in range(100):
@@ -259,9 +259,9 @@ def test_wait_for_finds_events_that_came_before_the_call(make_worker):
     w = configured(make_worker)
     w.post(Cmd.UNREGISTER)
     time.sleep(0.3)  # the event is long gone past the listeners
-    ev = w.wait_for(ON_WARNING, timeout=1)
+    ev = w.wait_for(On.ON_WARNING, timeout=1)
     assert ev is not None and warning_key(ev) == NOT_REGISTERED
-    assert w.wait_for(ON_WARNING, timeout=0.2) is None  # already returned once
+    assert w.wait_for(On.ON_WARNING, timeout=0.2) is None  # already returned once
 
 
 def test_two_wait_for_calls_return_two_distinct_events(make_worker):
@@ -279,8 +279,8 @@ def test_two_wait_for_calls_return_two_distinct_events(make_worker):
 def test_wait_for_dict_predicate_is_matched_in_the_core_without_consuming(make_worker):
     w = configured(make_worker)
     w.post(Cmd.UNREGISTER)
-    assert w.wait_for(ON_WARNING, timeout=0.5, predicate={"originator": "remote"}) is None
-    ev = w.wait_for(ON_WARNING, timeout=2, predicate={"originator": "system"})
+    assert w.wait_for(On.ON_WARNING, timeout=0.5, predicate={"originator": "remote"}) is None
+    ev = w.wait_for(On.ON_WARNING, timeout=2, predicate={"originator": "system"})
     assert ev is not None and ev.originator == "system"
 
 
@@ -309,7 +309,7 @@ def test_wait_for_releases_the_gil(make_worker, ticking_thread):
 
 def test_events_iterator(make_worker):
     w = configured(make_worker)
-    with w.events(ON_WARNING, timeout=1.0) as stream:
+    with w.events(On.ON_WARNING, timeout=1.0) as stream:
         for _ in range(3):
             w.post(Cmd.UNREGISTER)
         got = [ev for ev in stream]  # ends after 1 s without an event
@@ -329,12 +329,12 @@ def test_asyncio_helpers(make_worker):
     w = configured(make_worker)
 
     async def scenario():
-        waiter = asyncio.ensure_future(w.wait_for_async(ON_WARNING, timeout=5))
+        waiter = asyncio.ensure_future(w.wait_for_async(On.ON_WARNING, timeout=5))
         await asyncio.sleep(0.1)
         w.post(Cmd.UNREGISTER)
         ev = await waiter
         seen = []
-        stream = w.aevents(ON_WARNING, timeout=0.5)  # collects from here on
+        stream = w.aevents(On.ON_WARNING, timeout=0.5)  # collects from here on
         w.post(Cmd.INIT, offline_config(asyncFieldA=1))
         w.post(Cmd.INIT, offline_config(asyncFieldB=2))
         async for e in stream:

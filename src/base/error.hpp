@@ -5,6 +5,7 @@
 #pragma once
 
 #include "base/i18n.hpp"
+#include "base/names.hpp"
 
 #include <exception>
 #include <string>
@@ -13,18 +14,8 @@
 
 namespace sipw {
 
-// Mirrors the SIPW_E* codes of capi/sipw.h (the core does not include the C header).
-enum class ResultCode : int {
-    Ok = 0,
-    InvalidArgument = -1,
-    WrongState = -2,
-    UnknownSession = -3,
-    UnknownCommand = -4,
-    ShuttingDown = -5,
-    UnknownListener = -6,
-    Internal = -7,
-};
-
+// ResultCode (base/names.hpp) is generated from the catalogue, as are the SIPW_* codes of the C
+// header; the core does not include the C header.
 class Error : public std::exception {
 public:
     Error(ResultCode code, std::string_view key, std::vector<std::string> args = {})

@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "base/error.hpp"
+#include "base/payload.hpp"
 
 #include <glib.h>
 
@@ -146,56 +147,6 @@ std::string ServerUri::sipUri() const {
 
 namespace {
 
-[[noreturn]] void wrongType(const std::string &field, const char *expected) {
-    throw Error(ResultCode::InvalidArgument, "wrong_type", {field, expected});
-}
-[[noreturn]] void invalidValue(const std::string &field, const std::string &why) {
-    throw Error(ResultCode::InvalidArgument, "invalid_value", {field, why});
-}
-
-// Typed readers: absent or null → keep the default; present with the wrong type → error.
-bool readString(const json &obj, const char *key, std::string &out, const std::string &path) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return false;
-    if (!it->is_string()) wrongType(path + key, "string");
-    out = it->get<std::string>();
-    return true;
-}
-bool readBool(const json &obj, const char *key, bool &out, const std::string &path) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return false;
-    if (!it->is_boolean()) wrongType(path + key, "boolean");
-    out = it->get<bool>();
-    return true;
-}
-bool readInt(const json &obj, const char *key, int &out, int min, int max, const std::string &path) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return false;
-    if (!it->is_number_integer() && !it->is_number_unsigned()) {
-        if (!it->is_number_float() || it->get<double>() != static_cast<long long>(it->get<double>()))
-            wrongType(path + key, "integer");
-    }
-    double v = it->get<double>();
-    if (v < min || v > max)
-        invalidValue(path + key, "between " + std::to_string(min) + " and " + std::to_string(max));
-    out = static_cast<int>(v);
-    return true;
-}
-const json *readObject(const json &obj, const char *key, const std::string &path) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return nullptr;
-    if (!it->is_object()) wrongType(path + key, "object");
-    return &*it;
-}
-
-void checkKnown(const json &obj, std::initializer_list<const char *> known, const std::string &path,
-                std::vector<std::string> &unknownFields) {
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-        bool found = std::any_of(known.begin(), known.end(), [&](const char *k) { return it.key() == k; });
-        if (!found) unknownFields.push_back(path + it.key());
-    }
-}
-
 // "sip:user@domain[:port][;params]" → user and domain.
 void parseAor(const std::string &uri, std::string &user, std::string &domain) {
     std::string l = lower(uri);
@@ -214,77 +165,67 @@ void parseAor(const std::string &uri, std::string &user, std::string &domain) {
     }
 }
 
-IceServer parseIceEntry(const json &entry, const std::string &path) {
+// One `sipIce` entry: "stun:h:p", or {urls (or url): a string or an array (first used), username, credential}.
+IceServer parseIceEntry(const Payload &list, const json &entry, const std::string &field) {
     IceServer server;
     if (entry.is_string()) {
         server.url = entry.get<std::string>();
     } else if (entry.is_object()) {
-        auto urls = entry.find("urls");
-        if (urls == entry.end()) urls = entry.find("url");
-        if (urls == entry.end()) throw Error(ResultCode::InvalidArgument, "missing_field", {path + ".urls"});
-        if (urls->is_array()) {
-            if (urls->empty() || !(*urls)[0].is_string()) wrongType(path + ".urls", "string or array of strings");
-            server.url = (*urls)[0].get<std::string>();
-        } else if (urls->is_string()) {
-            server.url = urls->get<std::string>();
-        } else {
-            wrongType(path + ".urls", "string or array of strings");
-        }
-        readString(entry, "username", server.username, path + ".");
-        readString(entry, "credential", server.credential, path + ".");
+        Payload fields(entry, field + ".");
+        const char *key = fields.has("urls") ? "urls" : "url";
+        auto urls = fields.strings(key, true);
+        if (!urls) fields.missing("urls");
+        if (urls->empty()) fields.wrongType(key, "string or array of strings");
+        server.url = urls->front();
+        server.username = fields.string("username").value_or("");
+        server.credential = fields.string("credential").value_or("");
     } else {
-        wrongType(path, "string or object");
+        list.wrongType(field, "string or object");
     }
     std::string l = lower(server.url);
     if (l.rfind("stun:", 0) != 0 && l.rfind("turn:", 0) != 0 && l.rfind("turns:", 0) != 0 &&
         l.rfind("stuns:", 0) != 0)
-        invalidValue(path, "an ICE server URL (stun:, turn: or turns:)");
+        list.invalidValue(field, "an ICE server URL (stun:, turn: or turns:)");
     return server;
 }
 
 }  // namespace
 
-Config parseInitConfig(const json &p, std::vector<std::string> &unknownFields) {
-    if (!p.is_object()) throw Error(ResultCode::InvalidArgument, "payload_not_object", {"INIT"});
+Config parseInitConfig(const json &data, std::vector<std::string> &unknownFields) {
+    Payload p = Payload::ofCommand(data, "INIT");
     Config c;
-    const std::string root;
-    checkKnown(p,
-               {"uri", "password", "realm", "sipServer", "sipIce", "register", "sipWorkerid",
-                "viaTransport", "audio", "tls", "ice", "authorizationUser", "displayName",
-                "registerExpires", "userAgent", "locale", "noAnswerTimeout", "reconnect",
-                "jitterBufferMs"},
-               root, unknownFields);
+    p.collectUnknown({"uri", "password", "realm", "sipServer", "sipIce", "register", "sipWorkerid", "viaTransport",
+                      "audio", "tls", "ice", "authorizationUser", "displayName", "registerExpires", "userAgent",
+                      "locale", "noAnswerTimeout", "reconnect", "jitterBufferMs"},
+                     unknownFields);
 
-    if (!readString(p, "uri", c.uri, root)) throw Error(ResultCode::InvalidArgument, "missing_field", {"uri"});
+    c.uri = p.string("uri").value_or("");
+    if (c.uri.empty()) p.missing("uri");
     parseAor(c.uri, c.user, c.domain);
-    readString(p, "password", c.password, root);
-    readString(p, "realm", c.realm, root);
-    readString(p, "authorizationUser", c.authorizationUser, root);
-    readString(p, "displayName", c.displayName, root);
-    readString(p, "userAgent", c.userAgent, root);
-    readString(p, "sipWorkerid", c.workerId, root);
-    if (readString(p, "viaTransport", c.viaTransport, root)) {
+    c.password = p.string("password").value_or(c.password);
+    c.realm = p.string("realm").value_or(c.realm);
+    c.authorizationUser = p.string("authorizationUser").value_or(c.authorizationUser);
+    c.displayName = p.string("displayName").value_or(c.displayName);
+    c.userAgent = p.string("userAgent").value_or(c.userAgent);
+    c.workerId = p.string("sipWorkerid").value_or(c.workerId);
+    if (auto via = p.string("viaTransport")) {
         SipTransport t;
-        if (!parseTransport(lower(c.viaTransport), t)) invalidValue("viaTransport", "one of udp, tcp, tls, ws, wss");
+        if (!parseTransport(lower(*via), t)) p.invalidValue("viaTransport", "one of udp, tcp, tls, ws, wss");
+        c.viaTransport = *via;
     }
-    readBool(p, "register", c.registerOnInit, root);
-    readInt(p, "registerExpires", c.registerExpires, 10, 86400, root);
-    readInt(p, "noAnswerTimeout", c.noAnswerTimeoutSec, 1, 3600, root);
-    readInt(p, "jitterBufferMs", c.media.jitterBufferMs, 0, 2000, root);
+    c.registerOnInit = p.boolean("register").value_or(c.registerOnInit);
+    c.registerExpires = p.integer("registerExpires", 10, 86400, " (s)").value_or(c.registerExpires);
+    c.noAnswerTimeoutSec = p.integer("noAnswerTimeout", 1, 3600, " (s)").value_or(c.noAnswerTimeoutSec);
+    c.media.jitterBufferMs = p.integer("jitterBufferMs", 0, 2000, " (ms)").value_or(c.media.jitterBufferMs);
+    if (auto locale = p.string("locale"); locale && !i18n::parseLocale(*locale, c.locale))
+        p.invalidValue("locale", "\"zh-CN\" or \"en\"");
 
-    std::string locale;
-    if (readString(p, "locale", locale, root) && !i18n::parseLocale(locale, c.locale))
-        invalidValue("locale", "\"zh-CN\" or \"en\"");
-
-    if (auto it = p.find("sipServer"); it != p.end() && !it->is_null()) {
-        json list = it->is_string() ? json::array({*it}) : *it;
-        if (!list.is_array()) wrongType("sipServer", "array of strings");
-        for (size_t i = 0; i < list.size(); ++i) {
-            std::string field = "sipServer[" + std::to_string(i) + "]";
-            if (!list[i].is_string()) wrongType(field, "string");
+    if (auto servers = p.strings("sipServer", true)) {
+        for (std::size_t i = 0; i < servers->size(); ++i) {
             ServerUri server;
-            if (!ServerUri::parse(list[i].get<std::string>(), server))
-                throw Error(ResultCode::InvalidArgument, "invalid_uri", {field, list[i].get<std::string>()});
+            if (!ServerUri::parse((*servers)[i], server))
+                throw Error(ResultCode::InvalidArgument, "invalid_uri",
+                            {"sipServer[" + std::to_string(i) + "]", (*servers)[i]});
             c.servers.push_back(server);
         }
     }
@@ -296,16 +237,17 @@ Config parseInitConfig(const json &p, std::vector<std::string> &unknownFields) {
         c.servers.push_back(server);
     }
 
-    if (auto it = p.find("sipIce"); it != p.end() && !it->is_null()) {
-        if (!it->is_array()) wrongType("sipIce", "array");
-        for (size_t i = 0; i < it->size(); ++i)
-            c.media.ice.servers.push_back(parseIceEntry((*it)[i], "sipIce[" + std::to_string(i) + "]"));
+    if (const json *ice = p.find("sipIce")) {
+        if (!ice->is_array()) p.wrongType("sipIce", "array");
+        for (std::size_t i = 0; i < ice->size(); ++i)
+            c.media.ice.servers.push_back(parseIceEntry(p, (*ice)[i], "sipIce[" + std::to_string(i) + "]"));
     }
 
-    if (const json *tls = readObject(p, "tls", root)) {
-        checkKnown(*tls, {"verify", "caFile"}, "tls.", unknownFields);
-        readBool(*tls, "verify", c.tls.verify, "tls.");
-        if (readString(*tls, "caFile", c.tls.caFile, "tls.") && !c.tls.caFile.empty()) {
+    if (auto tls = p.object("tls")) {
+        tls->collectUnknown({"verify", "caFile"}, unknownFields);
+        c.tls.verify = tls->boolean("verify").value_or(c.tls.verify);
+        c.tls.caFile = tls->string("caFile").value_or("");
+        if (!c.tls.caFile.empty()) {
             // Relative to the caller's working directory now, not to whatever it is later.
             gchar *absolute = g_canonicalize_filename(c.tls.caFile.c_str(), nullptr);
             c.tls.caFile = absolute;
@@ -313,55 +255,61 @@ Config parseInitConfig(const json &p, std::vector<std::string> &unknownFields) {
         }
     }
 
-    if (const json *ice = readObject(p, "ice", root)) {
-        checkKnown(*ice, {"strategy", "gatheringTimeoutMs", "transportPolicy", "addresses"}, "ice.",
-                   unknownFields);
+    if (auto ice = p.object("ice")) {
+        ice->collectUnknown({"strategy", "gatheringTimeoutMs", "transportPolicy", "addresses"}, unknownFields);
         IceOptions &o = c.media.ice;
-        if (readString(*ice, "strategy", o.strategy, "ice.") && o.strategy != "first-server" &&
-            o.strategy != "complete" && o.strategy != "host")
-            invalidValue("ice.strategy", "one of \"first-server\", \"complete\", \"host\"");
-        readInt(*ice, "gatheringTimeoutMs", o.gatheringTimeoutMs, 0, 60000, "ice.");
-        std::string policy;
-        if (readString(*ice, "transportPolicy", policy, "ice.")) {
-            if (policy != "all" && policy != "relay") invalidValue("ice.transportPolicy", "\"all\" or \"relay\"");
-            o.relayOnly = policy == "relay";
+        o.strategy = ice->string("strategy").value_or(o.strategy);
+        if (o.strategy != "first-server" && o.strategy != "complete" && o.strategy != "host")
+            ice->invalidValue("strategy", "one of \"first-server\", \"complete\", \"host\"");
+        o.gatheringTimeoutMs = ice->integer("gatheringTimeoutMs", 0, 60000, " (ms)").value_or(o.gatheringTimeoutMs);
+        if (auto policy = ice->string("transportPolicy")) {
+            if (*policy != "all" && *policy != "relay") ice->invalidValue("transportPolicy", "\"all\" or \"relay\"");
+            o.relayOnly = *policy == "relay";
         }
-        if (auto a = ice->find("addresses"); a != ice->end() && !a->is_null()) {
-            if (!a->is_array()) wrongType("ice.addresses", "array of strings");
-            for (auto &entry : *a) {
-                if (!entry.is_string()) wrongType("ice.addresses", "array of strings");
-                o.addresses.push_back(entry.get<std::string>());
-            }
-        }
+        o.addresses = ice->strings("addresses").value_or(o.addresses);
     }
 
     c.media.input.kind = AudioEndpoint::Kind::Device;
     c.media.output.kind = AudioEndpoint::Kind::Device;
-    if (auto it = p.find("audio"); it != p.end() && !it->is_null()) {
-        std::string text;
-        if (it->is_string()) {
-            // The seed passed an audio element for playback: a string is the output.
-            text = it->get<std::string>();
-            if (!AudioEndpoint::parseOutput(text, c.media.output)) invalidValue("audio", "an audio output");
-        } else if (it->is_object()) {
-            checkKnown(*it, {"input", "output"}, "audio.", unknownFields);
-            if (readString(*it, "input", text, "audio.") && !AudioEndpoint::parseInput(text, c.media.input))
-                invalidValue("audio.input", "\"device\", \"file:PATH\", \"tone:HZ\" or \"silence\"");
-            if (readString(*it, "output", text, "audio.") && !AudioEndpoint::parseOutput(text, c.media.output))
-                invalidValue("audio.output", "\"device\", \"file:PATH.wav\" or \"null\"");
+    if (const json *audio = p.find("audio")) {
+        if (audio->is_string()) {
+            // The browser library passed an audio element for playback: a string is the output.
+            if (!AudioEndpoint::parseOutput(audio->get<std::string>(), c.media.output))
+                p.invalidValue("audio", "an audio output");
         } else {
-            wrongType("audio", "object");
+            Payload endpoints = *p.object("audio");
+            endpoints.collectUnknown({"input", "output"}, unknownFields);
+            c.media.input = readAudioInput(endpoints, "input").value_or(c.media.input);
+            c.media.output = readAudioOutput(endpoints, "output").value_or(c.media.output);
         }
     }
 
-    if (const json *r = readObject(p, "reconnect", root)) {
-        checkKnown(*r, {"minInterval", "maxInterval"}, "reconnect.", unknownFields);
-        readInt(*r, "minInterval", c.reconnect.minIntervalSec, 1, 3600, "reconnect.");
-        readInt(*r, "maxInterval", c.reconnect.maxIntervalSec, 1, 3600, "reconnect.");
+    if (auto r = p.object("reconnect")) {
+        r->collectUnknown({"minInterval", "maxInterval"}, unknownFields);
+        c.reconnect.minIntervalSec = r->integer("minInterval", 1, 3600, " (s)").value_or(c.reconnect.minIntervalSec);
+        c.reconnect.maxIntervalSec = r->integer("maxInterval", 1, 3600, " (s)").value_or(c.reconnect.maxIntervalSec);
         if (c.reconnect.maxIntervalSec < c.reconnect.minIntervalSec)
-            invalidValue("reconnect.maxInterval", "at least reconnect.minInterval");
+            r->invalidValue("maxInterval", "at least reconnect.minInterval");
     }
     return c;
+}
+
+std::optional<AudioEndpoint> readAudioInput(const Payload &fields, const std::string &key) {
+    auto text = fields.string(key);
+    if (!text) return std::nullopt;
+    AudioEndpoint input;
+    if (!AudioEndpoint::parseInput(*text, input))
+        fields.invalidValue(key, "\"device\", \"file:PATH\", \"tone:HZ\" or \"silence\"");
+    return input;
+}
+
+std::optional<AudioEndpoint> readAudioOutput(const Payload &fields, const std::string &key) {
+    auto text = fields.string(key);
+    if (!text) return std::nullopt;
+    AudioEndpoint output;
+    if (!AudioEndpoint::parseOutput(*text, output))
+        fields.invalidValue(key, "\"device\", \"file:PATH.wav\" or \"null\"");
+    return output;
 }
 
 }  // namespace sipw

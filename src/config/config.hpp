@@ -2,10 +2,12 @@
 #pragma once
 
 #include "base/i18n.hpp"
+#include "base/payload.hpp"
 #include "media_api/media_options.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,5 +65,11 @@ struct Config {
 // Validates INIT's payload. Throws Error(InvalidArgument) naming the field on a bad value.
 // Unknown fields do not fail: their names are appended to `unknownFields` (reported as `warning` events).
 Config parseInitConfig(const nlohmann::json &payload, std::vector<std::string> &unknownFields);
+
+// An audio input ("device", "file:PATH", "tone:HZ", "silence") or output ("device",
+// "file:PATH.wav", "null") at `key` of `fields` (INIT audio, CALL/ANSWER options.audio, PLAY):
+// nullopt when absent; a bad form is InvalidArgument naming the field.
+std::optional<AudioEndpoint> readAudioInput(const Payload &fields, const std::string &key);
+std::optional<AudioEndpoint> readAudioOutput(const Payload &fields, const std::string &key);
 
 }  // namespace sipw

@@ -1,6 +1,7 @@
 #include "worker/worker.hpp"
 
 #include "config/config.hpp"
+#include "worker/command_payloads.hpp"
 #include "sip/dtmf.hpp"
 #include "base/error.hpp"
 #include "media/media_factory.hpp"
@@ -19,6 +20,7 @@
 namespace sipw {
 
 using nlohmann::json;
+using names::Command;
 
 namespace {
 
@@ -35,22 +37,7 @@ void parkSofiaSource(GSource *source) {
     parked.push_back(g_source_ref(source));
 }
 
-// Commands that take no data accept null, nothing, or an empty object.
-void expectNoData(const std::string &command, const json &data) {
-    if (data.is_null()) return;
-    if (!data.is_object()) throw Error(ResultCode::InvalidArgument, "payload_not_object", {command});
-}
-
 }  // namespace
-
-std::string printable(const std::string &text) {
-    // Invalid UTF-8 and control characters never reach an error text or a log.
-    gchar *valid = g_utf8_make_valid(text.c_str(), static_cast<gssize>(text.size()));
-    std::string out;
-    for (const char *p = valid; *p && out.size() < 80; ++p) out += (static_cast<unsigned char>(*p) < 0x20) ? '?' : *p;
-    g_free(valid);
-    return out;
-}
 
 Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) {
     if (!options.is_null() && !options.is_object())
@@ -143,10 +130,14 @@ void Worker::runOnLoop(std::function<void(UserAgent &)> task) {
         throw Error(ResultCode::ShuttingDown, "shutting_down");
 }
 
-void Worker::post(const std::string &command, const json &data) {
+void Worker::post(const std::string &text, const json &data) {
     if (shuttingDown_) throw Error(ResultCode::ShuttingDown, "shutting_down");
-
-    if (command == "INIT") {
+    auto command = names::commandNamed(text);
+    if (!command) throw Error(ResultCode::UnknownCommand, "unknown_command", {printable(text)});
+    if (!names::commandSupported(*command)) throw Error(ResultCode::UnknownCommand, "unsupported_command", {text});
+    // Every command of the catalogue has its case (the build fails on a missing one).
+    switch (*command) {
+    case Command::Init: {
         std::vector<std::string> unknown;
         Config config = parseInitConfig(data, unknown);
         {
@@ -158,28 +149,36 @@ void Worker::post(const std::string &command, const json &data) {
         runOnLoop([config = std::move(config), unknown](UserAgent &ua) mutable { ua.init(std::move(config), unknown); });
         return;
     }
-    if (command == "LOGIN" || command == "LOGOUT" || command == "REGISTER" || command == "UNREGISTER") {
-        expectNoData(command, data);
-        if (!initialized_) throw Error(ResultCode::WrongState, "not_initialized", {command});
-        if (command == "LOGIN") runOnLoop([](UserAgent &ua) { ua.login(); });
-        if (command == "LOGOUT") runOnLoop([](UserAgent &ua) { ua.logout(); });
-        if (command == "REGISTER") runOnLoop([](UserAgent &ua) { ua.registerNow(); });
-        if (command == "UNREGISTER") runOnLoop([](UserAgent &ua) { ua.unregister(); });
+    case Command::Login:
+    case Command::Logout:
+    case Command::Register:
+    case Command::Unregister:
+        postConnectionCommand(*command, text, data);
         return;
-    }
-    if (command == "CALL" || command == "ANSWER" || command == "HANGUP" || command == "SESSTION_DEL" ||
-        command == "HOLD" || command == "UNHOLD" || command == "ONHOLD" || command == "MUTE" || command == "UNMUTE" ||
-        command == "DTMF" || command == "RECORD" || command == "RECORD_STOP" || command == "CALL_PLAY" ||
-        command == "CALL_PLAY_STOP") {
-        postSessionCommand(command, data);
+    case Command::Call:
+    case Command::Answer:
+    case Command::Hangup:
+    case Command::SesstionDel:
+    case Command::Hold:
+    case Command::Unhold:
+    case Command::Mute:
+    case Command::Unmute:
+    case Command::Dtmf:
+    case Command::Record:
+    case Command::RecordStop:
+    case Command::CallPlay:
+    case Command::CallPlayStop:
+        postSessionCommand(*command, text, data);
         return;
-    }
-    if (command == "PLAY" || command == "PLAY_STOP") {
-        postPlayCommand(command, data);
+    case Command::Play:
+    case Command::PlayStop:
+        postPlayCommand(*command, text, data);
         return;
+    case Command::Notify:
+    case Command::Empty:
+        break;  // refused above (not supported)
     }
-    if (command == "NOTIFY" || command == "EMPTY") throw Error(ResultCode::UnknownCommand, "unsupported_command", {command});
-    throw Error(ResultCode::UnknownCommand, "unknown_command", {printable(command)});
+    throw Error(ResultCode::UnknownCommand, "unsupported_command", {text});
 }
 
 void Worker::post(const std::string &command, const std::string *dataJson) {
@@ -201,267 +200,134 @@ void Worker::post(const std::string &command, const std::string *dataJson) {
     post(command, data);
 }
 
-namespace {
-
-// CALL / ANSWER `options`: audio overrides and extra headers; JsSIP's other call options
-// (mediaConstraints, pcConfig, ...) describe a browser and are ignored.
-CallOptions parseCallOptions(const json &data) {
-    CallOptions options;
-    auto it = data.find("options");
-    if (it == data.end() || it->is_null()) return options;
-    if (!it->is_object()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"options", "object"});
-    if (auto audio = it->find("audio"); audio != it->end() && !audio->is_null()) {
-        if (!audio->is_object()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"options.audio", "object"});
-        for (const char *field : {"input", "output"}) {
-            auto value = audio->find(field);
-            if (value == audio->end() || value->is_null()) continue;
-            std::string path = std::string("options.audio.") + field;
-            if (!value->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {path, "string"});
-            AudioEndpoint endpoint;
-            bool input = std::string(field) == "input";
-            bool ok = input ? AudioEndpoint::parseInput(*value, endpoint) : AudioEndpoint::parseOutput(*value, endpoint);
-            if (!ok)
-                throw Error(ResultCode::InvalidArgument, "invalid_value",
-                            {path, input ? "\"device\", \"file:PATH\", \"tone:HZ\" or \"silence\""
-                                         : "\"device\", \"file:PATH.wav\" or \"null\""});
-            (input ? options.input : options.output) = endpoint;
-        }
+void Worker::postConnectionCommand(Command command, const std::string &name, const json &data) {
+    // No data: null, nothing, or an empty object.
+    if (!data.is_null()) Payload::ofCommand(data, name);
+    if (!initialized_) throw Error(ResultCode::WrongState, "not_initialized", {name});
+    switch (command) {
+    case Command::Login: runOnLoop([](UserAgent &ua) { ua.login(); }); break;
+    case Command::Logout: runOnLoop([](UserAgent &ua) { ua.logout(); }); break;
+    case Command::Register: runOnLoop([](UserAgent &ua) { ua.registerNow(); }); break;
+    default: runOnLoop([](UserAgent &ua) { ua.unregister(); }); break;
     }
-    if (auto headers = it->find("extraHeaders"); headers != it->end() && !headers->is_null()) {
-        if (!headers->is_array()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"options.extraHeaders", "array of strings"});
-        for (const auto &h : *headers) {
-            if (!h.is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"options.extraHeaders", "array of strings"});
-            const std::string &line = h.get_ref<const std::string &>();
-            auto colon = line.find(':');
-            bool hasControl = line.find_first_of("\r\n") != std::string::npos;
-            if (colon == std::string::npos || colon == 0 || hasControl)
-                throw Error(ResultCode::InvalidArgument, "invalid_value", {"options.extraHeaders", "\"Name: value\" lines"});
-            options.extraHeaders.push_back(line);
-        }
+}
+
+void Worker::postCall(const Payload &payload) {
+    std::string target = readCallTarget(payload);
+    std::string id = readChosenId(payload, "sessionId");
+    CallOptions options = readCallOptions(payload);
+    SessionInfo info;
+    {
+        std::lock_guard<std::mutex> lock(identityMutex_);
+        info.remoteUri = targetToUri(target, domain_);
+        info.localUri = identity_.uri;
     }
-    return options;
-}
-
-// An optional integer field within [min, max] (`fallback` when absent or null).
-int optionalInt(const json &data, const char *field, int fallback, int min, int max, const char *unit) {
-    auto it = data.find(field);
-    if (it == data.end() || it->is_null()) return fallback;
-    std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max) + unit;
-    if (!it->is_number_integer()) throw Error(ResultCode::InvalidArgument, "wrong_type", {field, "integer"});
-    long long v = it->get<long long>();
-    if (v < min || v > max) throw Error(ResultCode::InvalidArgument, "invalid_value", {field, range});
-    return static_cast<int>(v);
-}
-
-// DTMF {tones, duration?, interToneGap?, transport?}.
-DtmfRequest parseDtmf(const json &data) {
-    DtmfRequest r;
-    auto tones = data.find("tones");
-    if (tones == data.end() || tones->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {"tones"});
-    // A number of digits is what a caller means by 123; strings are the documented form.
-    if (tones->is_number_unsigned()) r.tones = std::to_string(tones->get<unsigned long long>());
-    else if (tones->is_string()) r.tones = tones->get<std::string>();
-    else throw Error(ResultCode::InvalidArgument, "wrong_type", {"tones", "string"});
-    bool valid = !r.tones.empty() && r.tones.size() <= DtmfRequest::kMaxTones;
-    for (char &c : r.tones) {
-        valid = valid && isDtmfTone(c);
-        c = g_ascii_toupper(c);
+    if (info.remoteUri.empty()) payload.invalidValue("target", "a number, a user or a SIP URI");
+    info.sessionId = id;
+    info.direction = "outgoing";
+    info.state = "calling";
+    info.startTime = nowMillis();
+    if (!sessions_->add(info)) throw Error(ResultCode::InvalidArgument, "duplicate_session", {id});
+    try {
+        runOnLoop([id, uri = info.remoteUri, options](UserAgent &ua) { ua.call(id, uri, options); });
+    } catch (...) {
+        sessions_->erase(id);
+        throw;
     }
-    if (!valid) throw Error(ResultCode::InvalidArgument, "invalid_dtmf", {printable(tones->is_string() ? tones->get<std::string>() : r.tones)});
-    r.durationMs = optionalInt(data, "duration", DtmfRequest::kDefaultDurationMs, DtmfRequest::kMinDurationMs,
-                               DtmfRequest::kMaxDurationMs, " (ms)");
-    r.gapMs = optionalInt(data, "interToneGap", DtmfRequest::kDefaultGapMs, DtmfRequest::kMinGapMs,
-                          DtmfRequest::kMaxGapMs, " (ms)");
-    if (auto t = data.find("transport"); t != data.end() && !t->is_null()) {
-        if (!t->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"transport", "string"});
-        const std::string &name = t->get_ref<const std::string &>();
-        if (name == "rfc4733") r.transport = DtmfRequest::Transport::Rfc4733;
-        else if (name == "info") r.transport = DtmfRequest::Transport::Info;
-        else if (name != "auto")
-            throw Error(ResultCode::InvalidArgument, "invalid_value", {"transport", "\"rfc4733\", \"info\" or \"auto\""});
-    }
-    return r;
 }
 
-// A required non-empty string field.
-std::string requiredString(const json &data, const char *field) {
-    auto it = data.find(field);
-    if (it == data.end() || it->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {field});
-    if (!it->is_string() || it->get_ref<const std::string &>().empty())
-        throw Error(ResultCode::InvalidArgument, "wrong_type", {field, "non-empty string"});
-    return *it;
-}
+void Worker::postSessionCommand(Command command, const std::string &name, const json &data) {
+    Payload payload = Payload::ofCommand(data, name);
+    if (!initialized_) throw Error(ResultCode::WrongState, "not_initialized", {name});
+    if (command == Command::Call) return postCall(payload);
 
-bool optionalBool(const json &data, const char *field, bool fallback) {
-    auto it = data.find(field);
-    if (it == data.end() || it->is_null()) return fallback;
-    if (!it->is_boolean()) throw Error(ResultCode::InvalidArgument, "wrong_type", {field, "boolean"});
-    return *it;
-}
-
-// A file to play: an http(s):// or file:// URL (checked when it plays), or a path that must be
-// a readable file now.
-std::string playableFile(const json &data, const char *field) {
-    std::string file = requiredString(data, field);
-    bool url = g_str_has_prefix(file.c_str(), "http://") || g_str_has_prefix(file.c_str(), "https://") ||
-               g_str_has_prefix(file.c_str(), "file://");
-    if (!url && (!g_file_test(file.c_str(), G_FILE_TEST_IS_REGULAR) || access(file.c_str(), R_OK) != 0))
-        throw Error(ResultCode::InvalidArgument, "file_not_found", {printable(file)});
-    return file;
-}
-
-std::string requiredSessionId(const json &data) {
-    auto it = data.find("sessionId");
-    if (it == data.end() || it->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {"sessionId"});
-    if (!it->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"sessionId", "string"});
-    return *it;
-}
-
-}  // namespace
-
-void Worker::postSessionCommand(const std::string &command, const json &data) {
-    if (!data.is_object()) throw Error(ResultCode::InvalidArgument, "payload_not_object", {command});
-    if (!initialized_) throw Error(ResultCode::WrongState, "not_initialized", {command});
-
-    if (command == "CALL") {
-        auto target = data.find("target");
-        if (target == data.end() || target->is_null()) throw Error(ResultCode::InvalidArgument, "missing_field", {"target"});
-        std::string targetText;
-        if (target->is_string()) targetText = *target;
-        else if (target->is_number_unsigned()) targetText = std::to_string(target->get<unsigned long long>());
-        else throw Error(ResultCode::InvalidArgument, "wrong_type", {"target", "string"});
-        std::string id;
-        if (auto given = data.find("sessionId"); given != data.end() && !given->is_null()) {
-            if (!given->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"sessionId", "string"});
-            id = *given;
-            if (id.empty() || id.size() > 128 || printable(id) != id)
-                throw Error(ResultCode::InvalidArgument, "invalid_value", {"sessionId", "1 to 128 printable characters"});
-        } else {
-            id = newSessionId();
-        }
-        CallOptions options = parseCallOptions(data);
-        SessionInfo info;
-        {
-            std::lock_guard<std::mutex> lock(identityMutex_);
-            info.remoteUri = targetToUri(targetText, domain_);
-            info.localUri = identity_.uri;
-        }
-        if (info.remoteUri.empty())
-            throw Error(ResultCode::InvalidArgument, "invalid_value", {"target", "a number, a user or a SIP URI"});
-        info.sessionId = id;
-        info.direction = "outgoing";
-        info.state = "calling";
-        info.startTime = nowMillis();
-        if (!sessions_->add(info)) throw Error(ResultCode::InvalidArgument, "duplicate_session", {id});
-        try {
-            runOnLoop([id, uri = info.remoteUri, options](UserAgent &ua) { ua.call(id, uri, options); });
-        } catch (...) {
-            sessions_->erase(id);
-            throw;
-        }
-        return;
-    }
-
-    std::string id = requiredSessionId(data);
+    std::string id = readSessionId(payload);
     auto info = sessions_->find(id);
     if (!info) throw Error(ResultCode::UnknownSession, "unknown_session", {printable(id)});
-    auto refuse = [&] { return Error(ResultCode::WrongState, "wrong_state", {command, info->state}); };
-    if (info->hangupRequested && !info->terminated() && command != "SESSTION_DEL")
-        throw Error(ResultCode::WrongState, "hangup_in_progress", {command});
+    auto refuse = [&] { return Error(ResultCode::WrongState, "wrong_state", {name, info->state}); };
+    if (info->hangupRequested && !info->terminated() && command != Command::SesstionDel)
+        throw Error(ResultCode::WrongState, "hangup_in_progress", {name});
 
-    if (command == "ANSWER") {
+    switch (command) {
+    case Command::Answer: {
         if (info->direction != "incoming" || info->state != "ringing") throw refuse();
-        CallOptions options = parseCallOptions(data);
+        CallOptions options = readCallOptions(payload);
         if (!sessions_->advance(id, "ringing", "answering")) {
             auto now = sessions_->find(id);
-            throw Error(ResultCode::WrongState, "wrong_state", {command, now ? now->state : "terminated"});
+            throw Error(ResultCode::WrongState, "wrong_state", {name, now ? now->state : "terminated"});
         }
         runOnLoop([id, options](UserAgent &ua) { ua.answer(id, options); });
-    } else if (command == "HANGUP") {
-        bool isTimeout = false;
-        if (auto t = data.find("isTimeout"); t != data.end() && !t->is_null()) {
-            if (!t->is_boolean()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"isTimeout", "boolean"});
-            isTimeout = *t;
-        }
+        return;
+    }
+    case Command::Hangup: {
+        bool isTimeout = readIsTimeout(payload);
         if (info->terminated()) throw refuse();
-        if (!sessions_->requestHangup(id)) throw Error(ResultCode::WrongState, "hangup_in_progress", {command});
+        if (!sessions_->requestHangup(id)) throw Error(ResultCode::WrongState, "hangup_in_progress", {name});
         runOnLoop([id, isTimeout](UserAgent &ua) { ua.hangup(id, isTimeout); });
-    } else if (command == "SESSTION_DEL") {
+        return;
+    }
+    case Command::SesstionDel:
         if (!info->terminated()) runOnLoop([id](UserAgent &ua) { ua.hangup(id, false); });
         sessions_->erase(id);
-    } else if (command == "HOLD" || command == "UNHOLD" || command == "ONHOLD") {
+        return;
+    case Command::Hold:
+    case Command::Unhold: {
         if (!info->confirmed()) throw refuse();
-        bool hold = command == "HOLD";
+        bool hold = command == Command::Hold;
         runOnLoop([id, hold](UserAgent &ua) { ua.hold(id, hold); });
-    } else if (command == "DTMF") {
-        DtmfRequest request = parseDtmf(data);
+        return;
+    }
+    case Command::Mute:
+    case Command::Unmute: {
+        if (info->terminated() || info->state == "ringing") throw refuse();
+        bool mute = command == Command::Mute;
+        runOnLoop([id, mute](UserAgent &ua) { ua.mute(id, mute); });
+        return;
+    }
+    case Command::Dtmf: {
+        DtmfRequest request = readDtmf(payload);
         if (!info->confirmed()) throw refuse();
         if (request.transport == DtmfRequest::Transport::Rfc4733 && !info->telephoneEvent)
             throw Error(ResultCode::WrongState, "dtmf_rfc4733_unavailable", {});
         runOnLoop([id, request](UserAgent &ua) { ua.sendDtmf(id, request); });
-    } else if (command == "RECORD") {
-        std::string path = requiredString(data, "file");
-        if (g_str_has_prefix(path.c_str(), "file:")) path = path.substr(5);
-        gchar *folder = g_path_get_dirname(path.c_str());
-        bool writable = !path.empty() && g_file_test(folder, G_FILE_TEST_IS_DIR) && access(folder, W_OK) == 0 &&
-                        !g_file_test(path.c_str(), G_FILE_TEST_IS_DIR);
-        g_free(folder);
-        if (!writable) throw Error(ResultCode::InvalidArgument, "invalid_value", {"file", "a WAV path in a writable folder"});
-        auto what = MediaSession::RecordWhat::Received;
-        if (auto w = data.find("what"); w != data.end() && !w->is_null()) {
-            if (!w->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"what", "string"});
-            if (*w == "sent") what = MediaSession::RecordWhat::Sent;
-            else if (*w == "both") what = MediaSession::RecordWhat::Both;
-            else if (*w != "received")
-                throw Error(ResultCode::InvalidArgument, "invalid_value", {"what", "\"received\", \"sent\" or \"both\""});
-        }
+        return;
+    }
+    case Command::Record: {
+        RecordRequest r = readRecord(payload);
         if (!info->confirmed()) throw refuse();
-        runOnLoop([id, path, what](UserAgent &ua) { ua.withSession(id, [&](Session &s) { s.record(path, what); }); });
-    } else if (command == "CALL_PLAY") {
-        std::string source = playableFile(data, "file");
-        bool loop = optionalBool(data, "loop", false);
+        runOnLoop([id, r](UserAgent &ua) { ua.withSession(id, [&](Session &s) { s.record(r.path, r.what); }); });
+        return;
+    }
+    case Command::CallPlay: {
+        std::string source = readPlayableFile(payload);
+        bool loop = payload.boolean("loop").value_or(false);
         if (!info->confirmed()) throw refuse();
         runOnLoop([id, source, loop](UserAgent &ua) { ua.withSession(id, [&](Session &s) { s.playFile(source, loop); }); });
-    } else if (command == "RECORD_STOP" || command == "CALL_PLAY_STOP") {
-        bool recordStop = command == "RECORD_STOP";
-        if (recordStop ? !info->recording : !info->playingFile)
-            throw Error(ResultCode::WrongState, recordStop ? "not_recording" : "not_playing_file", {});
-        runOnLoop([id, recordStop](UserAgent &ua) {
-            ua.withSession(id, [&](Session &s) { recordStop ? s.stopRecording() : s.stopPlayingFile("stopped"); });
-        });
-    } else {  // MUTE / UNMUTE
-        if (info->terminated() || info->state == "ringing") throw refuse();
-        bool mute = command == "MUTE";
-        runOnLoop([id, mute](UserAgent &ua) { ua.mute(id, mute); });
+        return;
+    }
+    case Command::RecordStop:
+        if (!info->recording) throw Error(ResultCode::WrongState, "not_recording", {});
+        runOnLoop([id](UserAgent &ua) { ua.withSession(id, [](Session &s) { s.stopRecording(); }); });
+        return;
+    case Command::CallPlayStop:
+        if (!info->playingFile) throw Error(ResultCode::WrongState, "not_playing_file", {});
+        runOnLoop([id](UserAgent &ua) { ua.withSession(id, [](Session &s) { s.stopPlayingFile("stopped"); }); });
+        return;
+    default:
+        throw Error(ResultCode::Internal, "internal", {"not a session command: " + name});
     }
 }
 
-void Worker::postPlayCommand(const std::string &command, const json &data) {
-    if (!data.is_object()) throw Error(ResultCode::InvalidArgument, "payload_not_object", {command});
-    if (command == "PLAY_STOP") {
-        std::string id = requiredString(data, "playId");
+void Worker::postPlayCommand(Command command, const std::string &name, const json &data) {
+    Payload payload = Payload::ofCommand(data, name);
+    if (command == Command::PlayStop) {
+        std::string id = payload.requiredString("playId");
         if (!playIds_->contains(id)) throw Error(ResultCode::UnknownSession, "unknown_play", {printable(id)});
         if (!loop_->invoke([this, id] { playbacks_->stop(id); }))
             throw Error(ResultCode::ShuttingDown, "shutting_down");
         return;
     }
-    PlayRequest request;
-    request.source = playableFile(data, "file");
-    request.loop = optionalBool(data, "loop", false);
-    request.output.kind = AudioEndpoint::Kind::Device;
-    if (auto out = data.find("output"); out != data.end() && !out->is_null()) {
-        if (!out->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"output", "string"});
-        if (!AudioEndpoint::parseOutput(*out, request.output))
-            throw Error(ResultCode::InvalidArgument, "invalid_value", {"output", "\"device\", \"file:PATH.wav\" or \"null\""});
-    }
-    if (auto given = data.find("playId"); given != data.end() && !given->is_null()) {
-        if (!given->is_string()) throw Error(ResultCode::InvalidArgument, "wrong_type", {"playId", "string"});
-        request.playId = *given;
-        if (request.playId.empty() || request.playId.size() > 128 || printable(request.playId) != request.playId)
-            throw Error(ResultCode::InvalidArgument, "invalid_value", {"playId", "1 to 128 printable characters"});
-    } else {
-        request.playId = newSessionId();
-    }
+    PlayRequest request = readPlay(payload);
     if (!playIds_->add(request.playId)) throw Error(ResultCode::InvalidArgument, "duplicate_play", {request.playId});
     if (!loop_->invoke([this, request] { playbacks_->play(request); })) {
         playIds_->remove(request.playId);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "base/event_hub.hpp"
+#include "base/names.hpp"
+#include "base/payload.hpp"
 #include "base/loop_thread.hpp"
 #include "sip/session_registry.hpp"
 
@@ -20,9 +22,6 @@ namespace sipw {
 class UserAgent;
 class Playbacks;
 class PlaybackIds;
-
-// `text` made safe to quote in an error message (valid UTF-8, no control characters, bounded).
-std::string printable(const std::string &text);
 
 class Worker {
 public:
@@ -51,9 +50,12 @@ public:
 
 private:
     void emit(const CauseData &event);
-    void postSessionCommand(const std::string &command, const nlohmann::json &data);
+    // `name`: the command as posted (messages quote it: "UNHOLD" stays "UNHOLD").
+    void postConnectionCommand(names::Command command, const std::string &name, const nlohmann::json &data);
+    void postSessionCommand(names::Command command, const std::string &name, const nlohmann::json &data);
+    void postCall(const Payload &payload);
+    void postPlayCommand(names::Command command, const std::string &name, const nlohmann::json &data);
     void runOnLoop(std::function<void(UserAgent &)> task);
-    void postPlayCommand(const std::string &command, const nlohmann::json &data);
 
     std::shared_ptr<EventHub> hub_;
     std::shared_ptr<SessionRegistry> sessions_ = std::make_shared<SessionRegistry>();

@@ -30,9 +30,9 @@ int main(void) {
     CHECK(strcmp(sipw_version(), SIPW_VERSION_STRING) == 0);
 
     CHECK(sipw_post(w, "CALL", "{\"target\":\"1002\"}") != 0);
-    CHECK(sipw_post(w, "NOTIFY", NULL) == SIPW_ENOCMD);
+    CHECK(sipw_post(w, SIPW_CMD_NOTIFY, NULL) == SIPW_ENOCMD); /* the named constants of sipw_names.h */
     CHECK(strstr(sipw_last_error(), "NOTIFY") != NULL);
-    CHECK(sipw_post(w, "INIT", "{\"uri\": 1}") == SIPW_EINVAL);
+    CHECK(sipw_post(w, SIPW_CMD_INIT, "{\"uri\": 1}") == SIPW_EINVAL);
     CHECK(sipw_post(w, "LOGIN", NULL) == SIPW_ESTATE);
     CHECK(sipw_post(w, "INIT", "{\"uri\":\"sip:1001@127.0.0.1\",\"register\":false}") == SIPW_OK);
     CHECK(strcmp(sipw_last_error(), "") == 0);

@@ -10,11 +10,10 @@ listeners there, in order.
 """
 from . import sipw as _native
 from .errors import SipwError
-from .enums import CMD_DTMF, ON_NEWDTMF, ON_WARNING, Cmd, On
+from .names import Cmd, On, ResultCode
 from .events import CauseData
 from .worker import SipWorker
 
 __version__ = _native.sipw_version()
 
-__all__ = ["SipWorker", "Cmd", "On", "CauseData", "SipwError", "CMD_DTMF", "ON_NEWDTMF", "ON_WARNING",
-           "__version__"]
+__all__ = ["SipWorker", "Cmd", "On", "ResultCode", "CauseData", "SipwError", "__version__"]

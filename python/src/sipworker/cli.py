@@ -28,7 +28,7 @@ import threading
 import time
 
 from . import __version__
-from .enums import On
+from .names import On
 from .errors import SipwError
 from .worker import SipWorker
 

@@ -1,20 +1,15 @@
 """SipwError: a negative result of the C ABI, with the core's English and Chinese explanations."""
 from . import sipw as _native
+from .names import ResultCodes
 
 
-class SipwError(RuntimeError):
+class SipwError(ResultCodes, RuntimeError):
     """Raised when the core rejects a call synchronously.
 
-    ``code`` is the C ABI's negative result (``SipwError.EINVAL`` ... ``SipwError.EINTERNAL``),
-    ``message`` the English text and ``message_cn`` the Chinese text, both from the core's one table.
+    ``code`` is the C ABI's negative result (``SipwError.EINVAL`` ... ``SipwError.EINTERNAL``, the
+    members of :class:`ResultCode`), ``message`` the English text and ``message_cn`` the Chinese
+    text, both from the core's one table.
     """
-    EINVAL = _native.SIPW_EINVAL          # invalid argument or payload
-    ESTATE = _native.SIPW_ESTATE          # not valid in the current state
-    ENOSESSION = _native.SIPW_ENOSESSION  # unknown sessionId
-    ENOCMD = _native.SIPW_ENOCMD          # unknown or unsupported command
-    ESHUTDOWN = _native.SIPW_ESHUTDOWN    # the worker is shutting down / closed
-    ENOLISTENER = _native.SIPW_ENOLISTENER
-    EINTERNAL = _native.SIPW_EINTERNAL
 
     def __init__(self, code, message, message_cn):
         super().__init__(f"{message} / {message_cn} (code {code})")

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Mapping
 
 from . import sipw as _native
-from .enums import CMD_DTMF, ON_WARNING, Cmd
+from .names import Cmd, On
 from .errors import SipwError
 from .events import CauseData
 
@@ -204,7 +204,7 @@ class SipWorker:
             data["interToneGap"] = inter_tone_gap
         if transport is not None:
             data["transport"] = transport
-        self.post(CMD_DTMF, data)
+        self.post(Cmd.DTMF, data)
 
     def session_info(self, session_id):
         """The session as a dict (sessionId, direction, state, remoteUri, held, muted, ...), or None
@@ -361,7 +361,7 @@ class SipWorker:
                 return
 
     def _deliver(self, ev):
-        if ev.channel == ON_WARNING:
+        if ev.channel == On.ON_WARNING:
             # The core's own diagnostics go to logging too (missing sound card, dropped events...).
             data = ev.data if isinstance(ev.data, dict) else {}
             log.warning("%s", data.get("text") or ev.raw)
