@@ -10,6 +10,8 @@ Each option writes one output (only when its text changed, so builds stay increm
   --python FILE   sipworker/names.py (Cmd, On, ResultCode)
   --csharp FILE   Names.cs (Cmd, On, CmdName, OnName, Value(), SipwException codes)
   --json FILE     the catalogue as JSON, for tests in languages without a TOML reader
+  --markdown FILE docs/names.md, the reference of every name and text (kept in the repository;
+                  a test fails when it differs from what this script writes)
 Standard library only (Python 3.11: tomllib).
 """
 import argparse
@@ -267,6 +269,59 @@ def cs_names(data):
     return "\n".join(out)
 
 
+# ---- Markdown reference ------------------------------------------------------------------------
+
+def md(text):
+    return text.replace("|", "\\|")
+
+
+def markdown(data):
+    out = ["# Names and texts", "", f"<!-- {HEADER} -->", "",
+           "Every command, event name, result code, cause and error key of sipworker, with the texts a",
+           "user reads in English and Chinese. The same names exist in every language: `SIPW_CMD_CALL` /",
+           "`SIPW_ON_REGISTERED` / `SIPW_EINVAL` in C, `Cmd.CALL` / `On.ON_REGISTERED` / `SipwError.EINVAL`",
+           "in Python, `Cmd.CALL` / `On.ON_REGISTERED` / `SipwException.InvalidArgument` in C#.",
+           "Members marked *extension* are this SDK's own; the others keep the browser library's names.", "",
+           "## Commands", "", "| member | posted as | | what it does |", "|---|---|---|---|"]
+    for c in data["commands"]:
+        spelled = ", ".join(f"`{s}`" for s in spellings(c))
+        tag = "extension" if c["origin"] != "seed" else ""
+        out.append(f"| `{c['name']}` | {spelled} | {tag} | {md(c['summary'])} |")
+    out += ["", "## Event names", "",
+            "A listener's name matches an event's channel or its `msg`. Session events come on the channel",
+            "`new_RTCSession_state`.", "",
+            "| member | name | | when | English | 中文 |", "|---|---|---|---|---|---|"]
+    for e in data["events"]:
+        tag = "extension" if e["origin"] != "seed" else ""
+        when = "declared, never emitted" if e.get("unused") else e["summary"]
+        if e.get("channel"):
+            when += f" (on `{e['channel']}`)"
+        out.append(f"| `{e['name']}` | `{e['value']}` | {tag} | {md(when)} | {md(e['en'])} | {md(e['zh'])} |")
+    out += ["", "## Result codes", "", "| C | value | C# | English | 中文 |", "|---|---|---|---|---|"]
+    for r in data["results"]:
+        out.append(f"| `SIPW_{r['name']}` | {r['value']} | `{r['member']}` | {md(r['en'])} | {md(r['zh'])} |")
+    out += ["", "## Causes", "", "`cause` and `causeCN` of session events. Final SIP failures not listed",
+            "here are `SIP Failure Code`.", "", "| cause | SIP statuses | English | 中文 |", "|---|---|---|---|"]
+    for c in data["causes"]:
+        codes = ", ".join(str(x) for x in c.get("statuses", []))
+        out.append(f"| `{c['name']}` | {codes} | {md(c['en'])} | {md(c['zh'])} |")
+    out += ["", "## Error and warning keys", "",
+            "`sipw_last_error()` texts of refused calls, and `data.key` / `data.text` / `data.textCN` of",
+            "`warning` and failure events. `{0}`, `{1}`… stand for the arguments.", "",
+            "| key | arguments | English | 中文 |", "|---|---|---|---|"]
+    for e in data["errors"]:
+        out.append(f"| `{e['key']}` | {md(', '.join(e.get('args', [])))} | {md(e['en'])} | {md(e['zh'])} |")
+    out += ["", "## SIP reason phrases", "", "| status | English | 中文 |", "|---|---|---|"]
+    for s in data["statuses"]:
+        out.append(f"| {s['code']} | {md(s['en'])} | {md(s['zh'])} |")
+    out += ["", "## WebSocket close codes", "", "| code | English | 中文 |", "|---|---|---|"]
+    for w in data["ws_close_codes"]:
+        code = f"{w['code']}–{w['last']}" if "last" in w else str(w["code"])
+        out.append(f"| {code} | {md(w['en'])} | {md(w['zh'])} |")
+    out.append("")
+    return "\n".join(out)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("catalogue")
@@ -275,6 +330,7 @@ def main():
     parser.add_argument("--python")
     parser.add_argument("--csharp")
     parser.add_argument("--json")
+    parser.add_argument("--markdown")
     args = parser.parse_args()
     data = load(args.catalogue)
     if args.cpp:
@@ -288,6 +344,8 @@ def main():
         write(args.csharp, cs_names(data))
     if args.json:
         write(args.json, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    if args.markdown:
+        write(args.markdown, markdown(data))
 
 
 if __name__ == "__main__":
