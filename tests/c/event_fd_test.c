@@ -8,16 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "sipw.h"
-
-static int failures = 0;
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
 
 static const char *kInit = "{\"uri\":\"sip:1001@127.0.0.1\",\"register\":false}";
 
@@ -116,10 +108,5 @@ int main(void) {
     queue_off_has_no_descriptor();
     level_semantics();
     destroy_wakes_a_poller();
-    if (failures) {
-        fprintf(stderr, "%d checks failed\n", failures);
-        return 1;
-    }
-    printf("event descriptor test: all checks passed\n");
-    return 0;
+    return checks_result("event descriptor test");
 }

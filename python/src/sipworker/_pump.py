@@ -19,6 +19,8 @@ import selectors
 import sys
 import threading
 
+from .errors import SipwError
+
 
 def gevent_patched():
     """True when gevent's monkey patching replaced threads by greenlets (as importing locust does).
@@ -38,6 +40,18 @@ def run_off_hub(fn, *args):
 
 class Closed(Exception):
     """Raised by a pump's pull function once the core's object is closed (SIPW_ESHUTDOWN)."""
+
+
+def pulled(rc, item):
+    """What a native zero-timeout pull answered: its item (1), None (0: nothing queued), or
+    :class:`Closed` (SIPW_ESHUTDOWN); any other code is raised as the core's error."""
+    if rc == 1:
+        return item
+    if rc == 0:
+        return None
+    if rc == SipwError.ESHUTDOWN:
+        raise Closed
+    raise SipwError.from_last_error(rc)
 
 
 class Signal:

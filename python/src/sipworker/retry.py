@@ -4,7 +4,7 @@ import logging
 import threading
 
 from . import sipw as _native
-from ._pump import Closed, Pump
+from ._pump import Pump, pulled
 from .errors import SipwError
 
 log = logging.getLogger("sipworker")
@@ -81,14 +81,7 @@ class Retry:
         return delay
 
     def _next_due(self):
-        rc, ticket = _native.sipw_retry_next_due(self._handle, 0)
-        if rc == 1:
-            return ticket
-        if rc == 0:
-            return None
-        if rc == SipwError.ESHUTDOWN:
-            raise Closed
-        raise SipwError.from_last_error(rc)
+        return pulled(*_native.sipw_retry_next_due(self._handle, 0))
 
     def _run(self, ticket):
         with self._lock:

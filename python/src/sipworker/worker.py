@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Mapping
 
 from . import sipw as _native
-from ._pump import Closed, Pump, Signal, gevent_patched, run_off_hub
+from ._pump import Pump, Signal, gevent_patched, pulled, run_off_hub
 from .errors import SipwError
 from .events import CauseData
 from .names import Cmd, On
@@ -342,14 +342,8 @@ class SipWorker:
 
     # ---- delivery (on the pump) --------------------------------------------------------------------
     def _next_queued(self):
-        rc, native_event = _native.sipw_next_event(self._handle, 0)
-        if rc == 1:
-            return _take(native_event)
-        if rc == 0:
-            return None
-        if rc == SipwError.ESHUTDOWN:
-            raise Closed
-        raise SipwError.from_last_error(rc)
+        native_event = pulled(*_native.sipw_next_event(self._handle, 0))
+        return None if native_event is None else _take(native_event)
 
     def _deliver(self, ev):
         if ev.channel == On.ON_WARNING:
