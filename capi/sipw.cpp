@@ -89,9 +89,17 @@ std::shared_ptr<T> live(sipw::HandleTable<T> &table, Handle *handle, const char 
     return object;
 }
 
-std::shared_ptr<sipw::Worker> liveWorker(sipw_worker *w) {
+// The worker of `w`, even while sipw_destroy runs (sipw_off must still work then).
+std::shared_ptr<sipw::Worker> existingWorker(sipw_worker *w) {
     if (!w) throw Error(ResultCode::InvalidArgument, "null_worker");
     return live(workers, w, "sipw_worker", "worker_closed");
+}
+
+// The worker of `w` unless sipw_destroy has begun.
+std::shared_ptr<sipw::Worker> liveWorker(sipw_worker *w) {
+    auto core = existingWorker(w);
+    if (core->shuttingDown()) throw Error(ResultCode::ShuttingDown, "worker_closed");
+    return core;
 }
 
 std::shared_ptr<sipw::RetryHelper> liveRetry(sipw_retry *r) { return live(retries, r, "sipw_retry", "retry_closed"); }
@@ -143,8 +151,14 @@ sipw_worker *sipw_create(const char *options_json) {
 
 void sipw_destroy(sipw_worker *w) {
     guarded([&] {
-        // Out of the table first: from now on every call with this handle answers ESHUTDOWN.
-        if (auto core = workers.remove(reinterpret_cast<std::uintptr_t>(w))) core->shutdown();
+        // From the first instant of shutdown() every call but sipw_off answers ESHUTDOWN; the
+        // handle leaves the table once no callback can run any more, so sipw_off keeps its promise
+        // (the callback is not running once it returned) until then. A concurrent second
+        // sipw_destroy waits in shutdown() for the first.
+        std::uintptr_t handle = reinterpret_cast<std::uintptr_t>(w);
+        sipw::HandleTable<sipw::Worker>::Found found;
+        if (auto core = workers.find(handle, found)) core->shutdown();
+        workers.remove(handle);
         return 0;
     });
 }
@@ -177,7 +191,7 @@ int sipw_on(sipw_worker *w, const char *name, sipw_callback cb, void *user_data)
 
 int sipw_off(sipw_worker *w, int listener_id) {
     return guarded([&] {
-        if (!liveWorker(w)->hub()->removeListener(listener_id))
+        if (!existingWorker(w)->hub()->removeListener(listener_id))
             return fail(ResultCode::UnknownListener, "unknown_listener", {std::to_string(listener_id)});
         return 0;
     });

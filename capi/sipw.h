@@ -12,6 +12,7 @@
  * reused. Any call with a handle whose object is being or has been destroyed, from any thread,
  * returns SIPW_ESHUTDOWN (or NULL / 0 with SIPW_ESHUTDOWN as the last error) and touches no freed
  * memory, even after a later sipw_create; destroying while other threads are inside calls is safe.
+ * (sipw_off alone still works while sipw_destroy runs: see there.)
  */
 #ifndef SIPW_H
 #define SIPW_H
@@ -69,7 +70,8 @@ SIPW_API int sipw_post(sipw_worker *w, const char *cmd, const char *data_json);
 SIPW_API int sipw_on(sipw_worker *w, const char *name, sipw_callback cb, void *user_data);
 
 /* Removes a listener. Once it returns (on any thread other than the dispatch thread) the callback
- * is not running and will never run again; called from inside a callback it does not deadlock. */
+ * is not running and will never run again; called from inside a callback it does not deadlock.
+ * It keeps working while sipw_destroy runs; SIPW_ESHUTDOWN once sipw_destroy has returned. */
 SIPW_API int sipw_off(sipw_worker *w, int listener_id);
 
 /* Pull model (create option {"eventQueue": true}): the next event of the queue, waiting up to

@@ -154,8 +154,8 @@ namespace Sipworker
                 if (!_listeners.TryGetValue(id, out listener)) return;
                 listener.Removed = true;  // deliveries queued on an EventContext are dropped
             }
-            // Waits for a running callback of this listener. Refused once Dispose began: Dispose
-            // frees the handle when the native worker can no longer call anything.
+            // Waits for a running callback of this listener, also while Dispose runs. Refused once
+            // the native worker is gone: then Dispose frees the handle.
             if (sipw.sipw_off(_native, id) != 0) return;
             lock (_gate)
             {

@@ -56,7 +56,7 @@ def test_closing_an_asyncio_worker_ends_its_waits():
         w.post(Cmd.INIT, offline_config())
         waiting = asyncio.ensure_future(w.wait_for_async(On.ON_REGISTERED, timeout=30))
         stream = w.aevents()
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0)  # the wait is parked on the loop
         await w.aclose()
         return await asyncio.wait_for(waiting, 5), [ev async for ev in stream]
 

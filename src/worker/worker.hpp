@@ -45,6 +45,7 @@ public:
     // stops the threads. Once it returned no listener runs, except the one that called it.
     // Idempotent; afterwards every command is refused with ShuttingDown.
     void shutdown();
+    bool shuttingDown() const { return shuttingDown_; }
 
     const std::shared_ptr<EventHub> &hub() const { return hub_; }
     std::optional<std::string> sessionInfo(const std::string &sessionId);

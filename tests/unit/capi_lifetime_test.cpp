@@ -108,6 +108,33 @@ TEST(CApiLifetime, DestroyWhileOtherThreadsCallIn) {
     }
 }
 
+TEST(CApiLifetime, OffDuringDestroyStillWaitsForTheRunningCallback) {
+    // A binding frees what it handed over as user_data once sipw_off returned: that must stay
+    // true while another thread destroys the worker and its callback is still running.
+    struct State {
+        std::atomic<bool> inside{false};
+        std::atomic<bool> returned{false};
+    } state;
+    sipw_worker *w = sipw_create(nullptr);
+    ASSERT_NE(w, nullptr);
+    int id = sipw_on(w, "warning", [](const sipw_event *, void *ud) {
+        auto *s = static_cast<State *>(ud);
+        s->inside = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        s->returned = true;
+    }, &state);
+    ASSERT_GT(id, 0);
+    ASSERT_EQ(sipw_post(w, "INIT", kInit), SIPW_OK);
+    ASSERT_EQ(sipw_post(w, "UNREGISTER", nullptr), SIPW_OK);
+    ASSERT_TRUE(waitUntil(state.inside));
+    std::thread destroyer([w] { sipw_destroy(w); });
+    while (sipw_post(w, "UNREGISTER", nullptr) != SIPW_ESHUTDOWN) std::this_thread::yield();  // destroy began
+    EXPECT_EQ(sipw_off(w, id), SIPW_OK) << sipw_last_error();
+    EXPECT_TRUE(state.returned) << "sipw_off returned while its callback was still running";
+    destroyer.join();
+    expectClosed(sipw_off(w, id));
+}
+
 namespace {
 std::atomic<int> g_deliveries{0};
 }
