@@ -37,7 +37,8 @@ struct sipw_retry {};
 %ignore sipw_event_free;      /* the proxy's destructor owns this */
 
 /* Owned results: the caller frees events with sipw_event_free (proxy destructor above) and the
-   session-info string with sipw_free — SWIG's default newfree would call free()/delete[]. */
+   session-info string with sipw_free — SWIG's default newfree would call free()/delete[].
+   The pull functions' `sipw_event **out` is typemapped per language below. */
 %newobject sipw_wait_event;
 %newobject sipw_wait_for;
 %newobject sipw_session_info;
@@ -58,6 +59,7 @@ struct sipw_retry {};
 %nothread sipw_event_msg;
 %nothread sipw_event_json;
 %nothread sipw_last_error;
+%nothread sipw_last_error_code;
 %nothread sipw_last_error_text;
 %nothread sipw_errstr;
 %nothread sipw_version;
@@ -66,6 +68,20 @@ struct sipw_retry {};
 %nothread sipw_retry_retry;
 %nothread sipw_retry_reset;
 %nothread sipw_retry_update_max;
+%nothread sipw_retry_delay_queued;
+%nothread sipw_event_fd;
+%nothread sipw_retry_fd;
+
+/* Pull results come back as a tuple: (code, event or None) and (code, ticket). The event proxy owns
+   what it wraps (SWIG_POINTER_OWN), so garbage collection frees it with sipw_event_free. */
+%typemap(in, numinputs=0) sipw_event **out (sipw_event *pulled = NULL) { $1 = &pulled; }
+%typemap(argout) sipw_event **out {
+    $result = SWIG_Python_AppendOutput($result, pulled$argnum
+        ? SWIG_NewPointerObj(SWIG_as_voidptr(pulled$argnum), $descriptor(sipw_event *), SWIG_POINTER_OWN)
+        : SWIG_Py_Void());
+}
+%include <typemaps.i>
+%apply long long *OUTPUT { long long *ticket };
 #endif
 
 #if defined(SWIGCSHARP)

@@ -53,5 +53,20 @@
     }
   }
 
+/* ---- pulled events: `out sipw_event` (null unless the function returned 1) --------------------- */
+%typemap(ctype)  sipw_event **out "sipw_event **"
+%typemap(imtype) sipw_event **out "out global::System.IntPtr"
+%typemap(cstype) sipw_event **out "out sipw_event"
+%typemap(in)     sipw_event **out %{ $1 = $input; %}
+%typemap(csin, pre="    global::System.IntPtr pulled$csinput = global::System.IntPtr.Zero;",
+         post="      $csinput = pulled$csinput == global::System.IntPtr.Zero ? null : new sipw_event(pulled$csinput, true);")
+         sipw_event **out "out pulled$csinput"
+
+/* The retry helper's pull model serves callers that must not run on native threads; C# takes its
+ * callbacks (sipw_retry_delay) on the timer thread instead. */
+%ignore sipw_retry_delay_queued;
+%ignore sipw_retry_next_due;
+%ignore sipw_retry_fd;
+
 /* #define constants (result codes, version) become C# const literals instead of getter calls. */
 %csconst(1);

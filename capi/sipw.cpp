@@ -2,55 +2,47 @@
 //
 // Every entry point validates its arguments, copies what it keeps, forwards to the core, and
 // turns any exception into a negative code plus the thread-local last error; no exception ever
-// crosses this boundary.
+// crosses this boundary. Worker and retry handles are entries of handle tables, never addresses:
+// a call with a handle whose object is being or has been destroyed finds nothing and answers
+// SIPW_ESHUTDOWN, and a call in flight keeps its object alive until it returns.
 #include "sipw.h"
 
 #include "base/error.hpp"
 #include "base/event_hub.hpp"
+#include "base/handle_table.hpp"
 #include "base/i18n.hpp"
-#include "base/loop_thread.hpp"
-#include "base/retry.hpp"
+#include "base/retry_helper.hpp"
 #include "worker/worker.hpp"
 
-#include <glib.h>
-
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
-#include <functional>
-#include <mutex>
 #include <cstring>
 #include <new>
 #include <string>
 
-struct sipw_worker {
-    std::unique_ptr<sipw::Worker> core;
-};
-
-struct sipw_retry {
-    std::mutex mutex;
-    sipw::Retry retry;
-    sipw::LoopThread timers{nullptr, nullptr};  // runs delayRetry callbacks
-    sipw_retry(int maxRetry, int baseDelayMs) : retry(maxRetry, baseDelayMs, 24 * 3600 * 1000) {}
-};
-
 struct sipw_event {
-    sipw::EventPtr owned;          // set for events handed to the caller (sipw_wait_event)
+    sipw::EventPtr owned;          // set for events handed to the caller (the pull functions)
     const sipw::Event *view;       // always set
 };
 
 namespace {
 
 struct LastError {
+    int code = 0;
     std::string combined, en, zh;
 };
 thread_local LastError t_lastError;
 
 void clearError() {
+    t_lastError.code = 0;
     t_lastError.combined.clear();
     t_lastError.en.clear();
     t_lastError.zh.clear();
 }
 
 int fail(sipw::ResultCode code, const sipw::i18n::Message &message) {
+    t_lastError.code = static_cast<int>(code);
     t_lastError.en = message.en;
     t_lastError.zh = message.zh;
     t_lastError.combined = message.en + " / " + message.zh;
@@ -80,6 +72,58 @@ int guarded(F &&body) {
     }
 }
 
+using sipw::Error;
+using sipw::ResultCode;
+
+// Never destroyed: a thread may still call in while the process exits.
+auto &workers = *new sipw::HandleTable<sipw::Worker>(1);
+auto &retries = *new sipw::HandleTable<sipw::RetryHelper>(2);
+
+template <class T, class Handle>
+std::shared_ptr<T> live(sipw::HandleTable<T> &table, Handle *handle, const char *kind, const char *closedKey) {
+    if (!handle) throw Error(ResultCode::InvalidArgument, "null_argument", {kind});
+    typename sipw::HandleTable<T>::Found found;
+    auto object = table.find(reinterpret_cast<std::uintptr_t>(handle), found);
+    if (found == sipw::HandleTable<T>::Found::Destroyed) throw Error(ResultCode::ShuttingDown, closedKey);
+    if (!object) throw Error(ResultCode::InvalidArgument, "not_a_handle", {kind});
+    return object;
+}
+
+// The worker of `w`, even while sipw_destroy runs (sipw_off must still work then).
+std::shared_ptr<sipw::Worker> existingWorker(sipw_worker *w) {
+    if (!w) throw Error(ResultCode::InvalidArgument, "null_worker");
+    return live(workers, w, "sipw_worker", "worker_closed");
+}
+
+// The worker of `w` unless sipw_destroy has begun.
+std::shared_ptr<sipw::Worker> liveWorker(sipw_worker *w) {
+    auto core = existingWorker(w);
+    if (core->shuttingDown()) throw Error(ResultCode::ShuttingDown, "worker_closed");
+    return core;
+}
+
+std::shared_ptr<sipw::RetryHelper> liveRetry(sipw_retry *r) { return live(retries, r, "sipw_retry", "retry_closed"); }
+
+template <class P>
+P *required(P *arg, const char *name) {
+    if (!arg) throw Error(ResultCode::InvalidArgument, "null_argument", {name});
+    return arg;
+}
+
+// 1 with the event in *out, 0 on timeout, SIPW_ESHUTDOWN once the worker is closed.
+int handOut(sipw::PullStatus status, sipw::EventPtr event, sipw_event **out) {
+    switch (status) {
+    case sipw::PullStatus::Item: {
+        const sipw::Event *view = event.get();
+        *out = new sipw_event{std::move(event), view};
+        return 1;
+    }
+    case sipw::PullStatus::TimedOut: return 0;
+    case sipw::PullStatus::Closed: break;
+    }
+    throw Error(ResultCode::ShuttingDown, "worker_closed");
+}
+
 }  // namespace
 
 extern "C" {
@@ -91,40 +135,43 @@ sipw_worker *sipw_create(const char *options_json) {
         if (options_json) {
             std::string text(options_json);
             if (text.size() > sipw::Worker::kMaxPayloadBytes)
-                throw sipw::Error(sipw::ResultCode::InvalidArgument, "payload_too_large",
-                                  {std::to_string(sipw::Worker::kMaxPayloadBytes)});
+                throw Error(ResultCode::InvalidArgument, "payload_too_large",
+                            {std::to_string(sipw::Worker::kMaxPayloadBytes)});
             try {
                 options = nlohmann::json::parse(text);
             } catch (const nlohmann::json::exception &e) {
-                throw sipw::Error(sipw::ResultCode::InvalidArgument, "invalid_json", {e.what()});
+                throw Error(ResultCode::InvalidArgument, "invalid_json", {e.what()});
             }
         }
-        auto worker = std::make_unique<sipw_worker>();
-        worker->core = std::make_unique<sipw::Worker>(options);
-        result = worker.release();
+        result = reinterpret_cast<sipw_worker *>(workers.add(std::make_shared<sipw::Worker>(options)));
         return 0;
     });
     return result;
 }
 
 void sipw_destroy(sipw_worker *w) {
-    if (!w) return;
     guarded([&] {
-        delete w;
+        // From the first instant of shutdown() every call but sipw_off answers ESHUTDOWN; the
+        // handle leaves the table once no callback can run any more, so sipw_off keeps its promise
+        // (the callback is not running once it returned) until then. A concurrent second
+        // sipw_destroy waits in shutdown() for the first.
+        std::uintptr_t handle = reinterpret_cast<std::uintptr_t>(w);
+        sipw::HandleTable<sipw::Worker>::Found found;
+        if (auto core = workers.find(handle, found)) core->shutdown();
+        workers.remove(handle);
         return 0;
     });
 }
 
 int sipw_post(sipw_worker *w, const char *cmd, const char *data_json) {
     return guarded([&] {
-        if (!w) return fail(sipw::ResultCode::InvalidArgument, "null_worker");
-        if (!cmd) return fail(sipw::ResultCode::InvalidArgument, "null_argument", {"cmd"});
-        std::string command(cmd);
+        auto core = liveWorker(w);
+        std::string command(required(cmd, "cmd"));
         if (!data_json) {
-            w->core->post(command, nullptr);
+            core->post(command, nullptr);
         } else {
             std::string data(data_json);
-            w->core->post(command, &data);
+            core->post(command, &data);
         }
         return 0;
     });
@@ -132,10 +179,10 @@ int sipw_post(sipw_worker *w, const char *cmd, const char *data_json) {
 
 int sipw_on(sipw_worker *w, const char *name, sipw_callback cb, void *user_data) {
     return guarded([&] {
-        if (!w) return fail(sipw::ResultCode::InvalidArgument, "null_worker");
-        if (!name) return fail(sipw::ResultCode::InvalidArgument, "null_argument", {"name"});
-        if (!cb) return fail(sipw::ResultCode::InvalidArgument, "null_argument", {"cb"});
-        return w->core->hub()->addListener(name, [cb, user_data](const sipw::Event &event) {
+        auto core = liveWorker(w);
+        required(name, "name");
+        if (!cb) return fail(ResultCode::InvalidArgument, "null_argument", {"cb"});
+        return core->hub()->addListener(name, [cb, user_data](const sipw::Event &event) {
             sipw_event borrowed{nullptr, &event};
             cb(&borrowed, user_data);
         });
@@ -144,48 +191,58 @@ int sipw_on(sipw_worker *w, const char *name, sipw_callback cb, void *user_data)
 
 int sipw_off(sipw_worker *w, int listener_id) {
     return guarded([&] {
-        if (!w) return fail(sipw::ResultCode::InvalidArgument, "null_worker");
-        if (!w->core->hub()->removeListener(listener_id))
-            return fail(sipw::ResultCode::UnknownListener, "unknown_listener", {std::to_string(listener_id)});
+        if (!existingWorker(w)->hub()->removeListener(listener_id))
+            return fail(ResultCode::UnknownListener, "unknown_listener", {std::to_string(listener_id)});
         return 0;
     });
 }
 
-sipw_event *sipw_wait_event(sipw_worker *w, int timeout_ms) {
-    sipw_event *result = nullptr;
-    guarded([&] {
-        if (!w) return fail(sipw::ResultCode::InvalidArgument, "null_worker");
-        std::shared_ptr<sipw::EventHub> hub = w->core->hub();  // stays valid through a concurrent destroy
-        if (sipw::EventPtr event = hub->waitEvent(timeout_ms)) {
-            const sipw::Event *view = event.get();
-            result = new sipw_event{std::move(event), view};
-        }
-        return 0;
+int sipw_next_event(sipw_worker *w, int timeout_ms, sipw_event **out) {
+    if (out) *out = nullptr;
+    return guarded([&] {
+        auto hub = liveWorker(w)->hub();
+        required(out, "out");
+        sipw::EventPtr event;
+        sipw::PullStatus status = hub->waitEvent(timeout_ms, event);
+        return handOut(status, std::move(event), out);
     });
-    return result;
 }
 
-sipw_event *sipw_wait_for(sipw_worker *w, const char *name, const char *match_json, int timeout_ms) {
-    sipw_event *result = nullptr;
-    guarded([&] {
-        if (!w) return fail(sipw::ResultCode::InvalidArgument, "null_worker");
-        if (!name) return fail(sipw::ResultCode::InvalidArgument, "null_argument", {"name"});
+int sipw_next_match(sipw_worker *w, const char *name, const char *match_json, int timeout_ms, sipw_event **out) {
+    if (out) *out = nullptr;
+    return guarded([&] {
+        auto hub = liveWorker(w)->hub();
+        required(name, "name");
+        required(out, "out");
         nlohmann::json match;
         if (match_json) {
             try {
                 match = nlohmann::json::parse(match_json);
             } catch (const nlohmann::json::exception &e) {
-                return fail(sipw::ResultCode::InvalidArgument, "invalid_json", {e.what()});
+                throw Error(ResultCode::InvalidArgument, "invalid_json", {e.what()});
             }
         }
-        std::shared_ptr<sipw::EventHub> hub = w->core->hub();
-        if (sipw::EventPtr event = hub->waitFor(name, match, timeout_ms)) {
-            const sipw::Event *view = event.get();
-            result = new sipw_event{std::move(event), view};
-        }
-        return 0;
+        sipw::EventPtr event;
+        sipw::PullStatus status = hub->waitFor(name, match, timeout_ms, event);
+        return handOut(status, std::move(event), out);
     });
-    return result;
+}
+
+sipw_event *sipw_wait_event(sipw_worker *w, int timeout_ms) {
+    sipw_event *event = nullptr;
+    sipw_next_event(w, timeout_ms, &event);
+    return event;
+}
+
+sipw_event *sipw_wait_for(sipw_worker *w, const char *name, const char *match_json, int timeout_ms) {
+    sipw_event *event = nullptr;
+    sipw_next_match(w, name, match_json, timeout_ms, &event);
+    return event;
+}
+
+int sipw_event_fd(sipw_worker *w) {
+    int fd = guarded([&] { return liveWorker(w)->hub()->eventFd(); });
+    return fd < 0 ? -1 : fd;
 }
 
 void sipw_event_free(sipw_event *ev) {
@@ -197,6 +254,8 @@ const char *sipw_event_msg(const sipw_event *ev) { return ev ? ev->view->msg.c_s
 const char *sipw_event_json(const sipw_event *ev) { return ev ? ev->view->json.c_str() : "{}"; }
 
 const char *sipw_last_error(void) { return t_lastError.combined.c_str(); }
+
+int sipw_last_error_code(void) { return t_lastError.code; }
 
 const char *sipw_last_error_text(const char *locale) {
     sipw::i18n::Locale l = sipw::i18n::Locale::ZhCN;
@@ -217,10 +276,9 @@ const char *sipw_version(void) { return SIPW_VERSION_STRING; }
 char *sipw_session_info(sipw_worker *w, const char *session_id) {
     char *result = nullptr;
     guarded([&] {
-        if (!w) return fail(sipw::ResultCode::InvalidArgument, "null_worker");
-        if (!session_id) return fail(sipw::ResultCode::InvalidArgument, "null_argument", {"session_id"});
-        auto info = w->core->sessionInfo(session_id);
-        if (!info) return fail(sipw::ResultCode::UnknownSession, "unknown_session", {sipw::printable(session_id)});
+        auto core = liveWorker(w);
+        auto info = core->sessionInfo(required(session_id, "session_id"));
+        if (!info) return fail(ResultCode::UnknownSession, "unknown_session", {sipw::printable(session_id)});
         result = static_cast<char *>(std::malloc(info->size() + 1));
         if (!result) throw std::bad_alloc();
         std::memcpy(result, info->c_str(), info->size() + 1);
@@ -234,74 +292,77 @@ void sipw_free(void *p) { std::free(p); }
 sipw_retry *sipw_retry_create(int default_max_retry, int base_delay_ms) {
     sipw_retry *result = nullptr;
     guarded([&] {
-        if (base_delay_ms < 0) return fail(sipw::ResultCode::InvalidArgument, "invalid_value", {"base_delay_ms", ">= 0"});
-        result = new sipw_retry(default_max_retry, base_delay_ms);
+        if (base_delay_ms < 0) return fail(ResultCode::InvalidArgument, "invalid_value", {"base_delay_ms", ">= 0"});
+        auto helper = sipw::RetryHelper::create(default_max_retry, base_delay_ms);
+        result = reinterpret_cast<sipw_retry *>(retries.add(std::move(helper)));
         return 0;
     });
     return result;
 }
 
 void sipw_retry_destroy(sipw_retry *r) {
-    if (!r) return;
-    r->timers.stop();  // pending delayed callbacks are dropped with the loop
-    delete r;
+    guarded([&] {
+        if (auto helper = retries.remove(reinterpret_cast<std::uintptr_t>(r))) helper->close();
+        return 0;
+    });
 }
 
 void sipw_retry_update_max(sipw_retry *r, const char *id, int max_retry) {
-    if (!r || !id) return;
-    std::lock_guard<std::mutex> lock(r->mutex);
-    r->retry.updateMaxRetry(id, max_retry);
+    guarded([&] {
+        liveRetry(r)->updateMaxRetry(required(id, "id"), max_retry);
+        return 0;
+    });
 }
 
 int sipw_retry_get_count(sipw_retry *r, const char *id) {
-    if (!r || !id) return 0;
-    std::lock_guard<std::mutex> lock(r->mutex);
-    return r->retry.getRetryTime(id);
+    return std::max(0, guarded([&] { return liveRetry(r)->getRetryTime(required(id, "id")); }));
 }
 
 int sipw_retry_is_max(sipw_retry *r, const char *id) {
-    if (!r || !id) return 0;
-    std::lock_guard<std::mutex> lock(r->mutex);
-    return r->retry.isMax(id) ? 1 : 0;
+    return std::max(0, guarded([&] { return liveRetry(r)->isMax(required(id, "id")) ? 1 : 0; }));
 }
 
 int sipw_retry_retry(sipw_retry *r, const char *id) {
-    if (!r || !id) return 0;
-    std::lock_guard<std::mutex> lock(r->mutex);
-    return r->retry.retry(id) ? 1 : 0;
+    return std::max(0, guarded([&] { return liveRetry(r)->retry(required(id, "id")) ? 1 : 0; }));
 }
 
 void sipw_retry_reset(sipw_retry *r, const char *id) {
-    if (!r || !id) return;
-    std::lock_guard<std::mutex> lock(r->mutex);
-    r->retry.reset(id);
+    guarded([&] {
+        liveRetry(r)->reset(required(id, "id"));
+        return 0;
+    });
 }
 
 int sipw_retry_delay(sipw_retry *r, const char *id, sipw_retry_callback cb, void *user_data, int increase_ms) {
     return guarded([&] {
-        if (!r) return fail(sipw::ResultCode::InvalidArgument, "null_argument", {"r"});
-        if (!id) return fail(sipw::ResultCode::InvalidArgument, "null_argument", {"id"});
-        int delay;
-        {
-            std::lock_guard<std::mutex> lock(r->mutex);
-            delay = r->retry.nextDelayMs(id, increase_ms);
-        }
-        if (delay <= 0 || !cb) return delay;
-        std::string key(id);
-        r->timers.invoke([delay, key, cb, user_data] {
-            auto *call = new std::function<void()>([key, cb, user_data] { cb(key.c_str(), user_data); });
-            GSource *timer = g_timeout_source_new(static_cast<guint>(delay));
-            g_source_set_callback(timer,
-                                  [](gpointer p) -> gboolean {
-                                      (*static_cast<std::function<void()> *>(p))();
-                                      return G_SOURCE_REMOVE;
-                                  },
-                                  call, [](gpointer p) { delete static_cast<std::function<void()> *>(p); });
-            g_source_attach(timer, g_main_context_get_thread_default());
-            g_source_unref(timer);
-        });
-        return delay;
+        auto helper = liveRetry(r);
+        sipw::RetryHelper::Callback call;
+        if (cb) call = [cb, user_data](const std::string &key) { cb(key.c_str(), user_data); };
+        return helper->delayRetry(required(id, "id"), increase_ms, std::move(call));
     });
+}
+
+int sipw_retry_delay_queued(sipw_retry *r, const char *id, int increase_ms, long long ticket) {
+    return guarded([&] { return liveRetry(r)->delayRetryQueued(required(id, "id"), increase_ms, ticket); });
+}
+
+int sipw_retry_next_due(sipw_retry *r, int timeout_ms, long long *ticket) {
+    return guarded([&] {
+        auto helper = liveRetry(r);
+        required(ticket, "ticket");
+        std::int64_t due = 0;
+        switch (helper->nextDue(timeout_ms, due)) {
+        case sipw::PullStatus::Item: *ticket = due; return 1;
+        case sipw::PullStatus::TimedOut: return 0;
+        case sipw::PullStatus::Closed: break;
+        }
+        return fail(ResultCode::ShuttingDown, "retry_closed");
+    });
+}
+
+int sipw_retry_fd(sipw_retry *r) {
+    int fd = guarded([&] { return liveRetry(r)->dueFd(); });
+    return fd < 0 ? -1 : fd;
 }
 
 }  // extern "C"

@@ -4,7 +4,7 @@ using System.Globalization;
 
 namespace Sipworker
 {
-    /// <summary>One event: the seed's CauseData, read from the JSON object the core emits.
+    /// <summary>One event: the original library's CauseData, read from the JSON object the core emits.
     /// Optional fields are null when the event does not carry them. Immutable.</summary>
     public sealed class CauseData
     {
@@ -46,9 +46,9 @@ namespace Sipworker
                 return null;
             }
         }
-        /// <summary>The seed's <c>extra</c> object, or null.</summary>
+        /// <summary>The original library's <c>extra</c> object, or null.</summary>
         public IReadOnlyDictionary<string, object> Extra => Fields.TryGetValue("extra", out object v) ? v as Dictionary<string, object> : null;
-        /// <summary>The seed's <c>data</c> (any JSON value), or null.</summary>
+        /// <summary>The original library's <c>data</c> (any JSON value), or null.</summary>
         public object Data => Fields.TryGetValue("data", out object v) ? v : null;
         /// <summary>A string member of <see cref="Data"/> (e.g. "text", "textCN", "key" of a warning), or null.</summary>
         public string DataString(string key) =>

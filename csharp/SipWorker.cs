@@ -1,4 +1,4 @@
-// The idiomatic C# face of one sipworker user agent (SPEC §8). Everything here is sugar and
+// The idiomatic C# face of one sipworker user agent. Everything here is sugar and
 // lifetime management over the SWIG-generated Sipworker.Native layer; the behaviour (validation,
 // events, WaitFor's backlog) lives in the core.
 using System;
@@ -26,7 +26,7 @@ namespace Sipworker
     }
 
     /// <summary>
-    /// One SIP user agent (the seed's SipWorker): <see cref="Post(Cmd, object)"/> commands,
+    /// One SIP user agent (the original library's SipWorker): <see cref="Post(Cmd, object)"/> commands,
     /// <c>On(name, handler)</c> events, <see cref="WaitFor(string, TimeSpan)"/>.
     /// </summary>
     /// <remarks>
@@ -41,13 +41,13 @@ namespace Sipworker
     /// stays registered until the process ends. Each handler is kept alive (a GCHandle handed to
     /// native code as user_data, behind one static trampoline delegate) until <see cref="Off"/> or
     /// Dispose has made sure native code will never call it again.</para>
-    /// <para>After Dispose every method throws <see cref="ObjectDisposedException"/> (chosen over
-    /// SipwException(-5): the native worker no longer exists to be asked), except Off and Dispose,
-    /// which do nothing. While Dispose shuts the native worker down, handlers still receive its last
-    /// events (unregistered, disconnected) on the dispatch thread; none runs after Dispose returned.
-    /// Dispose called from inside a handler returns at once and silences the handlers: the native
-    /// worker is destroyed on a background thread right after the handler returns (destroying it
-    /// inline could deadlock with an Off waiting for that very handler).</para>
+    /// <para>After Dispose every method throws <see cref="ObjectDisposedException"/>, except Off and
+    /// Dispose, which do nothing; a call racing with Dispose on another thread gets the core's
+    /// answer, <see cref="SipwException"/> with code ShuttingDown, and a WaitFor in progress returns
+    /// null. While Dispose shuts the native worker down, handlers still receive its last events
+    /// (unregistered, disconnected) on the dispatch thread; none runs after Dispose returned.
+    /// Called from inside a handler, Dispose shuts the worker down on the dispatch thread, and no
+    /// other handler runs once that handler has returned.</para>
     /// </remarks>
     public sealed class SipWorker : IDisposable
     {
@@ -56,17 +56,9 @@ namespace Sipworker
         static readonly SipwCallback Trampoline = DispatchFromNative;
         static readonly SendOrPostCallback DeliverOnContext = state => ((Delivery)state).Run();
 
-        // WaitFor waits in slices so Dispose never frees the native worker under a waiting thread;
-        // the core's backlog keeps every event between slices, so slicing loses nothing.
-        const int WaitSliceMs = 100;
-
-        // Set while a native callback of this worker runs on the current (dispatch) thread.
-        [ThreadStatic] static SipWorker t_dispatchingFor;
-
         readonly object _gate = new object();
-        sipw_worker _native;   // null once destroyed
-        bool _disposed;
-        int _inFlight;         // native calls using _native right now; Dispose waits for 0
+        readonly sipw_worker _native;
+        volatile bool _disposed;
         readonly Dictionary<int, Listener> _listeners = new Dictionary<int, Listener>();
         readonly ManualResetEventSlim _destroyed = new ManualResetEventSlim(false);
         SynchronizationContext _eventContext;
@@ -74,7 +66,7 @@ namespace Sipworker
         /// <summary>Raised when a handler threw, on the thread the handler ran on.</summary>
         public event EventHandler<HandlerErrorEventArgs> HandlerError;
 
-        /// <param name="optionsJson">Create options (SPEC §1), e.g. <c>{"eventQueue": true}</c>; null for defaults.</param>
+        /// <param name="optionsJson">Create options, e.g. <c>{"eventQueue": true}</c>; null for defaults.</param>
         public SipWorker(string optionsJson = null) : this(optionsJson, null) { }
 
         /// <param name="optionsJson">Create options; null for defaults.</param>
@@ -84,7 +76,7 @@ namespace Sipworker
         {
             _eventContext = eventContext;
             _native = sipw.sipw_create(optionsJson);
-            if (_native == null) throw LastError(SipwException.InvalidArgument);
+            if (_native == null) throw SipwException.FromLastError(sipw.sipw_last_error_code());
         }
 
         /// <summary>Where handlers run: null for the native dispatch thread, or a context (a UI
@@ -95,7 +87,7 @@ namespace Sipworker
             set => Volatile.Write(ref _eventContext, value);
         }
 
-        public bool IsDisposed { get { lock (_gate) return _disposed; } }
+        public bool IsDisposed => _disposed;
 
         /// <summary>Version of the native library, e.g. "0.1.0".</summary>
         public static string NativeVersion => sipw.sipw_version();
@@ -107,22 +99,18 @@ namespace Sipworker
 
         /// <summary>Posts a command. <paramref name="data"/>: null, a JSON text, an
         /// IDictionary&lt;string, object&gt; or any object (anonymous types included) whose public
-        /// properties become the fields, names as written (the seed's are camelCase).</summary>
+        /// properties become the fields, names as written (the original library's are camelCase).</summary>
         /// <exception cref="SipwException">The core refused it (see Code, Message, MessageCN).</exception>
         public void Post(Cmd cmd, object data = null) => Post(cmd.Value(), data);
 
-        /// <summary>Posts a command by its string value (the seed's, or an extension).</summary>
+        /// <summary>Posts a command by its string value (the original library's, or an extension).</summary>
         public void Post(string cmd, object data = null)
         {
             if (cmd == null) throw new ArgumentNullException(nameof(cmd));
             string json = ToPayload(data);
-            sipw_worker w = Enter();
-            try
-            {
-                int rc = sipw.sipw_post(w, cmd, json);
-                if (rc < 0) throw LastError(rc);
-            }
-            finally { Exit(); }
+            ThrowIfDisposed();
+            int rc = sipw.sipw_post(_native, cmd, json);
+            if (rc < 0) throw SipwException.FromLastError(rc);
         }
 
         // ---- listeners --------------------------------------------------------------------------
@@ -133,27 +121,26 @@ namespace Sipworker
         {
             if (name == null) throw new ArgumentNullException(nameof(name));
             if (handler == null) throw new ArgumentNullException(nameof(handler));
+            ThrowIfDisposed();
             var listener = new Listener(this, name, handler);
             listener.Handle = GCHandle.Alloc(listener);
-            sipw_worker w;
-            try { w = Enter(); }
-            catch { listener.Handle.Free(); throw; }
-            try
+            int id = sipw.sipw_on(_native, name, Trampoline, GCHandle.ToIntPtr(listener.Handle));
+            if (id <= 0)
             {
-                int id = sipw.sipw_on(w, name, Trampoline, GCHandle.ToIntPtr(listener.Handle));
-                if (id <= 0)
-                {
-                    var error = LastError(id);
-                    listener.Handle.Free();  // native code never stored it
-                    throw error;
-                }
-                lock (_gate) _listeners.Add(id, listener);
-                return id;
+                var error = SipwException.FromLastError(id);
+                listener.Handle.Free();  // native code never stored it
+                throw error;
             }
-            finally { Exit(); }
+            lock (_gate)
+            {
+                // Dispose may have freed the others meanwhile: then the core dropped this one too.
+                if (_destroyed.IsSet) listener.Handle.Free();
+                else _listeners.Add(id, listener);
+            }
+            return id;
         }
 
-        /// <summary><c>On(string, handler)</c> with a seed event name.</summary>
+        /// <summary><c>On(string, handler)</c> with an event name of the original library.</summary>
         public int On(Sipworker.On name, Action<CauseData> handler) => On(name.Value(), handler);
 
         /// <summary>Removes a listener. Once Off returns the handler is not running (unless Off was
@@ -162,17 +149,18 @@ namespace Sipworker
         public void Off(int id)
         {
             Listener listener;
-            sipw_worker w;
             lock (_gate)
             {
-                if (_disposed || !_listeners.TryGetValue(id, out listener)) return;
-                _listeners.Remove(id);
-                listener.Removed = true;
-                _inFlight++;
-                w = _native;
+                if (!_listeners.TryGetValue(id, out listener)) return;
+                listener.Removed = true;  // deliveries queued on an EventContext are dropped
             }
-            try { sipw.sipw_off(w, id); }  // waits for a running callback of this listener
-            finally { Exit(); }
+            // Waits for a running callback of this listener, also while Dispose runs. Refused once
+            // the native worker is gone: then Dispose frees the handle.
+            if (sipw.sipw_off(_native, id) != 0) return;
+            lock (_gate)
+            {
+                if (!_listeners.Remove(id)) return;  // Dispose took it meanwhile, and frees it
+            }
             listener.Handle.Free();  // native code will never pass this user_data again
         }
 
@@ -193,40 +181,21 @@ namespace Sipworker
         {
             if (name == null) throw new ArgumentNullException(nameof(name));
             string matchJson = ToPayload(match);
-            bool forever = timeout < TimeSpan.Zero;
-            long budgetMs = forever ? long.MaxValue : (long)timeout.TotalMilliseconds;
-            var clock = Stopwatch.StartNew();
-            for (bool first = true; ; first = false)
+            ThrowIfDisposed();
+            int timeoutMs = timeout < TimeSpan.Zero ? -1 : (int)Math.Min(int.MaxValue, (long)timeout.TotalMilliseconds);
+            int rc = sipw.sipw_next_match(_native, name, matchJson, timeoutMs, out sipw_event ev);
+            using (ev)
             {
-                int slice = (int)Math.Max(0, Math.Min(WaitSliceMs, budgetMs - clock.ElapsedMilliseconds));
-                sipw_worker w;
-                lock (_gate)
-                {
-                    if (_disposed)
-                    {
-                        if (first) throw new ObjectDisposedException(nameof(SipWorker));
-                        return null;  // disposed while we were waiting: like sipw_destroy waking a waiter
-                    }
-                    _inFlight++;
-                    w = _native;
-                }
-                try
-                {
-                    using (sipw_event ev = sipw.sipw_wait_for(w, name, matchJson, slice))
-                    {
-                        if (ev != null) return new CauseData(sipw.sipw_event_name(ev), sipw.sipw_event_json(ev));
-                        if (sipw.sipw_last_error().Length != 0) throw LastError(SipwException.InvalidArgument);
-                    }
-                }
-                finally { Exit(); }
-                if (clock.ElapsedMilliseconds >= budgetMs) return null;
+                if (rc == 1) return new CauseData(sipw.sipw_event_name(ev), sipw.sipw_event_json(ev));
+                if (rc == 0 || rc == SipwException.ShuttingDown) return null;  // timed out, or disposed meanwhile
+                throw SipwException.FromLastError(rc);
             }
         }
 
         // ---- session sugar ----------------------------------------------------------------------
 
         /// <summary>CALL with a client-generated sessionId, returned at once; the session's events
-        /// carry it. <paramref name="options"/>: the seed's CallOptions (object or JSON text).</summary>
+        /// carry it. <paramref name="options"/>: the original library's CallOptions (object or JSON text).</summary>
         public string Call(string target, object options = null)
         {
             if (target == null) throw new ArgumentNullException(nameof(target));
@@ -279,13 +248,11 @@ namespace Sipworker
         public string SessionInfo(string sessionId)
         {
             if (sessionId == null) throw new ArgumentNullException(nameof(sessionId));
-            sipw_worker w = Enter();
-            try
-            {
-                // With both arguments non-null, NULL can only mean an unknown session.
-                return sipw.sipw_session_info(w, sessionId);
-            }
-            finally { Exit(); }
+            ThrowIfDisposed();
+            string info = sipw.sipw_session_info(_native, sessionId);
+            int code = sipw.sipw_last_error_code();
+            if (info != null || code == SipwException.UnknownSession) return info;
+            throw SipwException.FromLastError(code);
         }
 
         // ---- disposal ---------------------------------------------------------------------------
@@ -294,43 +261,28 @@ namespace Sipworker
         /// Safe to call twice, from any thread, and from inside a handler (see the class remarks).</summary>
         public void Dispose()
         {
-            bool insideHandler = t_dispatchingFor == this;
             lock (_gate)
             {
                 if (_disposed) return;
                 _disposed = true;
-                // Deferred destroy: silence the handlers now, so none runs after Dispose returned.
-                if (insideHandler) SilenceListeners();
             }
-            if (insideHandler)
-                new Thread(DestroyNative) { IsBackground = true, Name = "sipw-destroy" }.Start();
-            else
-                DestroyNative();  // handlers still see the shutdown's own events (unregistered, disconnected)
-        }
-
-        /// <summary>Set once the native worker is destroyed (Dispose from a handler defers it).</summary>
-        internal WaitHandle NativeDestroyed => _destroyed.WaitHandle;
-
-        void DestroyNative()
-        {
-            sipw_worker w;
+            sipw.sipw_destroy(_native);  // waits for a running callback; none runs afterwards
             List<Listener> listeners;
             lock (_gate)
             {
-                while (_inFlight > 0) Monitor.Wait(_gate);  // Post/On/Off/WaitFor slice finish quickly
-                w = _native;
-                _native = null;
                 listeners = new List<Listener>(_listeners.Values);
                 _listeners.Clear();
+                _destroyed.Set();
             }
-            sipw.sipw_destroy(w);  // waits for a running callback and stops the dispatch thread
             foreach (var l in listeners)
             {
                 l.Removed = true;  // deliveries still queued on an EventContext are dropped
                 l.Handle.Free();
             }
-            _destroyed.Set();
         }
+
+        /// <summary>Set once the native worker is destroyed.</summary>
+        internal WaitHandle NativeDestroyed => _destroyed.WaitHandle;
 
         // ---- internals --------------------------------------------------------------------------
 
@@ -361,12 +313,10 @@ namespace Sipworker
         {
             Listener listener = null;
             CauseData data = null;
-            SipWorker previous = t_dispatchingFor;
             try
             {
                 listener = (Listener)GCHandle.FromIntPtr(userData).Target;
                 if (listener.Removed) return;
-                t_dispatchingFor = listener.Owner;
                 using (var borrowed = new sipw_event(ev, false))  // valid only during this call
                     data = new CauseData(sipw.sipw_event_name(borrowed), sipw.sipw_event_json(borrowed));
                 SynchronizationContext context = listener.Owner.EventContext;
@@ -378,10 +328,6 @@ namespace Sipworker
             catch (Exception e)
             {
                 listener?.Owner.ReportHandlerError(e, listener.Name, data);
-            }
-            finally
-            {
-                t_dispatchingFor = previous;
             }
         }
 
@@ -406,32 +352,10 @@ namespace Sipworker
             }
         }
 
-        void SilenceListeners()
+        void ThrowIfDisposed()
         {
-            foreach (var l in _listeners.Values) l.Removed = true;
+            if (_disposed) throw new ObjectDisposedException(nameof(SipWorker));
         }
-
-        sipw_worker Enter()
-        {
-            lock (_gate)
-            {
-                if (_disposed) throw new ObjectDisposedException(nameof(SipWorker));
-                _inFlight++;
-                return _native;
-            }
-        }
-
-        void Exit()
-        {
-            lock (_gate)
-            {
-                if (--_inFlight == 0 && _disposed) Monitor.PulseAll(_gate);
-            }
-        }
-
-        // The thread-local detail of the failure, read on the failing call's thread right away.
-        static SipwException LastError(int code) =>
-            new SipwException(code, sipw.sipw_last_error_text("en"), sipw.sipw_last_error_text("zh-CN"));
 
         static string ToPayload(object data) => data == null ? null : data as string ?? JsonWriter.Serialize(data);
 

@@ -18,6 +18,11 @@ namespace Sipworker
             MessageCN = messageCN ?? "";
         }
 
+        /// <summary>The core's thread-local detail of the last failure, read on the failing call's
+        /// thread right away.</summary>
+        internal static SipwException FromLastError(int code) =>
+            new SipwException(code, Native.sipw.sipw_last_error_text("en"), Native.sipw.sipw_last_error_text("zh-CN"));
+
         public override string ToString() => "SipwException(" + Code + "): " + Message + " / " + MessageCN;
     }
 }

@@ -242,20 +242,62 @@ namespace Sipworker.Tests
             var w = OfflineWorker();
             int calls = 0;
             Exception postAfterDispose = null;
+            var handlerDone = new ManualResetEventSlim();
             w.On("warning", ev =>
             {
                 Interlocked.Increment(ref calls);
-                w.Dispose();
+                w.Dispose();  // shuts the worker down right here, on the dispatch thread
                 try { w.Post(Cmd.UNREGISTER, null); } catch (Exception e) { postAfterDispose = e; }
+                handlerDone.Set();
             });
             for (int i = 0; i < 5; i++)
             {
                 try { w.Post(Cmd.UNREGISTER, null); }
                 catch (ObjectDisposedException) { break; }  // the first handler already ran
             }
-            Assert.IsTrue(w.NativeDestroyed.WaitOne(TimeSpan.FromSeconds(10)), "native worker destroyed");
+            Assert.IsTrue(handlerDone.Wait(TimeSpan.FromSeconds(10)), "Dispose from a handler returned");
+            Assert.IsTrue(w.NativeDestroyed.WaitOne(0), "native worker destroyed");
+            Thread.Sleep(200);  // the other events were queued: none may reach a handler now
             Assert.AreEqual(1, calls);
             Assert.IsInstanceOf<ObjectDisposedException>(postAfterDispose);
+        }
+
+        [Test]
+        public void CallsRacingWithDisposeGetShuttingDownNeverACrash()
+        {
+            var w = OfflineWorker();
+            var outcomes = new System.Collections.Concurrent.ConcurrentBag<string>();
+            var callers = new List<Thread>();
+            using (var started = new CountdownEvent(4))
+            {
+                for (int t = 0; t < 4; t++)
+                {
+                    int kind = t;
+                    var caller = new Thread(() =>
+                    {
+                        started.Signal();
+                        try
+                        {
+                            for (;;)
+                            {
+                                if (kind == 0) w.Post(Cmd.UNREGISTER, null);
+                                else if (kind == 1) w.SessionInfo("none");
+                                else if (kind == 2) w.WaitFor("registered", TimeSpan.FromMilliseconds(5));
+                                else w.Off(w.On("*", ev => { }));
+                            }
+                        }
+                        catch (SipwException e) { outcomes.Add(e.Code == SipwException.ShuttingDown ? "closed" : "code " + e.Code); }
+                        catch (ObjectDisposedException) { outcomes.Add("closed"); }
+                    });
+                    caller.Start();
+                    callers.Add(caller);
+                }
+                Assert.IsTrue(started.Wait(FiveSeconds));
+                Thread.Sleep(20);
+                w.Dispose();
+                foreach (var c in callers) Assert.IsTrue(c.Join(5000), "a caller is stuck");
+            }
+            CollectionAssert.AreEqual(new[] { "closed", "closed", "closed", "closed" }, outcomes.ToArray());
         }
 
         [Test]

@@ -128,3 +128,33 @@ def test_raw_module_wait_event_releases_the_gil(ticking_thread):
     finally:
         sipw.sipw_destroy(handle)
     assert len(ticking_thread) > 30
+
+
+def test_a_destroyed_handle_answers_shutting_down_even_after_reuse():
+    """The core's handle safety, seen from the raw module: no lease or guess in the binding."""
+    stale = sipw.sipw_create('{"eventQueue": true}')
+    sipw.sipw_destroy(stale)
+    fresh = sipw.sipw_create('{"eventQueue": true}')
+    try:
+        assert sipw.sipw_post(stale, "INIT", '{"uri": "sip:1001@127.0.0.1"}') == SipwError.ESHUTDOWN
+        assert has_chinese(sipw.sipw_last_error_text("zh-CN"))
+        assert sipw.sipw_next_event(stale, 0) == [SipwError.ESHUTDOWN, None]
+        assert sipw.sipw_event_fd(stale) == -1 and sipw.sipw_last_error_code() == SipwError.ESHUTDOWN
+        assert sipw.sipw_post(fresh, "INIT", '{"uri": "sip:1001@127.0.0.1", "register": false}') == 0
+    finally:
+        sipw.sipw_destroy(fresh)
+
+
+def test_pull_functions_say_event_timeout_or_closed():
+    handle = sipw.sipw_create('{"eventQueue": true}')
+    try:
+        assert sipw.sipw_next_event(handle, 10) == [0, None]
+        assert sipw.sipw_post(handle, "INIT", '{"uri": "sip:1001@127.0.0.1", "register": false}') == 0
+        assert sipw.sipw_post(handle, "UNREGISTER", None) == 0
+        rc, ev = sipw.sipw_next_match(handle, "warning", '{"originator": "system"}', 5000)
+        assert rc == 1 and sipw.sipw_event_name(ev) == "warning"
+        rc, ev = sipw.sipw_next_event(handle, 5000)
+        assert rc == 1 and sipw.sipw_event_msg(ev) == "warning"
+    finally:
+        sipw.sipw_destroy(handle)
+    assert sipw.sipw_next_event(handle, 10) == [SipwError.ESHUTDOWN, None]

@@ -1,5 +1,7 @@
 #include "base/event_hub.hpp"
 
+#include "base/error.hpp"
+
 #include <chrono>
 
 namespace sipw {
@@ -22,7 +24,9 @@ std::shared_ptr<EventHub> EventHub::create(bool pullQueueEnabled, Limits limits)
 }
 
 EventHub::EventHub(bool pullQueueEnabled, Limits limits)
-    : pullQueueEnabled_(pullQueueEnabled), limits_(limits) {}
+    : pullQueueEnabled_(pullQueueEnabled), limits_(limits) {
+    if (pullQueueEnabled_) eventFd_ = std::make_unique<ReadyFd>();
+}
 
 void EventHub::start() {
     // The thread keeps the hub alive, so a listener that destroys the worker (and drops the
@@ -40,17 +44,28 @@ void EventHub::emit(EventPtr event) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
     toDispatch_.push_back(event);
+    dispatchWake_.notify_one();
+    if (pullingClosed_) return;  // nobody can pull any more
     if (pullQueueEnabled_) {
         if (pullQueue_.size() >= limits_.queueCapacity) {
             pullQueue_.pop_front();  // keep the newest: a puller wants the current state
             ++droppedSinceLastPull_;
         }
         pullQueue_.push_back(event);
+        updateEventFd();
     }
     if (backlog_.size() >= limits_.backlogCapacity) backlog_.pop_front();
     backlog_.push_back(std::move(event));
-    dispatchWake_.notify_one();
     pullWake_.notify_all();
+}
+
+void EventHub::updateEventFd() {
+    if (eventFd_) eventFd_->setReadable(pullingClosed_ || !pullQueue_.empty() || droppedSinceLastPull_);
+}
+
+int EventHub::eventFd() const {
+    if (!eventFd_) throw Error(ResultCode::WrongState, "event_queue_off");
+    return eventFd_->fd();
 }
 
 int EventHub::addListener(std::string name, Listener listener) {
@@ -73,12 +88,12 @@ void EventHub::dispatchLoop() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
         dispatchWake_.wait(lock, [&] { return !toDispatch_.empty() || dispatchStopped_; });
-        if (toDispatch_.empty()) break;  // stopped and drained
+        if (toDispatch_.empty() || deliveryAbandoned_) break;  // stopped and drained, or abandoned
         EventPtr event = std::move(toDispatch_.front());
         toDispatch_.pop_front();
         // Walk listeners by id so one removed while another runs is never called afterwards.
         int lastId = 0;
-        for (;;) {
+        while (!deliveryAbandoned_) {
             auto it = listeners_.upper_bound(lastId);
             while (it != listeners_.end() && !event->matches(it->second.name)) ++it;
             if (it == listeners_.end()) break;
@@ -100,27 +115,36 @@ void EventHub::dispatchLoop() {
 }
 
 template <class Pred>
-bool EventHub::waitUntil(std::unique_lock<std::mutex> &lock, int timeoutMs, Pred ready) {
+PullStatus EventHub::waitUntil(std::unique_lock<std::mutex> &lock, int timeoutMs, Pred ready) {
+    if (pullingClosed_) return PullStatus::Closed;
+    if (ready()) return PullStatus::Item;
+    if (timeoutMs == 0) return PullStatus::TimedOut;
     ++blockedPullers_;
-    bool ok;
+    auto wakes = [&] { return pullingClosed_ || ready(); };
     if (timeoutMs < 0) {
-        pullWake_.wait(lock, [&] { return stopping_ || ready(); });
-        ok = !stopping_;
+        pullWake_.wait(lock, wakes);
     } else {
-        ok = pullWake_.wait_for(lock, std::chrono::milliseconds(timeoutMs),
-                                [&] { return stopping_ || ready(); }) &&
-             !stopping_;
+        pullWake_.wait_for(lock, std::chrono::milliseconds(timeoutMs), wakes);
     }
     --blockedPullers_;
-    if (stopping_) pullersGone_.notify_all();
-    return ok;
+    if (pullingClosed_) {
+        pullersGone_.notify_all();
+        return PullStatus::Closed;
+    }
+    return ready() ? PullStatus::Item : PullStatus::TimedOut;
 }
 
-EventPtr EventHub::waitEvent(int timeoutMs) {
+PullStatus EventHub::waitEvent(int timeoutMs, EventPtr &result) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (!pullQueueEnabled_ || stopping_) return nullptr;
-    if (!waitUntil(lock, timeoutMs, [&] { return !pullQueue_.empty() || droppedSinceLastPull_; }))
-        return nullptr;
+    if (!pullQueueEnabled_) throw Error(ResultCode::WrongState, "event_queue_off");
+    PullStatus status = waitUntil(lock, timeoutMs, [&] { return !pullQueue_.empty() || droppedSinceLastPull_; });
+    if (status != PullStatus::Item) return status;
+    result = takeFromPullQueue();
+    updateEventFd();
+    return status;
+}
+
+EventPtr EventHub::takeFromPullQueue() {
     if (droppedSinceLastPull_) {
         auto dropped = std::to_string(droppedSinceLastPull_);
         droppedSinceLastPull_ = 0;
@@ -136,9 +160,8 @@ EventPtr EventHub::waitEvent(int timeoutMs) {
     return event;
 }
 
-EventPtr EventHub::waitFor(const std::string &name, const nlohmann::json &match, int timeoutMs) {
+PullStatus EventHub::waitFor(const std::string &name, const nlohmann::json &match, int timeoutMs, EventPtr &result) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (stopping_) return nullptr;
     std::deque<EventPtr>::iterator found;
     auto findMatch = [&] {
         for (found = backlog_.begin(); found != backlog_.end(); ++found) {
@@ -146,26 +169,42 @@ EventPtr EventHub::waitFor(const std::string &name, const nlohmann::json &match,
         }
         return false;
     };
-    if (!findMatch() && !waitUntil(lock, timeoutMs, findMatch)) return nullptr;
-    EventPtr event = std::move(*found);
+    PullStatus status = waitUntil(lock, timeoutMs, findMatch);
+    if (status != PullStatus::Item) return status;
+    result = std::move(*found);
     backlog_.erase(found);
-    return event;
+    return status;
+}
+
+void EventHub::closePulling() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pullingClosed_) return;
+    pullingClosed_ = true;
+    pullQueue_.clear();
+    backlog_.clear();
+    updateEventFd();
+    pullWake_.notify_all();
 }
 
 void EventHub::shutdown() {
+    closePulling();
     std::unique_lock<std::mutex> lock(mutex_);
     if (stopping_) return;
     stopping_ = true;
     dispatchStopped_ = true;
-    pullWake_.notify_all();
     dispatchWake_.notify_all();
     pullersGone_.wait(lock, [&] { return blockedPullers_ == 0; });
-    lock.unlock();
     if (onDispatchThread()) {
-        dispatchThread_.detach();  // it finishes the running callback, then exits by itself
-    } else if (dispatchThread_.joinable()) {
-        dispatchThread_.join();
+        // Called by a listener: once it returns, its caller may free whatever the remaining
+        // deliveries would touch, so there are none. The thread exits by itself.
+        deliveryAbandoned_ = true;
+        toDispatch_.clear();
+        lock.unlock();
+        dispatchThread_.detach();
+        return;
     }
+    lock.unlock();
+    if (dispatchThread_.joinable()) dispatchThread_.join();
 }
 
 }  // namespace sipw

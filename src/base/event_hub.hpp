@@ -1,5 +1,6 @@
 // Delivers a worker's events: to listeners on one dispatch thread (in order), to the optional
-// bounded pull queue, and to the wait_for backlog.
+// bounded pull queue (with a descriptor readable while it holds events), and to the wait_for
+// backlog.
 //
 // The SIP/media loop only calls emit(), which never blocks: a slow listener or puller can never
 // stall signaling. Listener callbacks run without any hub lock held, so they may call back into
@@ -7,6 +8,7 @@
 #pragma once
 
 #include "base/event.hpp"
+#include "base/pull.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -42,14 +44,22 @@ public:
     // and never runs again. Returns false for an unknown id.
     bool removeListener(int id);
 
-    // Next event of the pull queue; nullptr on timeout, when disabled, or once shut down.
-    EventPtr waitEvent(int timeoutMs);
+    // Next event of the pull queue, waiting up to timeoutMs (< 0: forever). Throws
+    // Error(WrongState) when the queue is off.
+    PullStatus waitEvent(int timeoutMs, EventPtr &event);
     // First backlog event matching name (and every field of `match`, if an object) not returned
-    // by an earlier waitFor; nullptr on timeout or once shut down.
-    EventPtr waitFor(const std::string &name, const nlohmann::json &match, int timeoutMs);
+    // by an earlier waitFor.
+    PullStatus waitFor(const std::string &name, const nlohmann::json &match, int timeoutMs, EventPtr &event);
+    // Readable while the pull queue holds events (or a dropped-events warning), and for good once
+    // pulling is closed. Owned by the hub. Throws Error(WrongState) when the queue is off.
+    int eventFd() const;
 
-    // Delivers what is already queued to listeners, wakes and waits out every blocked puller,
-    // then stops the dispatch thread (detached when called from the dispatch thread itself).
+    // Ends pulling: blocked and later pulls get PullStatus::Closed, the descriptor turns readable
+    // for good, and nothing enters the queue or the backlog any more. Listeners still get events.
+    void closePulling();
+    // closePulling(), waits out every blocked puller, delivers what is already queued to
+    // listeners and stops the dispatch thread. Called from a listener (the dispatch thread), it
+    // drops the undelivered events instead: no listener runs once that listener has returned.
     void shutdown();
 
     bool onDispatchThread() const { return std::this_thread::get_id() == dispatchThreadId_; }
@@ -59,7 +69,9 @@ private:
     void start();
     void dispatchLoop();
     template <class Pred>
-    bool waitUntil(std::unique_lock<std::mutex> &lock, int timeoutMs, Pred ready);
+    PullStatus waitUntil(std::unique_lock<std::mutex> &lock, int timeoutMs, Pred ready);
+    void updateEventFd();            // mutex_ held
+    EventPtr takeFromPullQueue();    // mutex_ held, queue or dropped count not empty
 
     const bool pullQueueEnabled_;
     const Limits limits_;
@@ -73,6 +85,7 @@ private:
     std::deque<EventPtr> toDispatch_;
     std::deque<EventPtr> pullQueue_;
     std::size_t droppedSinceLastPull_ = 0;
+    std::unique_ptr<ReadyFd> eventFd_;  // with the pull queue only
     std::deque<EventPtr> backlog_;
 
     struct Entry {
@@ -84,8 +97,10 @@ private:
     int runningListenerId_ = 0;
 
     int blockedPullers_ = 0;
+    bool pullingClosed_ = false;
     bool stopping_ = false;
     bool dispatchStopped_ = false;
+    bool deliveryAbandoned_ = false;  // shut down from a listener: deliver nothing more
     std::thread dispatchThread_;
     std::thread::id dispatchThreadId_;
 };

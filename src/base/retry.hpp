@@ -1,7 +1,7 @@
-// The seed's useRetry: per-id retry counters with a maximum and a growing delay.
+// The original library's useRetry: per-id retry counters with a maximum and a growing delay.
 //
 // Plain bookkeeping, not thread-safe by itself: the worker uses it on its loop thread for
-// reconnection; the C API wraps it with a lock and a timer thread for delayRetry.
+// reconnection; RetryHelper (base/retry_helper.hpp) adds a lock and delayed retries for the C ABI.
 #pragma once
 
 #include <map>

@@ -96,8 +96,13 @@ Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) 
     for (const auto &key : unknown) emit(CauseData::warning("unknown_field", {key}, "local"));
 }
 
-Worker::~Worker() {
+Worker::~Worker() { shutdown(); }
+
+void Worker::shutdown() { std::call_once(shutdownOnce_, [this] { stopEverything(); }); }
+
+void Worker::stopEverything() {
     shuttingDown_ = true;
+    hub_->closePulling();
     // Bounded: hang up, unregister and let nua finish; past the budget, tear down regardless.
     auto state = std::make_shared<std::pair<std::mutex, std::condition_variable>>();
     auto finished = std::make_shared<bool>(false);

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -27,7 +28,7 @@ class Worker {
 public:
     // options: {"eventQueue": bool, "queueCapacity": int, "backlogCapacity": int}. Throws Error.
     explicit Worker(const nlohmann::json &options);
-    ~Worker();  // hangs up, unregisters (bounded wait), stops the threads
+    ~Worker();  // shutdown()
     Worker(const Worker &) = delete;
     Worker &operator=(const Worker &) = delete;
 
@@ -40,6 +41,12 @@ public:
     // Largest accepted payload: a command is a few hundred bytes; anything near this is a bug.
     static constexpr std::size_t kMaxPayloadBytes = 64 * 1024;
 
+    // Ends pulling at once (blocked pullers wake), then hangs up, unregisters (bounded wait) and
+    // stops the threads. Once it returned no listener runs, except the one that called it.
+    // Idempotent; afterwards every command is refused with ShuttingDown.
+    void shutdown();
+    bool shuttingDown() const { return shuttingDown_; }
+
     const std::shared_ptr<EventHub> &hub() const { return hub_; }
     std::optional<std::string> sessionInfo(const std::string &sessionId);
 
@@ -49,6 +56,7 @@ public:
     static constexpr int kPrewarmBudgetMs = 5000;
 
 private:
+    void stopEverything();
     void emit(const CauseData &event);
     // `name`: the command as posted (messages quote it: "UNHOLD" stays "UNHOLD").
     void postConnectionCommand(names::Command command, const std::string &name, const nlohmann::json &data);
@@ -66,6 +74,7 @@ private:
     su_root_t *root_ = nullptr;          // loop thread only
     std::atomic<bool> initialized_{false};
     std::atomic<bool> shuttingDown_{false};
+    std::once_flag shutdownOnce_;
     std::mutex identityMutex_;
     EventIdentity identity_;      // guarded by identityMutex_
     std::string domain_;          // guarded by identityMutex_: completes CALL targets

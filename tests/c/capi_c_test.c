@@ -5,16 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "sipw.h"
-
-static int failures = 0;
-#define CHECK(cond)                                                      \
-    do {                                                                 \
-        if (!(cond)) {                                                   \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                  \
-        }                                                                \
-    } while (0)
 
 static int warnings = 0;
 static void on_warning(const sipw_event *ev, void *user_data) {
@@ -57,10 +49,5 @@ int main(void) {
     CHECK(sipw_session_info(w, "none") == NULL);
     sipw_destroy(w);
 
-    if (failures) {
-        fprintf(stderr, "%d checks failed\n", failures);
-        return 1;
-    }
-    printf("plain C API test: all checks passed\n");
-    return 0;
+    return checks_result("plain C API test");
 }

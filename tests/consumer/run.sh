@@ -2,7 +2,8 @@
 # Installs the build into a temporary prefix and builds a tiny C program against it twice: with
 # pkg-config and with CMake's find_package(sipw). Both programs must run. Then the pip route: a copy
 # of python/ (away from the checkout, so SWIG's interface and the catalogue come from the installed
-# library) is installed offline into a fresh venv, and a worker is created and used from it.
+# library) is installed offline into a fresh venv, and a worker is created and used from it, and
+# its pytest plugin is found.
 set -euo pipefail
 build=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +35,11 @@ with SipWorker() as w:
         raise SystemExit("malformed JSON was accepted")
     except SipwError as e:
         assert e.code == SipwError.EINVAL and e.message_cn, e
+# The pytest plugin: importable, registered for pytest, its Kamailio template shipped inside.
+import importlib.metadata, os, sipworker.testing
+plugins = [e.value for e in importlib.metadata.entry_points(group="pytest11") if e.name == "sipworker"]
+assert plugins == ["sipworker.testing"], plugins
+assert os.path.exists(os.path.join(os.path.dirname(sipworker.testing.__file__), "kamailio.cfg.in"))
 print("consumer: pip install into a fresh venv passed (sipworker", sipworker.__version__ + ")")
 PY
 )

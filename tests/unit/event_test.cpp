@@ -1,5 +1,6 @@
 // CauseData field names exactly as the seed spells them, and the event hub's delivery rules.
 #include "base/event.hpp"
+#include "base/error.hpp"
 #include "base/event_hub.hpp"
 
 #include <gtest/gtest.h>
@@ -110,12 +111,11 @@ TEST(EventHub, ListenerMayRemoveItselfWithoutDeadlock) {
 TEST(EventHub, PullQueueOverflowIsReported) {
     auto hub = EventHub::create(true, {5, 100});
     for (int i = 0; i < 12; ++i) hub->emit(numbered(i));
-    EventPtr first = hub->waitEvent(0);
-    ASSERT_TRUE(first);
+    EventPtr first, next;
+    ASSERT_EQ(hub->waitEvent(0, first), PullStatus::Item);
     EXPECT_EQ(first->data["data"]["key"], "events_dropped");
     EXPECT_EQ(first->data["data"]["count"], 7);
-    EventPtr next = hub->waitEvent(0);
-    ASSERT_TRUE(next);
+    ASSERT_EQ(hub->waitEvent(0, next), PullStatus::Item);
     EXPECT_EQ(next->data["data"]["n"], 7);  // the newest five were kept
     hub->shutdown();
 }
@@ -126,7 +126,8 @@ TEST(EventHub, ShutdownWakesBlockedPullers) {
     std::vector<std::thread> pullers;
     for (int i = 0; i < 3; ++i)
         pullers.emplace_back([&] {
-            if (!hub->waitEvent(-1)) ++woken;
+            EventPtr event;
+            if (hub->waitEvent(-1, event) == PullStatus::Closed) ++woken;
         });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     hub->shutdown();
@@ -138,17 +139,41 @@ TEST(EventHub, WaitForReturnsEachEventOnceIncludingEarlierOnes) {
     auto hub = EventHub::create(false, {});
     hub->emit(CauseData("registered", "registered").build({}));
     hub->emit(CauseData("registered", "registered").statusCode(200).build({}));
-    EventPtr a = hub->waitFor("registered", nullptr, 0);
-    EventPtr b = hub->waitFor("registered", nullptr, 0);
-    EventPtr c = hub->waitFor("registered", nullptr, 0);
-    ASSERT_TRUE(a);
-    ASSERT_TRUE(b);
+    EventPtr a, b, c, y;
+    ASSERT_EQ(hub->waitFor("registered", nullptr, 0, a), PullStatus::Item);
+    ASSERT_EQ(hub->waitFor("registered", nullptr, 0, b), PullStatus::Item);
+    EXPECT_EQ(hub->waitFor("registered", nullptr, 0, c), PullStatus::TimedOut);
     EXPECT_NE(a.get(), b.get());
     EXPECT_FALSE(c);
     hub->emit(CauseData("new_RTCSession_state", "session_ended").session("x", "incoming").build({}));
     hub->emit(CauseData("new_RTCSession_state", "session_ended").session("y", "incoming").build({}));
-    EventPtr y = hub->waitFor("session_ended", {{"sessionId", "y"}}, 0);
-    ASSERT_TRUE(y);
+    ASSERT_EQ(hub->waitFor("session_ended", {{"sessionId", "y"}}, 0, y), PullStatus::Item);
     EXPECT_EQ(y->data["sessionId"], "y");
+    hub->shutdown();
+}
+
+TEST(EventHub, ClosedPullingWakesWaitersAndKeepsListeners) {
+    auto hub = EventHub::create(true, {});
+    std::atomic<int> heard{0};
+    hub->addListener("*", [&](const Event &) { ++heard; });
+    hub->emit(numbered(1));
+    std::thread waiter([&] {
+        EventPtr event;
+        EXPECT_EQ(hub->waitFor("registered", nullptr, -1, event), PullStatus::Closed);
+    });
+    hub->closePulling();
+    waiter.join();
+    EventPtr event;
+    EXPECT_EQ(hub->waitEvent(0, event), PullStatus::Closed) << "queued events are dropped";
+    hub->emit(numbered(2));  // the shutdown's own events still reach listeners
+    hub->shutdown();
+    EXPECT_EQ(heard, 2);
+}
+
+TEST(EventHub, QueueOffIsAWrongStateError) {
+    auto hub = EventHub::create(false, {});
+    EventPtr event;
+    EXPECT_THROW(hub->waitEvent(0, event), sipw::Error);
+    EXPECT_THROW(hub->eventFd(), sipw::Error);
     hub->shutdown();
 }

@@ -1,7 +1,7 @@
-"""CauseData: one event, as the seed's CauseData object."""
+"""CauseData: one event, as the original library's CauseData object."""
 import json
 
-# The seed's CauseData fields; the optional ones read as None when an event does not carry them.
+# The original library's CauseData fields; optional ones read as None when an event lacks them.
 CAUSE_DATA_FIELDS = (
     "id", "uri", "fromUri", "msg", "code", "sessionId", "sessionOrigin", "msgCN", "originator",
     "cause", "causeCN", "statusCode", "reason", "time", "extra", "data",
@@ -11,10 +11,11 @@ CAUSE_DATA_FIELDS = (
 class CauseData:
     """One event.
 
-    Read the seed's fields as attributes (``ev.msg``, ``ev.causeCN``, ``ev.sessionId`` ...; None when
-    absent), or by key (``ev["msg"]``, ``ev.get("x")``). ``ev.channel`` is the channel it was emitted
-    on (the ``on`` value a listener registered for, e.g. ``new_RTCSession_state`` for session events,
-    whose ``msg`` is the state), ``ev.json`` the whole CauseData as a dict, ``ev.raw`` its JSON text.
+    Read the original library's fields as attributes (``ev.msg``, ``ev.causeCN``, ``ev.sessionId``
+    ...; None when absent), or by key (``ev["msg"]``, ``ev.get("x")``). ``ev.channel`` is the
+    channel it was emitted on (the ``on`` value a listener registered for, e.g.
+    ``new_RTCSession_state`` for session events, whose ``msg`` is the state), ``ev.json`` the whole
+    CauseData as a dict, ``ev.raw`` its JSON text.
     """
     __slots__ = ("channel", "json", "raw")
 

@@ -1,10 +1,9 @@
-"""SipWorker: one SIP user agent (the seed's SipWorker), Pythonic sugar over the C ABI."""
+"""SipWorker: one SIP user agent (the original library's SipWorker), Pythonic sugar over the C ABI."""
 import asyncio
 import atexit
 import itertools
 import json
 import logging
-import queue
 import threading
 import time
 import uuid
@@ -12,18 +11,17 @@ import weakref
 from collections.abc import Mapping
 
 from . import sipw as _native
-from .names import Cmd, On
+from ._pump import Pump, Signal, gevent_patched, pulled, run_off_hub
 from .errors import SipwError
 from .events import CauseData
+from .names import Cmd, On
+from .streams import EventStream
 
 log = logging.getLogger("sipworker")
 
-# Longest single blocking native call (ms). Blocking calls are made in slices so that close() can
-# tell when no Python thread is about to use the native handle any more (see SipWorker.close).
-_SLICE_MS = 100
-
 _worker_numbers = itertools.count(1)
 _live_workers = weakref.WeakSet()
+_LONGEST_WAIT_MS = 2**31 - 1  # the C ABI's int
 
 
 @atexit.register
@@ -43,24 +41,39 @@ def _take(native_event):
 
 
 def _name(value):
-    # Cmd/On members are str subclasses whose str() is the seed's value; plain strings pass as is.
+    # Cmd/On members are str subclasses whose str() is the original library's value; plain strings pass as is.
     if not isinstance(value, str):
         raise TypeError(f"expected a str or a Cmd/On member, got {type(value).__name__}")
     return str(value)
+
+
+class _Deadline:
+    def __init__(self, timeout):
+        self._end = None if timeout is None else time.monotonic() + max(0.0, timeout)
+
+    def seconds_left(self):
+        return None if self._end is None else max(0.0, self._end - time.monotonic())
+
+    def milliseconds_left(self):
+        return -1 if self._end is None else min(_LONGEST_WAIT_MS, int(self.seconds_left() * 1000))
+
+    def passed(self):
+        return self._end is not None and time.monotonic() >= self._end
 
 
 class SipWorker:
     """One SIP user agent.
 
     ``options`` are the create options of ``sipw_create`` (a dict); the binding always adds
-    ``{"eventQueue": true}`` because it is pull-based. Use it as a context manager or call
-    :meth:`close`.
+    ``{"eventQueue": true}`` because it is pull-based. Use it as a context manager (``with``, or
+    ``async with``) or call :meth:`close`.
 
-    Threading: listeners registered with :meth:`on` run on this worker's own Python thread
-    (``sipw-dispatch-N``), one at a time, in event order. A listener may call any method of the
-    worker, including :meth:`post` and :meth:`close`; an exception it raises is logged on the
-    ``sipworker`` logger and the dispatcher carries on. Every other method may be called from any
-    thread; blocking calls release the GIL.
+    Where listeners run: created outside asyncio, on this worker's own Python thread
+    (``sipw-dispatch-N``; a greenlet under gevent's monkey patching); created inside a running
+    asyncio loop, on that loop (no thread at all). One at a time, in event order. A listener may
+    call any method of the worker, :meth:`close` included; an exception it raises is logged on the
+    ``sipworker`` logger and delivery carries on. Every other method may be called from any thread;
+    blocking calls release the GIL, and under gevent no call blocks the hub.
     """
 
     def __init__(self, options=None):
@@ -68,51 +81,25 @@ class SipWorker:
         opts["eventQueue"] = True  # the Python layer pulls events; native threads never call Python
         handle = _native.sipw_create(json.dumps(opts, ensure_ascii=False))
         if handle is None:
-            raise SipwError.from_last_error(SipwError.EINVAL)
+            raise SipwError.from_last_error(_native.sipw_last_error_code())
         self._handle = handle
         self._lock = threading.Condition()
-        self._leases = 0             # Python threads currently inside (or entering) a native call
-        self._closing = False        # close() began: no new posts or waits
-        self._delivering = True      # listeners and streams still get events
+        self._closing = False  # close() began: no new waits
+        self._delivering = True  # listeners and streams still get events
         self._closed = threading.Event()
-        self._listeners = {}         # listener id -> (name, fn), in registration order
+        self._listeners = {}  # listener id -> (name, fn), in registration order
         self._listener_ids = itertools.count(1)
         self._running_listener = None
-        self._streams = set()        # live EventStream objects fed by the dispatcher
+        self._streams = set()  # live EventStream objects fed like listeners
+        self._arrivals = Signal()  # an event entered the core's backlog: waiters look again
         self.number = next(_worker_numbers)
-        self._dispatcher = threading.Thread(
-            target=self._dispatch_loop, name=f"sipw-dispatch-{self.number}", daemon=True)
-        self._dispatcher.start()
+        self._pump = Pump(f"sipw-dispatch-{self.number}", _native.sipw_event_fd(handle),
+                          self._next_queued, self._deliver, self._arrivals.notify)
         _live_workers.add(self)
 
     def __repr__(self):
         state = "closed" if self._closed.is_set() else "closing" if self._closing else "open"
         return f"<SipWorker #{self.number} {state}>"
-
-    # ---- native handle lifetime ------------------------------------------------------------------
-    # sipw_destroy frees the handle, so it may only run once no Python thread can still pass the
-    # handle to a native call. Each native call holds a "lease"; close() refuses new leases and
-    # waits for the current ones to end, which takes at most one slice since blocking calls are
-    # sliced.
-
-    def _acquire(self, draining=False):
-        with self._lock:
-            if self._closing and not (draining and self._delivering):
-                return None
-            self._leases += 1
-            return self._handle
-
-    def _release(self):
-        with self._lock:
-            self._leases -= 1
-            if self._leases == 0:
-                self._lock.notify_all()
-
-    def _acquire_or_raise(self):
-        handle = self._acquire()
-        if handle is None:
-            raise SipwError.from_code(SipwError.ESHUTDOWN)
-        return handle
 
     @property
     def closed(self):
@@ -129,14 +116,9 @@ class SipWorker:
 
     def post_raw(self, cmd, data_json=None):
         """Like :meth:`post` with the payload as JSON text, passed to the core untouched."""
-        cmd = _name(cmd)
-        handle = self._acquire_or_raise()
-        try:
-            rc = _native.sipw_post(handle, cmd, data_json)
-            if rc < 0:  # the detail is thread-local: read it now, on this thread
-                raise SipwError.from_last_error(rc)
-        finally:
-            self._release()
+        rc = _native.sipw_post(self._handle, _name(cmd), data_json)
+        if rc < 0:  # the detail is thread-local: read it now, on this thread
+            raise SipwError.from_last_error(rc)
 
     def init(self, config=None, **fields):
         """``post(Cmd.INIT, {...})``: ``w.init(uri="sip:1001@127.0.0.1", password="...", ...)``."""
@@ -209,12 +191,13 @@ class SipWorker:
     def session_info(self, session_id):
         """The session as a dict (sessionId, direction, state, remoteUri, held, muted, ...), or None
         if the worker does not know that session."""
-        handle = self._acquire_or_raise()
-        try:
-            text = _native.sipw_session_info(handle, session_id)
-        finally:
-            self._release()
-        return None if text is None else json.loads(text)
+        text = _native.sipw_session_info(self._handle, session_id)
+        if text is not None:
+            return json.loads(text)
+        code = _native.sipw_last_error_code()
+        if code == SipwError.ENOSESSION:
+            return None
+        raise SipwError.from_last_error(code)
 
     # ---- listeners -------------------------------------------------------------------------------
     def on(self, name, fn=None):
@@ -251,7 +234,7 @@ class SipWorker:
                 ids = [i for i, (_, fn) in self._listeners.items() if fn == listener]
             for i in ids:
                 del self._listeners[i]
-            if threading.current_thread() is not self._dispatcher:
+            if not self._pump.is_current():
                 self._lock.wait_for(lambda: self._running_listener not in ids)
         return bool(ids)
 
@@ -270,44 +253,61 @@ class SipWorker:
             Prefer this form.
           - a callable ``f(cause_data) -> bool``: each event matching ``name`` is taken from the
             core's backlog in turn and tested here; events it rejects count as returned, so a later
-            ``wait_for`` will not see them. (A non-consuming test would need the binding to keep
-            its own copy of the backlog, duplicating the core; narrow ``name`` or use a dict when
-            other waiters need the same events.)
+            ``wait_for`` will not see them.
         """
-        return self._wait_for(_name(name), timeout, predicate, None)
+        name, match_json, accept = self._wait_args(name, predicate)
+        deadline = _Deadline(timeout)
+        while True:
+            if gevent_patched():  # the hub must never block in native code
+                ev = self._next_match_cooperatively(name, match_json, deadline)
+            else:
+                ev = self._next_match(name, match_json, deadline.milliseconds_left())
+            if ev is None or accept(ev):
+                return ev
 
-    def _wait_for(self, name, timeout, predicate, cancelled):
-        match_json, test = None, None
+    async def wait_for_async(self, name, timeout=5, predicate=None):
+        """:meth:`wait_for` for asyncio. It waits for the worker's event descriptor through the
+        loop (no thread per wait); cancelling the awaiting task takes no event away."""
+        name, match_json, accept = self._wait_args(name, predicate)
+        deadline = _Deadline(timeout)
+        while True:
+            seen = self._arrivals.generation
+            ev = self._next_match(name, match_json, 0)
+            if ev is not None and accept(ev):
+                return ev
+            if ev is None:
+                if self._closing or deadline.passed():
+                    return None
+                await self._arrivals.wait_async(seen, deadline.seconds_left())
+
+    def _next_match_cooperatively(self, name, match_json, deadline):
+        while True:
+            seen = self._arrivals.generation
+            ev = self._next_match(name, match_json, 0)
+            if ev is not None or self._closing or deadline.passed():
+                return ev
+            self._arrivals.wait(seen, deadline.seconds_left())
+
+    def _wait_args(self, name, predicate):
+        match_json, accept = None, lambda ev: True
         if isinstance(predicate, Mapping):
             match_json = json.dumps(dict(predicate), ensure_ascii=False)
         elif callable(predicate):
-            test = predicate
+            accept = predicate
         elif predicate is not None:
             raise TypeError("predicate must be a dict of field values or a callable")
         if self._closing:
             raise SipwError.from_code(SipwError.ESHUTDOWN)
-        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
-        while cancelled is None or not cancelled.is_set():
-            slice_ms = _SLICE_MS
-            if deadline is not None:
-                slice_ms = min(slice_ms, max(0, int((deadline - time.monotonic()) * 1000)))
-            handle = self._acquire()
-            if handle is None:
-                return None  # closed while waiting
-            try:
-                native_event = _native.sipw_wait_for(handle, name, match_json, slice_ms)
-                if native_event is None and _native.sipw_last_error():
-                    raise SipwError.from_last_error(SipwError.EINVAL)
-            finally:
-                self._release()
-            if native_event is not None:
-                cause = _take(native_event)
-                if test is None or test(cause):
-                    return cause
-                continue
-            if deadline is not None and time.monotonic() >= deadline:
-                return None
-        return None
+        return _name(name), match_json, accept
+
+    def _next_match(self, name, match_json, timeout_ms):
+        """The core's next matching backlog event, or None on timeout or once the worker closed."""
+        rc, native_event = _native.sipw_next_match(self._handle, name, match_json, timeout_ms)
+        if rc == 1:
+            return _take(native_event)
+        if rc in (0, SipwError.ESHUTDOWN):
+            return None
+        raise SipwError.from_last_error(rc)
 
     def events(self, name="*", timeout=None):
         """An iterator over the events matching ``name`` that arrive from now on::
@@ -315,8 +315,8 @@ class SipWorker:
             for ev in w.events(timeout=10):   # stops after 10 s without an event, or on close()
                 print(ev.msg)
 
-        It is fed by the dispatcher like a listener (it does not take events away from
-        :meth:`wait_for`). Close it (or use it as a context manager) to stop collecting."""
+        It is fed like a listener (it does not take events away from :meth:`wait_for`). Close it
+        (or use it as a context manager) to stop collecting. ``async for`` works the same way."""
         stream = EventStream(self, _name(name), timeout)
         with self._lock:
             if self._closing:
@@ -325,40 +325,25 @@ class SipWorker:
                 self._streams.add(stream)
         return stream
 
-    # ---- asyncio ---------------------------------------------------------------------------------
-    async def wait_for_async(self, name, timeout=5, predicate=None):
-        """:meth:`wait_for` for asyncio: runs the blocking wait in the loop's default executor.
-        Cancelling the awaiting task stops the wait within one slice (0.1 s)."""
-        loop = asyncio.get_running_loop()
-        cancelled = threading.Event()
-        try:
-            return await loop.run_in_executor(
-                None, self._wait_for, _name(name), timeout, predicate, cancelled)
-        finally:
-            cancelled.set()
-
     def aevents(self, name="*", timeout=None):
         """:meth:`events` as an async iterator: ``async for ev in w.aevents(timeout=10): ...``.
         Like :meth:`events` it collects from the moment it is called, not from the first await."""
         return self.events(name, timeout)
 
-    # ---- dispatcher ------------------------------------------------------------------------------
-    def _dispatch_loop(self):
-        # Once close() begins (on another thread) the loop drains what the core already queued, as
-        # sipw_destroy does for native listeners, and stops at the first empty poll.
-        while True:
-            draining = self._closing
-            handle = self._acquire(draining=True)
-            if handle is None:
-                return
-            try:
-                native_event = _native.sipw_wait_event(handle, 0 if draining else _SLICE_MS)  # GIL released
-            finally:
-                self._release()
-            if native_event is not None:
-                self._deliver(_take(native_event))
-            elif draining:
-                return
+    def catch_up(self):
+        """Returns once listeners and streams have received every event the core had queued when it
+        was called (wait_for is served by the core directly, so it can be ahead of them). At once
+        from inside a listener."""
+        self._pump.catch_up()
+
+    def _forget_stream(self, stream):
+        with self._lock:
+            self._streams.discard(stream)
+
+    # ---- delivery (on the pump) --------------------------------------------------------------------
+    def _next_queued(self):
+        native_event = pulled(*_native.sipw_next_event(self._handle, 0))
+        return None if native_event is None else _take(native_event)
 
     def _deliver(self, ev):
         if ev.channel == On.ON_WARNING:
@@ -389,44 +374,38 @@ class SipWorker:
                     self._running_listener = None
                     self._lock.notify_all()
 
-    def _forget_stream(self, stream):
-        with self._lock:
-            self._streams.discard(stream)
-
     # ---- lifetime --------------------------------------------------------------------------------
     def close(self):
         """Hangs up every call, unregisters (bounded wait) and frees the worker. Idempotent.
 
-        From another thread: new posts and waits are refused at once, listeners still receive the
-        events already queued (as sipw_destroy does in C), then the dispatcher stops; close() waits
-        for a running listener to return. From inside a listener: it does not wait for that
-        listener (no deadlock) and no further event is delivered. The events the shutdown itself
-        causes are not delivered (to see the unregistration, post LOGOUT and wait_for
-        ``unregistered`` first)."""
-        on_dispatcher = threading.current_thread() is self._dispatcher
+        From another thread: new waits are refused at once, listeners still receive the events the
+        core already queued (as sipw_destroy does for C listeners), then the worker is destroyed
+        and close() returns once a running listener returned; from then on every call raises
+        SipwError(ESHUTDOWN) and waits in progress return None. From inside a listener: no further
+        event is delivered and it does not wait for itself. The events the shutdown itself causes
+        are not delivered: to see the unregistration, post LOGOUT and wait_for ``unregistered``."""
         with self._lock:
             first = not self._closing
             self._closing = True
-            if on_dispatcher:
+        if first:
+            self._arrivals.notify()  # cooperative waiters look again and see the worker closed
+            self._pump.catch_up()
+            with self._lock:
                 self._delivering = False
-            self._lock.notify_all()
-        if not first:
-            if not on_dispatcher:
-                self._closed.wait()
-            return
-        if not on_dispatcher:
-            self._dispatcher.join()  # drains, then ends after the running listener
-        with self._lock:
-            self._delivering = False
-            streams, self._streams = self._streams, set()
-        for stream in streams:
-            stream._end()
-        with self._lock:
-            self._lock.wait_for(lambda: self._leases == 0)  # each lease ends within one slice
-        _native.sipw_destroy(self._handle)  # GIL released: it waits on the core's threads
-        self._handle = None
-        self._closed.set()
-        _live_workers.discard(self)
+                streams, self._streams = self._streams, set()
+            for stream in streams:
+                stream._end()
+            # Wakes a thread blocked in a wait at once; waits out the core's bounded shutdown.
+            run_off_hub(_native.sipw_destroy, self._handle)
+            _live_workers.discard(self)
+            self._closed.set()
+        elif not self._pump.is_current():
+            self._closed.wait()
+        self._pump.finish()
+
+    async def aclose(self):
+        """:meth:`close` for asyncio: the core's bounded shutdown waits off the loop."""
+        await asyncio.get_running_loop().run_in_executor(None, self.close)
 
     def __enter__(self):
         return self
@@ -434,64 +413,8 @@ class SipWorker:
     def __exit__(self, *exc_info):
         self.close()
 
-
-_END = object()
-
-
-class EventStream:
-    """Iterator (sync and async) over a worker's events (see :meth:`SipWorker.events`)."""
-
-    def __init__(self, worker, name, timeout):
-        self._worker = worker
-        self.name = name
-        self._timeout = timeout
-        self._queue = queue.SimpleQueue()
-        self._done = False
-
-    def _put(self, ev):
-        self._queue.put(ev)
-
-    def _end(self):
-        self._queue.put(_END)
-
-    def next_or_none(self):
-        """The next event, or None once the stream ended (idle timeout, close)."""
-        if self._done:
-            return None
-        try:
-            item = self._queue.get(timeout=self._timeout)
-        except queue.Empty:
-            item = _END
-        if item is _END:
-            self.close()
-            return None
-        return item
-
-    def __iter__(self):
+    async def __aenter__(self):
         return self
 
-    def __next__(self):
-        ev = self.next_or_none()
-        if ev is None:
-            raise StopIteration
-        return ev
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        # The blocking get runs in the loop's default executor; the event loop stays free.
-        ev = await asyncio.get_running_loop().run_in_executor(None, self.next_or_none)
-        if ev is None:
-            raise StopAsyncIteration
-        return ev
-
-    def close(self):
-        self._done = True
-        self._worker._forget_stream(self)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
+    async def __aexit__(self, *exc_info):
+        await self.aclose()
