@@ -116,7 +116,7 @@ void sipw_destroy(sipw_worker *w) {
 }
 
 int sipw_post(sipw_worker *w, const char *cmd, const char *data_json) {
-    return guarded([&] {
+    int rc = guarded([&] {
         if (!w) return fail(sipw::ResultCode::InvalidArgument, "null_worker");
         if (!cmd) return fail(sipw::ResultCode::InvalidArgument, "null_argument", {"cmd"});
         std::string command(cmd);
@@ -128,6 +128,10 @@ int sipw_post(sipw_worker *w, const char *cmd, const char *data_json) {
         }
         return 0;
     });
+    // INIT's locale orders the two languages of this worker's errors (English first without one).
+    if (rc < 0 && w && w->core->locale() == sipw::i18n::Locale::ZhCN)
+        t_lastError.combined = t_lastError.zh + " / " + t_lastError.en;
+    return rc;
 }
 
 int sipw_on(sipw_worker *w, const char *name, sipw_callback cb, void *user_data) {

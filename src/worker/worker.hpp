@@ -21,6 +21,7 @@ namespace sipw {
 
 class UserAgent;
 class Playbacks;
+struct IgnoredOptions;
 class PlaybackIds;
 
 class Worker {
@@ -41,6 +42,11 @@ public:
     static constexpr std::size_t kMaxPayloadBytes = 64 * 1024;
 
     const std::shared_ptr<EventHub> &hub() const { return hub_; }
+    // The locale INIT chose; none before INIT.
+    std::optional<i18n::Locale> locale() const {
+        int l = locale_.load();
+        return l < 0 ? std::nullopt : std::optional<i18n::Locale>(static_cast<i18n::Locale>(l));
+    }
     std::optional<std::string> sessionInfo(const std::string &sessionId);
 
     // Upper bound of the whole destroy sequence (unregister + nua shutdown).
@@ -54,6 +60,11 @@ private:
     void postConnectionCommand(names::Command command, const std::string &name, const nlohmann::json &data);
     void postSessionCommand(names::Command command, const std::string &name, const nlohmann::json &data);
     void postCall(const Payload &payload);
+    void postMessage(const std::string &name, const nlohmann::json &data);
+    // CALL, ANSWER and PROGRESS options that had no effect: one `warning` each.
+    void warnIgnoredOptions(const IgnoredOptions &ignored, const std::string &sessionId);
+    // A target of CALL or REFER as a SIP URI in our domain; InvalidArgument naming `field` if unusable.
+    std::string targetUri(const Payload &payload, const std::string &field);
     void postPlayCommand(names::Command command, const std::string &name, const nlohmann::json &data);
     void runOnLoop(std::function<void(UserAgent &)> task);
 
@@ -66,6 +77,7 @@ private:
     su_root_t *root_ = nullptr;          // loop thread only
     std::atomic<bool> initialized_{false};
     std::atomic<bool> shuttingDown_{false};
+    std::atomic<int> locale_{-1};  // i18n::Locale once INIT set it
     std::mutex identityMutex_;
     EventIdentity identity_;      // guarded by identityMutex_
     std::string domain_;          // guarded by identityMutex_: completes CALL targets
