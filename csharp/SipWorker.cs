@@ -49,7 +49,7 @@ namespace Sipworker
     /// worker is destroyed on a background thread right after the handler returns (destroying it
     /// inline could deadlock with an Off waiting for that very handler).</para>
     /// </remarks>
-    public sealed class SipWorker : IDisposable
+    public sealed partial class SipWorker : IDisposable
     {
         // One delegate for every listener of every worker, never collected: the native thunk the
         // runtime made for it stays valid for the whole process.

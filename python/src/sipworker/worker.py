@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from . import sipw as _native
 from .names import Cmd, On
+from .call_control import CallControl
 from .errors import SipwError
 from .events import CauseData
 
@@ -49,7 +50,7 @@ def _name(value):
     return str(value)
 
 
-class SipWorker:
+class SipWorker(CallControl):
     """One SIP user agent.
 
     ``options`` are the create options of ``sipw_create`` (a dict); the binding always adds
