@@ -165,6 +165,11 @@ void Session::emitState(const std::string &msg, const std::string &originator, i
     else if (msg == "session_confirmed") observe(SessionMilestone::Kind::Confirmed, 0, {});
 }
 
+const char *Session::keptPhrase(std::string phrase) {
+    phrases_.push_back(std::move(phrase));
+    return phrases_.back().c_str();
+}
+
 void Session::observe(SessionMilestone::Kind kind, int status, const std::string &reason, const std::string &cause) {
     if (observer_) observer_(SessionMilestone{kind, status, reason, cause});
 }
@@ -302,7 +307,7 @@ void Session::progress(const ProgressRequest &request) {
 void Session::sendProgress(int status, const std::string *sdp) {
     std::string phrase = phraseFor(status, {});
     std::string headers = headerLines(progressHeaders_);
-    nua_respond(handle_, status, phrase.c_str(),
+    nua_respond(handle_, status, keptPhrase(phrase),
                 TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")), TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp ? sdp->c_str() : "")),
                 TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
     if (sdp && !info_.earlyMedia) {
@@ -433,7 +438,7 @@ void Session::hangup(const HangupRequest &r) {
         // 408 if it timed out. A chosen status gets the cause JsSIP maps it to (486 → Busy).
         int status = isTimeout ? 408 : (r.statusCode ? r.statusCode : 480);
         std::string phrase = phraseFor(status, isTimeout ? "" : r.reasonPhrase);
-        nua_respond(handle_, status, phrase.c_str(), TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())),
+        nua_respond(handle_, status, keptPhrase(phrase), TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())),
                     TAG_END());
         canceled_ = true;
         if (!isTimeout) outcome.cause = r.statusCode ? std::string(i18n::causeForStatus(status)) : "Rejected";

@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -172,6 +173,9 @@ private:
     void sendAnswer(const std::string &sdp);
     void sendProgress(int status, const std::string *sdp);
     void observe(SessionMilestone::Kind kind, int status, const std::string &reason, const std::string &cause = {});
+    // nua_respond keeps the phrase's pointer until its queued signal runs: phrases that are not
+    // literals live here, as long as the session.
+    const char *keptPhrase(std::string phrase);
     void emitState(const std::string &msg, const std::string &originator, int status = 0,
                    const std::string &reason = {});
     void setState(const std::string &state);
@@ -212,6 +216,7 @@ private:
     std::string localAnswer_;       // incoming: our SDP answer, once built (183 and 200 carry it)
     int pendingProgress_ = 0;       // PROGRESS with media: the status to send once the answer is built
     std::vector<std::string> progressHeaders_;  // PROGRESS's extraHeaders
+    std::list<std::string> phrases_;            // see keptPhrase
     bool wasReferring_ = false;     // transferStateChanged: our REFER was outstanding
     bool hadIncomingRefer_ = false; // ... a received REFER was waiting
 };
