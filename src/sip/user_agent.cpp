@@ -2,6 +2,8 @@
 
 #include "base/error.hpp"
 
+#include <glib.h>
+
 namespace sipw {
 
 namespace {
@@ -38,6 +40,13 @@ void UserAgent::init(Config config, const std::vector<std::string> &unknownField
         serverIndex_ = 0;
         reconnectRetry_ = Retry(-1, config_.reconnect.minIntervalSec * 1000, config_.reconnect.maxIntervalSec * 1000);
         for (const auto &field : unknownFields) emitWarning("unknown_field", {field});
+        // JsSIP's via_transport writes that name in Via whatever the socket is; here Via always
+        // names the transport really used (responses are routed by it), so a different value is said.
+        if (!config_.viaTransport.empty() && !config_.servers.empty()) {
+            std::string used = transportName(config_.servers.front().transport);
+            if (g_ascii_strcasecmp(config_.viaTransport.c_str(), used.c_str()) != 0)
+                emitWarning("via_transport_ignored", {config_.viaTransport, used});
+        }
         if (config_.registerOnInit) login();
     };
     if (wasConnected) {

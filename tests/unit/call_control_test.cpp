@@ -7,6 +7,8 @@
 #include "sip/transfer.hpp"
 #include "worker/command_payloads.hpp"
 
+#include "test_worker.hpp"
+
 #include <sofia-sip/msg.h>
 #include <sofia-sip/sip_header.h>
 
@@ -191,6 +193,39 @@ TEST(CallControlPayloads, IgnoredCallOptionsAreSortedForTheirWarnings) {
     EXPECT_EQ(ignored.browser, (std::vector<std::string>{"options.mediaConstraints", "options.pcConfig"}));
     EXPECT_EQ(ignored.unsupported, std::vector<std::string>{"options.fromDisplayName"});
     EXPECT_EQ(ignored.unknown, std::vector<std::string>{"options.colour"});
+}
+
+TEST(CallControlApi, ViaTransportThatCannotApplyIsSaid) {
+    sipw_test::TestWorker w;
+    ASSERT_EQ(w.post("INIT", R"({"uri":"sip:1001@127.0.0.1","register":false,"viaTransport":"wss",
+                                 "sipServer":["udp://127.0.0.1:5060"]})"), 0) << sipw_last_error();
+    json warning = w.waitFor("warning", 2000);
+    ASSERT_FALSE(warning.is_null());
+    EXPECT_EQ(warning["data"]["key"], "via_transport_ignored");
+    EXPECT_EQ(warning["data"]["args"], json::array({"wss", "udp"}));
+    sipw_test::TestWorker same;  // the transport it names is the one used: nothing to say
+    ASSERT_EQ(same.post("INIT", R"({"uri":"sip:1001@127.0.0.1","register":false,"viaTransport":"UDP",
+                                    "sipServer":["udp://127.0.0.1:5060"]})"), 0);
+    EXPECT_TRUE(same.waitFor("warning", 300).is_null());
+}
+
+// The language a "English / 中文" or "中文 / English" last error starts with.
+bool startsInChinese(const std::string &text) { return sipw_test::hasChinese(text.substr(0, text.find(" / "))); }
+
+TEST(CallControlApi, LocaleOrdersTheLastErrorOfItsWorker) {
+    sipw_test::TestWorker before;
+    EXPECT_LT(before.post("CALL", R"({"target":"1002"})"), 0);  // no INIT: no locale yet
+    EXPECT_FALSE(startsInChinese(sipw_last_error())) << sipw_last_error();
+    sipw_test::TestWorker zh, en;
+    ASSERT_EQ(zh.post("INIT", R"({"uri":"sip:1001@127.0.0.1","register":false})"), 0);
+    ASSERT_EQ(en.post("INIT", R"({"uri":"sip:1001@127.0.0.1","register":false,"locale":"en"})"), 0);
+    EXPECT_EQ(zh.post("HANGUP", R"({"sessionId":"nope"})"), SIPW_ENOSESSION);
+    EXPECT_TRUE(startsInChinese(sipw_last_error())) << sipw_last_error();
+    EXPECT_EQ(en.post("HANGUP", R"({"sessionId":"nope"})"), SIPW_ENOSESSION);
+    EXPECT_FALSE(startsInChinese(sipw_last_error())) << sipw_last_error();
+    // Each language alone is unchanged.
+    EXPECT_FALSE(sipw_test::hasChinese(sipw_last_error_text("en")));
+    EXPECT_TRUE(sipw_test::hasChinese(sipw_last_error_text("zh-CN")));
 }
 
 }  // namespace
