@@ -311,7 +311,11 @@ def markdown(data):
             "here are `SIP Failure Code`.", "", "| cause | SIP statuses | English | 中文 |", "|---|---|---|---|"]
     for c in data["causes"]:
         codes = ", ".join(str(x) for x in c.get("statuses", []))
-        out.append(f"| `{c['name']}` | {codes} | {md(c['en'])} | {md(c['zh'])} |")
+        en, zh = md(c['en']), md(c['zh'])
+        if "remote_en" in c:  # worded for the other party when the originator is "remote"
+            en += f"; caused by the other party: {md(c['remote_en'])}"
+            zh += f"；由对方引起时：{md(c['remote_zh'])}"
+        out.append(f"| `{c['name']}` | {codes} | {en} | {zh} |")
     out += ["", "## Error and warning keys", "",
             "`sipw_last_error()` texts of refused calls, and `data.key` / `data.text` / `data.textCN` of",
             "`warning` and failure events. `{0}`, `{1}`… stand for the arguments.", "",
