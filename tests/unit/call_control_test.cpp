@@ -116,7 +116,7 @@ TEST(CauseWording, LocaleChoosesTheLanguageOfMsgTextAndCauseText) {
     EXPECT_EQ(inZh->data["causeText"], "对方已挂断");
     EXPECT_EQ(inEn->data["msgText"], "Call ended");
     EXPECT_EQ(inEn->data["causeText"], "The other party hung up");
-    // The seed's Chinese fields stay Chinese whatever the locale.
+    // msgCN and causeCN (the browser library's Chinese fields) stay Chinese whatever the locale.
     EXPECT_EQ(inEn->data["msgCN"], "通话已结束");
     EXPECT_EQ(inEn->data["causeCN"], "对方已挂断");
     EXPECT_FALSE(CauseData("registered", "registered").build(en)->data.contains("causeText"));
