@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <cstring>
 #include <new>
 #include <string>
@@ -164,8 +165,10 @@ void sipw_destroy(sipw_worker *w) {
 }
 
 int sipw_post(sipw_worker *w, const char *cmd, const char *data_json) {
-    return guarded([&] {
+    std::optional<sipw::i18n::Locale> locale;
+    int rc = guarded([&] {
         auto core = liveWorker(w);
+        locale = core->locale();
         std::string command(required(cmd, "cmd"));
         if (!data_json) {
             core->post(command, nullptr);
@@ -175,6 +178,10 @@ int sipw_post(sipw_worker *w, const char *cmd, const char *data_json) {
         }
         return 0;
     });
+    // INIT's locale orders the two languages of this worker's errors (English first without one).
+    if (rc < 0 && locale == sipw::i18n::Locale::ZhCN)
+        t_lastError.combined = t_lastError.zh + " / " + t_lastError.en;
+    return rc;
 }
 
 int sipw_on(sipw_worker *w, const char *name, sipw_callback cb, void *user_data) {

@@ -66,6 +66,9 @@ def check(data):
             for lang in ("en", "zh"):
                 if not entry.get(lang):
                     problems.append(f"{table}: {entry} has no {lang} text")
+    for c in data["causes"]:
+        if ("remote_en" in c) != ("remote_zh" in c):
+            problems.append(f"cause {c['name']!r} needs both remote_en and remote_zh, or neither")
     for e in data["errors"]:
         for n in (int(i) for i in re.findall(r"\{(\d+)\}", e["en"] + e["zh"])):
             if n >= len(e.get("args", [])):
@@ -153,6 +156,10 @@ def cpp_texts(data):
     out = [f"// {HEADER}", "// The text tables of base/i18n.cpp, included inside its anonymous namespace.", ""]
     out.append("constexpr NamedText kCauses[] = {")
     out += [f"    {{{cstr(c['name'])}, {text(c)}}}," for c in data["causes"]]
+    out += ["};", "", "// The texts of causes that read differently when the other party caused them.",
+            "constexpr NamedText kRemoteCauses[] = {"]
+    out += [f"    {{{cstr(c['name'])}, {{{cstr(c['remote_en'])}, {cstr(c['remote_zh'])}}}}},"
+            for c in data["causes"] if "remote_en" in c]
     out += ["};", "", "// The cause of a final SIP failure, where it is not \"SIP Failure Code\".",
             "constexpr StatusCause kStatusCauses[] = {"]
     out += [f"    {{{code}, {cstr(c['name'])}}}," for c in data["causes"] for code in c.get("statuses", [])]
@@ -304,7 +311,11 @@ def markdown(data):
             "here are `SIP Failure Code`.", "", "| cause | SIP statuses | English | 中文 |", "|---|---|---|---|"]
     for c in data["causes"]:
         codes = ", ".join(str(x) for x in c.get("statuses", []))
-        out.append(f"| `{c['name']}` | {codes} | {md(c['en'])} | {md(c['zh'])} |")
+        en, zh = md(c['en']), md(c['zh'])
+        if "remote_en" in c:  # worded for the other party when the originator is "remote"
+            en += f"; caused by the other party: {md(c['remote_en'])}"
+            zh += f"；由对方引起时：{md(c['remote_zh'])}"
+        out.append(f"| `{c['name']}` | {codes} | {en} | {zh} |")
     out += ["", "## Error and warning keys", "",
             "`sipw_last_error()` texts of refused calls, and `data.key` / `data.text` / `data.textCN` of",
             "`warning` and failure events. `{0}`, `{1}`… stand for the arguments.", "",

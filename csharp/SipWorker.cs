@@ -49,7 +49,7 @@ namespace Sipworker
     /// Called from inside a handler, Dispose shuts the worker down on the dispatch thread, and no
     /// other handler runs once that handler has returned.</para>
     /// </remarks>
-    public sealed class SipWorker : IDisposable
+    public sealed partial class SipWorker : IDisposable
     {
         // One delegate for every listener of every worker, never collected: the native thunk the
         // runtime made for it stays valid for the whole process.

@@ -124,7 +124,8 @@ namespace Sipworker.Tests
                     Thread.Sleep(3000);  // the call's length (what gets recorded), not a synchronisation
                     a.Hangup(outgoing);
                     End(a, OnName.ON_SESSTION_ENDED, outgoing, "Terminated", "local");
-                    End(b, OnName.ON_SESSTION_ENDED, incoming, "Bye", "remote");
+                    // A remote BYE is JsSIP's causes.BYE, "Terminated", as a local hang-up; originator "remote" tells them apart.
+                    End(b, OnName.ON_SESSTION_ENDED, incoming, "Terminated", "remote");
                     Assert.AreEqual("terminated", Info(a, outgoing)["state"], "ended sessions stay known");
                 }
                 AssertTone(heardByB, 440);
@@ -218,7 +219,8 @@ namespace Sipworker.Tests
 
                 b.Hangup(incoming);
                 End(b, OnName.ON_SESSTION_ENDED, incoming, "Terminated", "local");
-                End(a, OnName.ON_SESSTION_ENDED, outgoing, "Bye", "remote");
+                // A remote BYE is JsSIP's causes.BYE, "Terminated", as a local hang-up; originator "remote" tells them apart.
+                End(a, OnName.ON_SESSTION_ENDED, outgoing, "Terminated", "remote");
             }
         }
 
@@ -345,7 +347,8 @@ namespace Sipworker.Tests
                 a.Dispose();
                 var ended = b.WaitFor(OnName.ON_SESSTION_ENDED, new { sessionId = incoming }, TimeSpan.FromSeconds(5));
                 Assert.IsNotNull(ended, "the peer sees the BYE within 5 s");
-                Assert.AreEqual("Bye", ended.Cause);
+                // A remote BYE is JsSIP's causes.BYE, "Terminated", as a local hang-up; originator "remote" tells them apart.
+                Assert.AreEqual("Terminated", ended.Cause);
                 Assert.AreEqual("remote", ended.Originator);
             }
         }

@@ -94,5 +94,6 @@ def test_cli_answer_robot_answers_cli_call(sip_server, calls_available, user):
     while (line := lines.get()) is not None:
         robot_events.append(json.loads(line))
     ended = [e for e in robot_events if e["msg"] == "session_ended"]
-    assert len(ended) == 1 and ended[0]["cause"] == "Bye" and ended[0]["originator"] == "remote", robot_events
+    # A remote BYE is JsSIP's causes.BYE, "Terminated", as a local hang-up; originator "remote" tells them apart.
+    assert len(ended) == 1 and ended[0]["cause"] == "Terminated" and ended[0]["originator"] == "remote", robot_events
     assert any(e["msg"] == "session_confirmed" for e in robot_events)

@@ -39,8 +39,7 @@ CauseData &CauseData::statusCode(int code, std::string_view reasonText) {
 }
 
 CauseData &CauseData::cause(std::string_view jssipCause) {
-    fields_["cause"] = std::string(jssipCause);
-    if (const i18n::Text *t = i18n::cause(jssipCause)) fields_["causeCN"] = std::string(t->zh);
+    fields_["cause"] = std::string(jssipCause);  // causeCN is worded in build(), once the originator is known
     return *this;
 }
 
@@ -91,6 +90,16 @@ EventPtr CauseData::build(const EventIdentity &who) const {
     ev->data["uri"] = who.uri;
     ev->data["time"] = nowMillis();
     ev->msg = ev->data["msg"].get<std::string>();
+    if (const i18n::Text *t = i18n::eventMessage(ev->msg)) ev->data["msgText"] = std::string(t->in(who.locale));
+    auto cause = fields_.find("cause");
+    if (cause != fields_.end() && cause->is_string()) {
+        auto originator = fields_.find("originator");
+        bool byRemote = originator != fields_.end() && *originator == "remote";
+        if (const i18n::Text *t = i18n::cause(cause->get<std::string>(), byRemote)) {
+            ev->data["causeCN"] = std::string(t->zh);
+            ev->data["causeText"] = std::string(t->in(who.locale));
+        }
+    }
     // Invalid UTF-8 from the network (a hostile display name) is replaced, never thrown on.
     ev->json = ev->data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return ev;

@@ -31,6 +31,8 @@ using EventPtr = std::shared_ptr<const Event>;
 struct EventIdentity {
     std::string workerId;  // INIT sipWorkerid
     std::string uri;       // INIT uri
+    // INIT locale: the language of msgText and causeText (msgCN and causeCN are always Chinese).
+    i18n::Locale locale = i18n::Locale::ZhCN;
 };
 
 // Builds a CauseData with the seed's field names. Optional fields are only set when given.
@@ -44,7 +46,9 @@ public:
                              std::string_view originator = {}, const nlohmann::json &more = nullptr);
 
     CauseData &statusCode(int code, std::string_view reason = {});
-    CauseData &cause(std::string_view jssipCause);           // sets cause + causeCN
+    // Sets cause; causeCN (and causeText) follow it, worded for the other party when the
+    // originator is "remote" (a remote "Terminated" is "对方已挂断").
+    CauseData &cause(std::string_view jssipCause);
     CauseData &originator(std::string_view who);             // "local" | "remote" | "system"
     CauseData &session(std::string_view id, std::string_view origin);
     CauseData &fromUri(std::string_view uri);

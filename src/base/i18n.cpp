@@ -116,7 +116,12 @@ bool parseLocale(std::string_view name, Locale &out) {
     return false;
 }
 
-const Text *cause(std::string_view jssipCause) { return findByName(kCauses, jssipCause); }
+const Text *cause(std::string_view jssipCause, bool byRemote) {
+    if (byRemote) {
+        if (const Text *remote = findByName(kRemoteCauses, jssipCause)) return remote;
+    }
+    return findByName(kCauses, jssipCause);
+}
 
 const std::vector<std::string_view> &allCauses() {
     static const std::vector<std::string_view> names = namesOf(kCauses);

@@ -23,8 +23,10 @@ struct Text {
     std::string_view in(Locale l) const { return l == Locale::En ? en : zh; }
 };
 
-// JsSIP causes ("Busy", "Rejected", ..., "Internal Error"); null when unknown.
-const Text *cause(std::string_view jssipCause);
+// JsSIP causes ("Busy", "Rejected", ..., "Internal Error"); null when unknown. `byRemote`: the
+// other party caused it (originator "remote"), for causes whose text then differs ("Terminated":
+// "the other party hung up").
+const Text *cause(std::string_view jssipCause, bool byRemote = false);
 // All JsSIP cause names, for tests and documentation.
 const std::vector<std::string_view> &allCauses();
 

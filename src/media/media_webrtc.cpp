@@ -19,7 +19,9 @@
 #include "base/loop_post.hpp"
 #include "base/one_shot_timer.hpp"
 #include "media/rfc4733.hpp"
+#include "media/sdp_identity.hpp"
 #include "media/sdp_util.hpp"
+#include "media/webrtc_stats.hpp"
 
 #define GST_USE_UNSTABLE_API
 #include <gst/rtp/rtp.h>
@@ -269,8 +271,28 @@ public:
         if (remote.setup == "active") setupRole_ = "passive";
         else if (remote.setup == "passive") setupRole_ = "active";
         answerPending_ = true;
+        appliedAnswer_ = remoteSdp;
         setRemote(remoteSdp, GST_WEBRTC_SDP_TYPE_ANSWER, Step::RemoteAnswerSet);
     }
+
+    // A 2xx after an early 18x answer. webrtcbin 1.22 can neither take a second answer nor
+    // restart ICE and DTLS, so the answer must keep the ICE session and the DTLS certificate of
+    // the first; what may differ (the direction: a PBX sends early media "sendonly") is applied.
+    std::string updateAnswer(const std::string &remoteSdp) {
+        if (!usable()) return {};
+        auto remote = sdp::inspectRemote(remoteSdp);
+        std::string why = remote.unusableReason();
+        if (!why.empty()) return why;
+        if (appliedAnswer_.empty()) return "no earlier answer to update";
+        if (!sdp::sameMediaEndpoint(appliedAnswer_, remoteSdp))
+            return "the final answer moves the media to another endpoint (new ICE credentials, DTLS fingerprint or "
+                   "codec), which webrtcbin 1.22 cannot follow";
+        appliedAnswer_ = remoteSdp;
+        applyDirection(sdp::answerDirection(remote.direction, held_ ? "sendonly" : "sendrecv"));
+        return {};
+    }
+
+    MediaStats stats() const { return stats_; }
 
     void createReoffer(const std::string &direction) {
         if (!usable()) return;
@@ -335,7 +357,13 @@ public:
 
     void close() {
         if (closed_) return;
+        // The final counters, read while the media still runs (webrtcbin answers on its thread).
+        if (connected_ && webrtc_ && !failed_) {
+            MediaStats last = readWebRtcStats(webrtc_, kFinalStatsWaitMs);
+            if (last.valid) keepStats(last);
+        }
         closed_ = true;
+        statsTimer_.cancel();
         gatherTimer_.cancel();
         connectTimer_.cancel();
         dtmfTimer_.cancel();
@@ -904,8 +932,36 @@ private:
         if (peer == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !connected_) {
             connected_ = true;
             connectTimer_.cancel();
+            scheduleStats();
             if (callbacks_.onConnected) callbacks_.onConnected();
         }
+    }
+
+    // ---- statistics -----------------------------------------------------------------------
+
+    void scheduleStats() {
+        statsTimer_.start(kStatsIntervalMs, [this] {
+            if (closed_ || failed_ || !webrtc_) return;
+            Poster poster(*poster_);
+            requestWebRtcStats(webrtc_, [poster](const MediaStats &stats) {
+                poster.post([stats](WebRtcSession &s) { s.onStats(stats); });
+            });
+        }, context_);
+    }
+
+    void onStats(const MediaStats &stats) {
+        if (closed_ || failed_) return;
+        if (stats.valid) {
+            keepStats(stats);
+            if (callbacks_.onStats) callbacks_.onStats(stats_);
+        }
+        scheduleStats();
+    }
+
+    void keepStats(const MediaStats &stats) {
+        std::string codec = stats.codec.empty() ? stats_.codec : stats.codec;
+        stats_ = stats;
+        stats_.codec = codec.empty() ? "opus" : codec;
     }
 
     // Bus watch on the loop context (a sync handler returning DROP leaks whole pipelines).
@@ -1320,9 +1376,14 @@ private:
     OneShotTimer gatherTimer_;
     OneShotTimer connectTimer_;
     OneShotTimer closeGraceTimer_;
+    OneShotTimer statsTimer_;
+    MediaStats stats_;
+    std::string appliedAnswer_;          // outgoing: the peer's answer in use (updateAnswer compares)
     int outstandingRequests_ = 0;                       // promises webrtcbin has not answered
     std::shared_ptr<WebRtcSession> keepAliveUntilIdle_; // closed, waiting for those answers
     static constexpr guint kCloseGraceMs = 1000;
+    static constexpr guint kStatsIntervalMs = 1000;  // live statistics (sipw_session_info "stats")
+    static constexpr int kFinalStatsWaitMs = 300;    // the last reading as the call ends
 
     IceCandidateWait ice_;
     Role role_ = Role::None;
@@ -1384,6 +1445,8 @@ public:
         session_->sendDtmf(tones, durationMs, gapMs);
     }
     void close() override { session_->close(); }
+    std::string updateAnswer(const std::string &sdp) override { return session_->updateAnswer(sdp); }
+    MediaStats stats() const override { return session_->stats(); }
 
 private:
     std::shared_ptr<WebRtcSession> session_;

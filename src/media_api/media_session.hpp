@@ -29,6 +29,20 @@ enum class MediaError {
     Internal,            // pipeline could not be built or broke → "WebRTC Error"
 };
 
+// Call quality from the RTP and RTCP counters of a call's audio stream. Counters are totals since
+// the media started; absent values (nothing measured yet) are negative.
+struct MediaStats {
+    bool valid = false;           // false until the first counters were read
+    std::string codec;            // the negotiated codec: "opus", "PCMU", ...
+    long long packetsSent = 0;    // RTP packets we sent (audio and DTMF events)
+    long long packetsReceived = 0;
+    long long bytesSent = 0;      // RTP payload bytes (headers not counted)
+    long long bytesReceived = 0;
+    long long packetsLost = 0;    // packets of the peer's stream that never arrived (RFC 3550 A.3: expected - received, never below 0)
+    double jitterMs = -1;         // interarrival jitter of what we receive (RFC 3550 §6.4.1)
+    double rttMs = -1;            // round trip from the peer's RTCP reports (RFC 3550 §6.4.1 LSR/DLSR)
+};
+
 class MediaSession {
 public:
     struct Callbacks {
@@ -49,6 +63,8 @@ public:
         std::function<void()> onPlayFileEnded;
         // sendDtmf could not finish (English detail); the tones not yet sent are dropped.
         std::function<void(const std::string &detail)> onDtmfFailed;
+        // Fresh counters, about once a second while media flows (optional).
+        std::function<void(const MediaStats &)> onStats;
     };
 
     virtual ~MediaSession() = default;
@@ -60,6 +76,11 @@ public:
     virtual void acceptOffer(const std::string &remoteSdp) = 0;
     // Outgoing call: apply the peer's answer; onError(BadMediaDescription) if it cannot be used.
     virtual void acceptAnswer(const std::string &remoteSdp) = 0;
+    // Outgoing call: a later answer to the same offer (a 2xx after the 18x whose answer started
+    // early media). The media follows it, as a browser applies the 2xx's SDP again; empty when it
+    // is applied (or the same), else an English reason why this profile cannot follow it (the
+    // caller then ends the call as for an answer it cannot use).
+    virtual std::string updateAnswer(const std::string &remoteSdp) = 0;
 
     // Re-offers for hold/resume keep ICE candidates and DTLS state; direction is one of
     // "sendrecv", "sendonly", "recvonly", "inactive", applied in our own pipeline once the
@@ -100,6 +121,9 @@ public:
 
     // Stops media, finalizes a recording (valid WAV header). Idempotent; no callback after it.
     virtual void close() = 0;
+
+    // The latest counters (after close(): the final ones, read as the media stopped).
+    virtual MediaStats stats() const = 0;
 };
 
 // What the signaling side needs to know of a peer's SDP (an offer or an answer) before any media

@@ -2,7 +2,9 @@
 
 #include "base/i18n.hpp"
 #include "base/loop_thread.hpp"
+#include "sip/instant_messages.hpp"
 #include "sip/registration.hpp"
+#include "sip/request_details.hpp"
 
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -22,37 +24,11 @@ constexpr int kLingerMs = 12000;
 // the RFC 3261 §14.1 delay; a peer that keeps answering 491 has refused it after this many.
 constexpr int kMaxGlareRetries = 4;
 
-std::string urlText(const url_t *url) {
-    if (!url) return {};
-    su_home_t home[1] = {SU_HOME_INIT(home)};
-    char *text = url_as_string(home, url);
-    std::string out = text ? text : "";
-    su_home_deinit(home);
-    return out;
-}
-
-std::string unquoted(const char *display) {
-    if (!display) return {};
-    std::string s = display;
-    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 1 < s.size()) ++i;
-        out += s[i];
-    }
-    return out;
-}
-
 std::string userOf(const std::string &uri) {
     auto colon = uri.find(':');
     auto at = uri.find('@');
     if (colon == std::string::npos || at == std::string::npos || at < colon) return {};
     return uri.substr(colon + 1, at - colon - 1);
-}
-
-std::string bodyOf(const sip_t *sip) {
-    if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) return {};
-    return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 }
 
 std::string sdpOf(const sip_t *sip) {
@@ -70,6 +46,22 @@ std::string headerLines(const std::vector<std::string> &headers) {
         out += h;
     }
     return out;
+}
+
+// The phrase of a status we send: the caller's, else the usual one.
+std::string phraseFor(int status, const std::string &given) {
+    if (!given.empty()) return given;
+    if (const i18n::Text *t = i18n::reasonPhrase(status)) return std::string(t->en);
+    const char *known = sip_status_phrase(status);
+    return known ? known : "";
+}
+
+// JsSIP's Reason header of a BYE or CANCEL ended with a status code.
+std::string reasonHeader(int status, const std::string &phrase) {
+    std::string text;
+    for (char c : phraseFor(status, phrase))
+        if (c != '"' && c != '\\') text += c;
+    return "SIP ;cause=" + std::to_string(status) + " ;text=\"" + text + "\"";
 }
 
 // A refused INFO: said as a warning, the call goes on.
@@ -115,11 +107,18 @@ Session::Session(Host &host, SipStack &stack, const std::string &id, nua_handle_
     info_.sessionId = id;
     info_.direction = "incoming";
     info_.state = "ringing";
+    RequestDetails details = detailsOf(invite);
     if (invite && invite->sip_from) {
-        info_.remoteUri = urlText(invite->sip_from->a_url);
+        info_.remoteUri = details.fromUri;
         info_.remoteUser = invite->sip_from->a_url->url_user ? invite->sip_from->a_url->url_user : "";
-        info_.remoteDisplayName = unquoted(invite->sip_from->a_display);
+        info_.remoteDisplayName = details.fromDisplayName;
     }
+    info_.callId = details.callId;
+    info_.toUri = details.toUri;
+    info_.requestUri = details.requestUri;
+    info_.headers = details.headers;
+    newSessionData_ = {{"callId", details.callId}, {"toUri", details.toUri}, {"requestUri", details.requestUri},
+                       {"headers", details.headers.is_null() ? nlohmann::json::object() : details.headers}};
     info_.localUri = host.config().uri;
     info_.startTime = nowMillis();
     remoteOffer_ = sdpOf(invite);
@@ -144,11 +143,47 @@ void Session::releaseHandle() {
     handle_ = nullptr;
 }
 
-void Session::emitState(const std::string &msg, const std::string &originator, int status, const std::string &reason) {
+void Session::addNewSessionData(const nlohmann::json &fields) {
+    for (auto it = fields.begin(); it != fields.end(); ++it) newSessionData_[it.key()] = it.value();
+    if (fields.contains("referredFrom")) info_.referredFrom = fields["referredFrom"].get<std::string>();
+    if (fields.contains("replaces")) info_.replaces = fields["replaces"].get<std::string>();
+}
+
+CauseData Session::sessionEvent(const std::string &msg, const std::string &originator) const {
     auto ev = CauseData("new_RTCSession_state", msg).session(info_.sessionId, info_.direction).originator(originator);
     if (info_.direction == "incoming") ev.fromUri(info_.remoteUri);
+    return ev;
+}
+
+void Session::emitState(const std::string &msg, const std::string &originator, int status, const std::string &reason) {
+    auto ev = sessionEvent(msg, originator);
     if (status) ev.statusCode(status, reason);
+    if (msg == "newRTCSession" && !newSessionData_.empty()) ev.data(newSessionData_);
     host_.emit(ev);
+    if (msg == "session_progress" && originator == "remote") observe(SessionMilestone::Kind::Progress, status, reason);
+    else if (msg == "session_accepted" && originator == "remote") observe(SessionMilestone::Kind::Accepted, status, reason);
+    else if (msg == "session_confirmed") observe(SessionMilestone::Kind::Confirmed, 0, {});
+}
+
+const char *Session::keptPhrase(std::string phrase) {
+    phrases_.push_back(std::move(phrase));
+    return phrases_.back().c_str();
+}
+
+void Session::observe(SessionMilestone::Kind kind, int status, const std::string &reason, const std::string &cause) {
+    if (observer_) observer_(SessionMilestone{kind, status, reason, cause});
+}
+
+void Session::transferStateChanged() {
+    bool referring = transfer_.referring();
+    if (wasReferring_ && !referring) ++info_.referOutcomes;
+    wasReferring_ = referring;
+    const auto &incoming = transfer_.incoming();
+    bool waiting = incoming && !incoming->accepted;
+    if (incoming && !hadIncomingRefer_) ++info_.incomingRefers;
+    hadIncomingRefer_ = incoming.has_value();
+    info_.referTarget = waiting ? incoming->targetUri : "";
+    host_.publish(info_);
 }
 
 void Session::setState(const std::string &state) {
@@ -181,6 +216,10 @@ void Session::createMedia(const CallOptions &options) {
     };
     callbacks.onDtmf = [this](char tone, int durationMs) { emitReceivedDtmf(tone, durationMs, "rfc4733"); };
     callbacks.onPlayFileEnded = [this] { stopPlayingFile("finished"); };
+    callbacks.onStats = [this](const MediaStats &stats) {
+        info_.stats = stats;
+        host_.publish(info_);
+    };
     callbacks.onDtmfFailed = [this](const std::string &detail) {
         host_.emit(CauseData::warning("dtmf_failed", {detail}, "system",
                                       {{"sessionId", info_.sessionId}, {"method", "rfc4733"}}));
@@ -212,6 +251,8 @@ void Session::start() {
         return;
     }
     nua_respond(handle_, SIP_180_RINGING, TAG_END());
+    // JsSIP's init_incoming: the 180 goes out and `progress` (originator local) follows it.
+    emitState("session_progress", "local", 180, "Ringing");
     startNoAnswerTimer();
 }
 
@@ -228,10 +269,61 @@ void Session::startNoAnswerTimer() {
 void Session::answer(const CallOptions &options) {
     if (info_.state != "ringing") return;  // the worker checked; the state moved on since
     noAnswerTimer_.cancel();
-    options_ = options;
     setState("answering");
+    emitState("session_connecting", "local");  // as JsSIP's answer() does
+    if (media_) {
+        // PROGRESS started the media: the 200 carries the same answer, the media goes on.
+        if (options.input || options.output)
+            host_.emit(CauseData::warning("answer_keeps_early_media", {"options.audio"}, "local",
+                                          {{"sessionId", info_.sessionId}}));
+        options_.extraHeaders = options.extraHeaders;
+        pendingProgress_ = 0;
+        if (!localAnswer_.empty()) sendAnswer(localAnswer_);
+        return;  // else onLocalDescription sends it
+    }
+    options_ = options;
     createMedia(options_);
     media_->acceptOffer(remoteOffer_);
+}
+
+void Session::progress(const ProgressRequest &request) {
+    if (ended() || info_.direction != "incoming" || info_.state != "ringing") return;  // checked by the worker
+    progressHeaders_ = request.options.extraHeaders;
+    if (!request.withMedia) {
+        sendProgress(request.statusCode, nullptr);
+        return;
+    }
+    if (!localAnswer_.empty()) {
+        sendProgress(request.statusCode, &localAnswer_);
+        return;
+    }
+    pendingProgress_ = request.statusCode;  // sent once the answer is built
+    if (media_) return;
+    options_ = request.options;
+    createMedia(options_);
+    media_->acceptOffer(remoteOffer_);
+}
+
+void Session::sendProgress(int status, const std::string *sdp) {
+    std::string phrase = phraseFor(status, {});
+    std::string headers = headerLines(progressHeaders_);
+    nua_respond(handle_, status, keptPhrase(phrase),
+                TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")), TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp ? sdp->c_str() : "")),
+                TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
+    if (sdp && !info_.earlyMedia) {
+        info_.earlyMedia = true;
+        host_.publish(info_);
+    }
+    emitState("session_progress", "local", status, phrase);
+}
+
+void Session::sendAnswer(const std::string &sdp) {
+    std::string headers = headerLines(options_.extraHeaders);
+    nua_respond(handle_, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp.c_str()),
+                TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
+    info_.answerTime = nowMillis();
+    setState("accepted");
+    emitState("session_accepted", "local", 200, "OK");
 }
 
 void Session::sendInvite(const std::string &sdp) {
@@ -265,13 +357,14 @@ void Session::onLocalDescription(const std::string &sdp) {
         else pendingOffer_ = sdp;
         return;
     }
+    if (!localAnswer_.empty()) return;  // our answer went out already (183, then the 200)
+    localAnswer_ = sdp;
     if (info_.state == "answering") {
-        std::string headers = headerLines(options_.extraHeaders);
-        nua_respond(handle_, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp.c_str()),
-                    TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
-        info_.answerTime = nowMillis();
-        setState("accepted");
-        emitState("session_accepted", "local", 200, "OK");
+        sendAnswer(sdp);
+    } else if (pendingProgress_ && info_.state == "ringing") {
+        int status = pendingProgress_;
+        pendingProgress_ = 0;
+        sendProgress(status, &localAnswer_);
     }
 }
 
@@ -285,10 +378,10 @@ void Session::onMediaError(MediaError error, const std::string &detail) {
             host_.emit(CauseData::warning("sdp_incompatible", {detail}, "remote", {{"sessionId", info_.sessionId}}));
             return;
         }
-        if (info_.state == "answering") {
+        if (info_.state == "answering" || (info_.direction == "incoming" && info_.state == "ringing")) {
             nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, TAG_END());
             canceled_ = true;
-            emitState("session_answer_failed", "system", 488, "Not Acceptable Here");
+            if (info_.state == "answering") emitState("session_answer_failed", "system", 488, "Not Acceptable Here");
             end(Terminal::Failed, {"system", "Incompatible SDP", 488, detail});
             finishLater(kLingerMs);
             return;
@@ -319,32 +412,64 @@ void Session::onMediaError(MediaError error, const std::string &detail) {
     }
 }
 
-void Session::hangup(bool isTimeout) {
+void Session::hangup(const HangupRequest &r) {
     if (ended()) return;
+    bool isTimeout = r.isTimeout;
     timedOut_ = isTimeout;
     const std::string &state = info_.state;
     Outcome outcome{"local", isTimeout ? "Request Timeout" : "Canceled", 0, {}};
+    std::string headers = headerLines(r.extraHeaders);
+    // As JsSIP's terminate(): a status code on a BYE or CANCEL travels in a Reason header.
+    std::string reason = r.statusCode ? reasonHeader(r.statusCode, r.reasonPhrase) : "";
     if (state == "confirmed" || state == "accepted") {
-        nua_bye(handle_, TAG_END());
+        nua_bye(handle_, TAG_IF(!reason.empty(), SIPTAG_REASON_STR(reason.c_str())),
+                TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
         if (!isTimeout) outcome.cause = "Terminated";
         end(Terminal::Ended, outcome);
     } else if (info_.direction == "outgoing") {
         if (inviteSent_) {
-            nua_cancel(handle_, TAG_END());
+            nua_cancel(handle_, TAG_IF(!reason.empty(), SIPTAG_REASON_STR(reason.c_str())),
+                       TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
             canceled_ = true;
         }
         end(Terminal::Failed, outcome);
     } else {
-        // An unanswered incoming call: 480 as JsSIP rejects by default; 408 if it timed out.
-        if (isTimeout) nua_respond(handle_, SIP_408_REQUEST_TIMEOUT, TAG_END());
-        else nua_respond(handle_, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
+        // An unanswered incoming call: 480 as JsSIP rejects by default, the chosen status, or
+        // 408 if it timed out. A chosen status gets the cause JsSIP maps it to (486 → Busy).
+        int status = isTimeout ? 408 : (r.statusCode ? r.statusCode : 480);
+        std::string phrase = phraseFor(status, isTimeout ? "" : r.reasonPhrase);
+        nua_respond(handle_, status, keptPhrase(phrase), TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())),
+                    TAG_END());
         canceled_ = true;
-        if (!isTimeout) outcome.cause = "Rejected";
-        outcome.status = isTimeout ? 408 : 480;
-        outcome.reason = isTimeout ? "Request Timeout" : "Temporarily Unavailable";
+        if (!isTimeout) outcome.cause = r.statusCode ? std::string(i18n::causeForStatus(status)) : "Rejected";
+        outcome.status = status;
+        outcome.reason = phrase;
         end(Terminal::Failed, outcome);
     }
     finishLater(handle_ ? kLingerMs : 0);
+}
+
+void Session::refer(const std::string &referTo, const std::vector<std::string> &extraHeaders) {
+    if (ended() || !info_.confirmed() || !handle_ || referTo.empty()) {
+        ++info_.referOutcomes;  // the worker's claim is released
+        host_.publish(info_);
+        if (!ended() && referTo.empty())  // an attended transfer whose other call ended meanwhile
+            host_.emit(sessionEvent("refer_failed", "system").reason("the call to replace has ended"));
+        return;
+    }
+    wasReferring_ = true;
+    transfer_.refer(referTo, "<" + host_.config().uri + ">", extraHeaders);
+}
+
+std::string Session::replacesValue() const {
+    if (!handle_) return {};
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    std::string out;
+    if (sip_replaces_t *rp = nua_handle_make_replaces(handle_, home, 0)) {
+        if (char *text = sip_header_as_string(home, reinterpret_cast<const sip_header_t *>(rp))) out = text;
+    }
+    su_home_deinit(home);
+    return out;
 }
 
 void Session::abandon(const std::string &originator, const std::string &cause) {
@@ -472,7 +597,7 @@ void Session::sendDtmf(const DtmfRequest &request) {
 }
 
 void Session::record(const std::string &path, MediaSession::RecordWhat what) {
-    if (!info_.confirmed() || !media_) return;
+    if (!media_ || ended() || !(info_.confirmed() || info_.earlyMedia)) return;
     std::string error;
     info_.recording = media_->startRecording(path, what, error);
     host_.publish(info_);
@@ -488,7 +613,7 @@ void Session::stopRecording() {
 }
 
 void Session::playFile(const std::string &source, bool loop) {
-    if (!info_.confirmed() || !media_) return;
+    if (!media_ || ended() || !(info_.confirmed() || info_.earlyMedia)) return;
     std::string error;
     bool playing = media_->playFile(source, loop, error);
     info_.playingFile = playing;
@@ -529,7 +654,13 @@ void Session::end(Terminal how, const Outcome &o) {
     info_.recording = info_.playingFile = false;  // media close() below finalizes both
     info_.endTime = nowMillis();
     info_.state = "terminated";
-    if (media_) media_->close();  // finalizes a recording; no media callback after this
+    transfer_.sessionEnded();
+    info_.referTarget.clear();
+    if (media_) {
+        media_->close();  // finalizes a recording; no media callback after this
+        MediaStats last = media_->stats();
+        if (last.valid) info_.stats = last;  // the final counters stay readable
+    }
     host_.publish(info_);
     if (o.cause == "Request Timeout") {
         auto timeout = CauseData("Request Timeout", "Request Timeout")
@@ -547,6 +678,8 @@ void Session::end(Terminal how, const Outcome &o) {
     if (o.status) ev.statusCode(o.status, o.reason);
     else if (!o.reason.empty()) ev.reason(o.reason);
     host_.emit(ev);
+    observe(how == Terminal::Ended ? SessionMilestone::Kind::Ended : SessionMilestone::Kind::Failed, o.status, o.reason,
+            o.cause);
 }
 
 void Session::finishLater(int delayMs) {
@@ -574,12 +707,22 @@ void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip)
         return;
     }
     if (status == 100) return;
+    if (info_.callId.empty() && sip && sip->sip_call_id && sip->sip_call_id->i_id) info_.callId = sip->sip_call_id->i_id;
     if (status < 200) {
         if (info_.state == "calling") setState("progress");
         std::string sdp = sdpOf(sip);
         if (!sdp.empty() && !remoteDescriptionApplied_) {
             remoteDescriptionApplied_ = true;  // early media: the answer comes with the 18x
             media_->acceptAnswer(sdp);
+            info_.earlyMedia = true;
+            host_.publish(info_);
+        } else if (!sdp.empty()) {
+            // JsSIP applies every 18x's SDP; one that cannot be followed gets no `progress`.
+            std::string why = media_->updateAnswer(sdp);
+            if (!why.empty()) {
+                host_.emit(CauseData::warning("sdp_bad_answer", {why}, "remote", {{"sessionId", info_.sessionId}}));
+                return;
+            }
         }
         emitState("session_progress", "remote", status, phrase ? phrase : "");
         return;
@@ -596,6 +739,17 @@ void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip)
                                    phrase ? phrase : ""});
             finishLater(kLingerMs);
             return;
+        }
+        // After early media JsSIP applies the 2xx's SDP again: a different answer replaces the
+        // early one. One the media cannot follow ends the call like any unusable answer.
+        if (remoteDescriptionApplied_ && !sdp.empty()) {
+            std::string why = media_->updateAnswer(sdp);
+            if (!why.empty()) {
+                nua_bye(handle_, TAG_END());
+                end(Terminal::Failed, {"remote", "Bad Media Description", status, why});
+                finishLater(kLingerMs);
+                return;
+            }
         }
         info_.answerTime = nowMillis();
         setState("accepted");
@@ -694,7 +848,8 @@ void Session::onNuaEvent(nua_event_t event, int status, const char *phrase, nua_
         if (offeringInReinvite_ && !ended()) onAckOfOurOffer(sip);
         break;
     case nua_i_bye:
-        if (!ended()) end(Terminal::Ended, {"remote", "Bye", 0, {}});
+        // JsSIP's causes.BYE: "Terminated" whoever hung up; the originator tells who did.
+        if (!ended()) end(Terminal::Ended, {"remote", "Terminated", 0, {}});
         break;
     case nua_i_cancel:
         if (!ended()) end(Terminal::Failed, {"remote", "Canceled", 487, "Request Terminated"});
@@ -704,6 +859,19 @@ void Session::onNuaEvent(nua_event_t event, int status, const char *phrase, nua_
         break;
     case nua_r_info:
         infoDtmf_.onResponse(status, phrase, sip);
+        break;
+    case nua_i_message:
+        // Inside the call; nua has answered 200 (MESSAGE is enabled and not an application method).
+        if (status < 300) host_.emit(receivedMessageEvent(sip, info_.sessionId));
+        break;
+    case nua_i_options:
+        host_.emit(receivedOptionsEvent(sip, info_.sessionId));
+        break;
+    case nua_r_refer:
+    case nua_i_refer:
+    case nua_i_notify:
+    case nua_r_notify:
+        transfer_.onNuaEvent(event, status, phrase, sip, tags);
         break;
     case nua_r_bye:
     case nua_r_cancel:

@@ -18,9 +18,12 @@
 #include "base/one_shot_timer.hpp"
 #include "sip/session_registry.hpp"
 #include "sip/sip_stack.hpp"
+#include "sip/transfer.hpp"
 
 #include <glib.h>
 
+#include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,7 +38,32 @@ struct CallOptions {
     std::vector<std::string> extraHeaders;  // options.extraHeaders: "Name: value" lines
 };
 
-class Session : public NuaHandleOwner {
+// HANGUP: how to end the call (JsSIP's terminate options).
+struct HangupRequest {
+    bool isTimeout = false;
+    int statusCode = 0;        // 400-699: the reject of a ringing incoming call; else the Reason of BYE/CANCEL
+    std::string reasonPhrase;  // with statusCode; default: the code's usual phrase
+    std::vector<std::string> extraHeaders;
+};
+
+// PROGRESS on a ringing incoming call.
+struct ProgressRequest {
+    int statusCode = 183;  // 180 or 183
+    bool withMedia = true; // carry our SDP answer: early media
+    CallOptions options;   // audio of the media PROGRESS starts; extraHeaders of the provisional response
+};
+
+// What happens to a session, for another part that waits on it (a transfer reports its call's
+// progress to the referrer; a replacing call ends the one it replaces once confirmed).
+struct SessionMilestone {
+    enum class Kind { Progress, Accepted, Confirmed, Failed, Ended };
+    Kind kind;
+    int status = 0;      // the SIP status that caused it (0 when none: a local cancel, a media error)
+    std::string reason;  // its reason phrase
+    std::string cause;   // Failed / Ended: the JsSIP cause
+};
+
+class Session : public NuaHandleOwner, private TransferOwner {
 public:
     // What a session needs from the one that owns it (the session manager).
     class Host {
@@ -59,12 +87,27 @@ public:
     Session(const Session &) = delete;
     Session &operator=(const Session &) = delete;
 
+    // Before start(): extra fields for the data of newRTCSession (referredFrom, replaces...).
+    void addNewSessionData(const nlohmann::json &fields);
+    // Before start(): who waits on this session's progress (a transfer, a replaced call).
+    using Observer = std::function<void(const SessionMilestone &)>;
+    void setObserver(Observer observer) { observer_ = std::move(observer); }
+
     // Outgoing: newRTCSession, then the offer and the INVITE. Incoming: checks the offer, rings,
     // newRTCSession (or 488 and session_failed for an offer we cannot use).
     void start();
     void answer(const CallOptions &options);
-    // CANCEL before an answer, a 480 reject for an unanswered incoming call, BYE afterwards.
-    void hangup(bool isTimeout);
+    // 180/183 on a ringing incoming call; with media, our answer goes in it and media flows.
+    void progress(const ProgressRequest &request);
+    // CANCEL before an answer, a reject (480, or statusCode) for an unanswered incoming call, BYE afterwards.
+    void hangup(const HangupRequest &request);
+    // REFER on a confirmed call (referTo: the Refer-To value, see transfer::referTo).
+    void refer(const std::string &referTo, const std::vector<std::string> &extraHeaders);
+    SessionTransfer &transfer() { return transfer_; }
+    // The Replaces value that names this dialog to its peer ("callid;from-tag=..;to-tag=.."),
+    // for an attended transfer; empty without a dialog.
+    std::string replacesValue() const;
+    nua_handle_t *handle() const { return handle_; }
     void hold(bool on);
     void mute(bool on);
     // A confirmed call (checked by the worker): RFC 4733 when asked for, or for auto when
@@ -92,6 +135,14 @@ public:
                     tagi_t tags[]) override;
 
 private:
+    // TransferOwner
+    nua_handle_t *dialogHandle() const override { return handle_; }
+    nua_t *stackNua() const override { return stack_ ? stack_->nua() : nullptr; }
+    bool dialogConfirmed() const override { return info_.confirmed(); }
+    CauseData sessionEvent(const std::string &msg, const std::string &originator) const override;
+    void emitEvent(const CauseData &event) override { host_.emit(event); }
+    void transferStateChanged() override;
+
     enum class Terminal { Ended, Failed };
     struct Outcome {
         std::string originator;
@@ -119,6 +170,12 @@ private:
     void onIncomingInfo(const sip_t *sip);
     void emitReceivedDtmf(char tone, int durationMs, const char *method);
     void sendInvite(const std::string &sdp);
+    void sendAnswer(const std::string &sdp);
+    void sendProgress(int status, const std::string *sdp);
+    void observe(SessionMilestone::Kind kind, int status, const std::string &reason, const std::string &cause = {});
+    // nua_respond keeps the phrase's pointer until its queued signal runs: phrases that are not
+    // literals live here, as long as the session.
+    const char *keptPhrase(std::string phrase);
     void emitState(const std::string &msg, const std::string &originator, int status = 0,
                    const std::string &reason = {});
     void setState(const std::string &state);
@@ -153,6 +210,15 @@ private:
     OneShotTimer noAnswerTimer_;
     OneShotTimer lingerTimer_;
     InfoDtmfSender infoDtmf_;
+    SessionTransfer transfer_{*this};
+    nlohmann::json newSessionData_ = nlohmann::json::object();
+    Observer observer_;
+    std::string localAnswer_;       // incoming: our SDP answer, once built (183 and 200 carry it)
+    int pendingProgress_ = 0;       // PROGRESS with media: the status to send once the answer is built
+    std::vector<std::string> progressHeaders_;  // PROGRESS's extraHeaders
+    std::list<std::string> phrases_;            // see keptPhrase
+    bool wasReferring_ = false;     // transferStateChanged: our REFER was outstanding
+    bool hadIncomingRefer_ = false; // ... a received REFER was waiting
 };
 
 // "1001", "alice", "sip:1001@host", "1001@host" → a SIP URI in `domain`; empty if unusable.

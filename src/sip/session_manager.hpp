@@ -29,11 +29,23 @@ public:
     void attachStack(SipStack *stack);
     // The transport could not be brought up: calls waiting for it fail with `cause`.
     void failWaiting(const std::string &cause);
-    // An INVITE that opens a dialog; binds `nh` to a new session. Always takes it.
+    // An INVITE that opens a dialog; binds `nh` to a new session. Always takes it. One with a
+    // Replaces header that names a confirmed call of ours replaces that call once confirmed (as
+    // JsSIP: 481 when it names no call, 603 when that call ended, 403 while it is not confirmed).
     bool incoming(SipStack &stack, nua_handle_t *nh, const sip_t *sip);
 
     void answer(const std::string &id, const CallOptions &options);
-    void hangup(const std::string &id, bool isTimeout);
+    void progress(const std::string &id, const ProgressRequest &request);
+    void hangup(const std::string &id, const HangupRequest &request);
+    // REFER on session `id` to `targetUri`; attended when `replacesId` names another session.
+    void refer(const std::string &id, const std::string &targetUri, const std::string &replacesId,
+               const std::vector<std::string> &extraHeaders);
+    // REFER_ACCEPT: a new outgoing session `newId` to the target of the REFER received on `id`
+    // (`targetUri`, as the worker read it, if that REFER is gone meanwhile), whose progress is
+    // NOTIFYed to the referrer.
+    void referAccept(const std::string &id, const std::string &newId, const std::string &targetUri,
+                     const CallOptions &options, SipStack *stack, bool transportPending);
+    void referReject(const std::string &id);
     void hold(const std::string &id, bool on);
     void mute(const std::string &id, bool on);
     void sendDtmf(const std::string &id, const DtmfRequest &request);
@@ -54,6 +66,8 @@ private:
     MediaFactory &media() override { return *media_; }
 
     Session *find(const std::string &id);
+    // The session whose dialog `replaces` names (tags in either order, as JsSIP's _findDialog).
+    Session *replacedBy(SipStack &stack, const sip_replaces_t *replaces);
 
     const Config &config_;
     std::shared_ptr<SessionRegistry> registry_;

@@ -6,6 +6,8 @@
 // against it before posting them to the loop.
 #pragma once
 
+#include "media_api/media_session.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <deque>
@@ -41,10 +43,32 @@ struct SessionInfo {
     long long answerTime = 0;  // 0 until answered
     long long endTime = 0;     // 0 until terminated
     long long firstAudioTime = 0;  // the peer's first audio decoded; 0 until then
+    bool earlyMedia = false;       // a 18x with SDP was sent (PROGRESS) or applied (outgoing)
+
+    // The INVITE's details (incoming; callId also for outgoing calls once answered).
+    std::string callId;
+    std::string toUri;
+    std::string requestUri;
+    nlohmann::json headers;        // name → [values]; null for outgoing calls
+    std::string referredFrom;      // REFER_ACCEPT: the session whose REFER made this call
+    std::string replaces;          // an incoming INVITE with Replaces: the session it replaces
+    std::optional<MediaStats> stats;  // once media flows; the final counters after the end
+
+    // Transfer. Our REFERs: one at a time (referRequests claimed by the worker, referOutcomes
+    // counted by the session). Received REFERs: incomingRefers counted by the session, the one
+    // waiting (referTarget) claimed by REFER_ACCEPT / REFER_REJECT through referAnswered.
+    int referRequests = 0;
+    int referOutcomes = 0;
+    int incomingRefers = 0;
+    int referAnswered = 0;
+    std::string referTarget;
 
     bool terminated() const { return state == "terminated"; }
     bool confirmed() const { return state == "confirmed"; }
     nlohmann::json toJson() const;
+
+private:
+    nlohmann::json base() const;  // the fields every session has
 };
 
 class SessionRegistry {
@@ -66,6 +90,11 @@ public:
     // Marks a live session as being hung up; false if it ended or a HANGUP was already accepted,
     // so a second HANGUP (or an ANSWER after it) is refused instead of silently doing nothing.
     bool requestHangup(const std::string &id);
+    // REFER: false while a REFER of ours on this session has no outcome yet.
+    bool claimOutgoingRefer(const std::string &id);
+    // REFER_ACCEPT / REFER_REJECT: takes the received REFER waiting on the session (its target in
+    // `target`); false when none waits or another command took it.
+    bool claimIncomingRefer(const std::string &id, std::string &target);
     std::size_t size() const;
 
 private:

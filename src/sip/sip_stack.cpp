@@ -105,10 +105,16 @@ SipStack::SipStack(su_root_t *root, const Config &config, const ServerUri &serve
                    NUTAG_MEDIA_ENABLE(0),       // SDP comes from our media layer, not sofia's soa
                    NUTAG_AUTOANSWER(0),
                    NUTAG_AUTOALERT(0),
-                   NUTAG_ENABLEMESSAGE(0),
+                   // MESSAGE: nua answers 200 and reports nua_i_message (JsSIP's default answer).
+                   NUTAG_ENABLEMESSAGE(1),
                    NUTAG_ENABLEINVITE(1),
                    // DTMF by SIP INFO; nua answers it (200) and reports nua_i_info.
                    NUTAG_ALLOW("INFO"),
+                   // REFER is answered by us (202 on a confirmed call, 405 outside one, as JsSIP),
+                   // and its NOTIFYs are ours (nua's own report INVITE outcomes as 503).
+                   NUTAG_APPL_METHOD("REFER"),
+                   // An INVITE with Replaces (attended transfer) may require it; JsSIP lists it too.
+                   NUTAG_SUPPORTED("replaces"),
                    // A silent server must fail in bounded time, not after 32 s.
                    NTATAG_SIP_T1X64(10000),
                    TAG_END());
@@ -161,10 +167,28 @@ void SipStack::onNua(nua_event_t event, int status, const char *phrase, nua_t *,
             return;
         nua_respond(nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
         nua_handle_destroy(nh);
+        return;
     }
-    // Other requests on handles nobody owns (OPTIONS, a stray BYE) nua answers by itself. An
-    // INFO outside any call (nua accepts those) leaves a handle behind that nobody else frees.
-    if (event == nua_i_info && nh) nua_handle_destroy(nh);
+    if (!nh) return;
+    switch (event) {
+    case nua_i_message:
+    case nua_i_options:
+        // Answered 200 by nua already; a handle nobody owns is left behind unless destroyed.
+        if (status < 300 && self->listener_.onAnsweredRequest) self->listener_.onAnsweredRequest(event, sip);
+        nua_handle_destroy(nh);
+        break;
+    case nua_i_refer:
+        // Transfer needs a call to transfer (JsSIP answers 405 outside a dialog).
+        nua_respond(nh, SIP_405_METHOD_NOT_ALLOWED, NUTAG_WITH_THIS(self->nua_), TAG_END());
+        nua_handle_destroy(nh);
+        break;
+    case nua_i_info:
+        // An INFO outside any call (nua accepts those) leaves a handle behind that nobody else frees.
+        nua_handle_destroy(nh);
+        break;
+    default:
+        break;  // other requests nua answers by itself (a stray BYE: 481)
+    }
 }
 
 }  // namespace sipw

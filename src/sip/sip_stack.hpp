@@ -35,6 +35,9 @@ public:
         // binds an owner to `nh` (nua_handle_bind) or the stack rejects and destroys it.
         std::function<bool(SipStack &stack, nua_handle_t *nh, const sip_t *sip)>
             onNewRequest;
+        // A request outside any dialog that the stack has answered (MESSAGE, OPTIONS: 200); its
+        // handle is destroyed after this returns.
+        std::function<void(nua_event_t event, const sip_t *sip)> onAnsweredRequest;
     };
 
     // Creates the transport for `server`. Throws Error (tls_setup_failed, transport_error…).

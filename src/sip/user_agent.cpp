@@ -2,6 +2,8 @@
 
 #include "base/error.hpp"
 
+#include <glib.h>
+
 namespace sipw {
 
 namespace {
@@ -11,7 +13,8 @@ const char *const kReconnectId = "transport";
 UserAgent::UserAgent(su_root_t *root, std::shared_ptr<SessionRegistry> sessions, Emit emit,
                      std::shared_ptr<MediaFactory> media)
     : root_(root), emit_(std::move(emit)), reconnectRetry_(-1, 2000, 30000),
-      sessions_(std::make_unique<SessionManager>(config_, std::move(sessions), emit_, std::move(media))) {}
+      sessions_(std::make_unique<SessionManager>(config_, std::move(sessions), emit_, std::move(media))),
+      messages_(std::make_unique<InstantMessages>(config_, emit_)) {}
 
 UserAgent::~UserAgent() {
     cancelReconnect();
@@ -19,6 +22,7 @@ UserAgent::~UserAgent() {
     wsConnecting_.reset();
     registration_.reset();
     sessions_.reset();  // sessions let go of their nua handles before the stacks go
+    messages_.reset();
     stack_.reset();
     retiring_.clear();
 }
@@ -36,6 +40,13 @@ void UserAgent::init(Config config, const std::vector<std::string> &unknownField
         serverIndex_ = 0;
         reconnectRetry_ = Retry(-1, config_.reconnect.minIntervalSec * 1000, config_.reconnect.maxIntervalSec * 1000);
         for (const auto &field : unknownFields) emitWarning("unknown_field", {field});
+        // JsSIP's via_transport writes that name in Via whatever the socket is; here Via always
+        // names the transport really used (responses are routed by it), so a different value is said.
+        if (!config_.viaTransport.empty() && !config_.servers.empty()) {
+            std::string used = transportName(config_.servers.front().transport);
+            if (g_ascii_strcasecmp(config_.viaTransport.c_str(), used.c_str()) != 0)
+                emitWarning("via_transport_ignored", {config_.viaTransport, used});
+        }
         if (config_.registerOnInit) login();
     };
     if (wasConnected) {
@@ -119,8 +130,11 @@ void UserAgent::startStack(std::unique_ptr<WsAdapter> wsAdapter) {
         stack_ = std::make_unique<SipStack>(
             root_, config_, server,
             SipStack::Listener{[this](SipStack &stack, nua_handle_t *nh, const sip_t *sip) {
-                return sessions_->incoming(stack, nh, sip);
-            }},
+                                   return sessions_->incoming(stack, nh, sip);
+                               },
+                               [this](nua_event_t event, const sip_t *sip) {
+                                   emit_(event == nua_i_message ? receivedMessageEvent(sip) : receivedOptionsEvent(sip));
+                               }},
             std::move(wsAdapter));
     } catch (const Error &e) {
         onTransportFailure(e.key(), {e.message().en, e.message().zh}, nullptr);
@@ -139,6 +153,16 @@ void UserAgent::startStack(std::unique_ptr<WsAdapter> wsAdapter) {
                                                                           {"transport", transportName(server.transport)}}));
     if (wantRegistered_) registration_->registerNow();
     sessions_->attachStack(stack_.get());
+}
+
+void UserAgent::referAccept(const std::string &id, const std::string &newId, const std::string &targetUri,
+                            const CallOptions &options) {
+    sessions_->referAccept(id, newId, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr,
+                           link_ == Link::Probing);
+}
+
+void UserAgent::sendMessage(const MessageRequest &request) {
+    messages_->send(link_ == Link::Up ? stack_.get() : nullptr, request);
 }
 
 void UserAgent::call(const std::string &id, const std::string &targetUri, const CallOptions &options) {
@@ -166,6 +190,7 @@ void UserAgent::onTransportFailure(const std::string &errorKey, const i18n::Mess
     registration_.reset();
     if (stack_) {
         sessions_->abandonAll(stack_.get(), "system", "Connection Error");
+        messages_->releaseStack(stack_.get());
         stopStack(nullptr);
     }
     emit_(disconnected);
@@ -209,6 +234,7 @@ void UserAgent::stopStack(std::function<void()> then) {
         runSoon([this, alive, stack] {
             if (alive.expired()) return;
             sessions_->releaseStack(stack);
+            messages_->releaseStack(stack);
             for (auto it = retiring_.begin(); it != retiring_.end(); ++it) {
                 if (it->get() == stack) {
                     retiring_.erase(it);
@@ -299,6 +325,7 @@ void UserAgent::forceShutdown() {
     registration_.reset();  // nua_handle_destroy: pending transactions are abandoned
     sessions_->abandonAll(nullptr, "local", "Terminated");
     sessions_->releaseStack(nullptr);
+    messages_->releaseStack(nullptr);
     if (stack_) retiring_.push_back(std::move(stack_));
     auto stacks = std::move(retiring_);  // finishing runs the loop, which may touch retiring_
     retiring_.clear();

@@ -5,6 +5,7 @@
 #include "config/config.hpp"
 #include "sip/connection_probe.hpp"
 #include "base/event.hpp"
+#include "sip/instant_messages.hpp"
 #include "sip/registration.hpp"
 #include "base/retry.hpp"
 #include "sip/session_manager.hpp"
@@ -42,7 +43,17 @@ public:
     // Calls (ids and options already validated by the worker).
     void call(const std::string &id, const std::string &targetUri, const CallOptions &options);
     void answer(const std::string &id, const CallOptions &options) { sessions_->answer(id, options); }
-    void hangup(const std::string &id, bool isTimeout) { sessions_->hangup(id, isTimeout); }
+    void progress(const std::string &id, const ProgressRequest &request) { sessions_->progress(id, request); }
+    void hangup(const std::string &id, const HangupRequest &request) { sessions_->hangup(id, request); }
+    void refer(const std::string &id, const std::string &targetUri, const std::string &replacesId,
+               const std::vector<std::string> &extraHeaders) {
+        sessions_->refer(id, targetUri, replacesId, extraHeaders);
+    }
+    void referAccept(const std::string &id, const std::string &newId, const std::string &targetUri,
+                     const CallOptions &options);
+    void referReject(const std::string &id) { sessions_->referReject(id); }
+    // MESSAGE (its fields already validated by the worker).
+    void sendMessage(const MessageRequest &request);
     void hold(const std::string &id, bool on) { sessions_->hold(id, on); }
     void mute(const std::string &id, bool on) { sessions_->mute(id, on); }
     void sendDtmf(const std::string &id, const DtmfRequest &request) { sessions_->sendDtmf(id, request); }
@@ -90,6 +101,7 @@ private:
     OneShotTimer reconnectTimer_;
     std::function<void()> afterUnregister_;
     std::unique_ptr<SessionManager> sessions_;
+    std::unique_ptr<InstantMessages> messages_;
 
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for callbacks deferred past us
 };

@@ -7,11 +7,26 @@
 #include <glib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace sipw {
 
 using nlohmann::json;
 
-CallOptions readCallOptions(const Payload &payload) {
+std::vector<std::string> readExtraHeaders(const Payload &payload, const std::string &key) {
+    std::vector<std::string> headers;
+    for (const std::string &line : payload.strings(key).value_or(std::vector<std::string>{})) {
+        auto colon = line.find(':');
+        bool hasControl = line.find_first_of("\r\n") != std::string::npos;
+        if (colon == std::string::npos || colon == 0 || hasControl)
+            payload.invalidValue(key, "\"Name: value\" lines");
+        headers.push_back(line);
+    }
+    return headers;
+}
+
+CallOptions readCallOptions(const Payload &payload, IgnoredOptions *ignored) {
     CallOptions options;
     auto fields = payload.object("options");
     if (!fields) return options;
@@ -19,14 +34,73 @@ CallOptions readCallOptions(const Payload &payload) {
         options.input = readAudioInput(*audio, "input");
         options.output = readAudioOutput(*audio, "output");
     }
-    for (const std::string &line : fields->strings("extraHeaders").value_or(std::vector<std::string>{})) {
-        auto colon = line.find(':');
-        bool hasControl = line.find_first_of("\r\n") != std::string::npos;
-        if (colon == std::string::npos || colon == 0 || hasControl)
-            fields->invalidValue("extraHeaders", "\"Name: value\" lines");
-        options.extraHeaders.push_back(line);
+    options.extraHeaders = readExtraHeaders(*fields, "extraHeaders");
+    if (ignored) {
+        // JsSIP's call and answer options that describe a browser's media, then those it has
+        // that this SDK does not do; anything else is a name JsSIP does not know either.
+        static const char *const browser[] = {"mediaConstraints", "mediaStream", "pcConfig", "rtcConstraints",
+                                              "rtcOfferConstraints", "rtcAnswerConstraints", "eventHandlers"};
+        static const char *const unsupported[] = {"anonymous", "fromUserName", "fromDisplayName",
+                                                  "sessionTimersExpires", "data"};
+        std::vector<std::string> others;
+        fields->collectUnknown({"audio", "extraHeaders"}, others);
+        for (const std::string &path : others) {
+            std::string key = path.substr(path.rfind('.') + 1);
+            auto is = [&](const char *const *list, size_t n) {
+                return std::any_of(list, list + n, [&](const char *k) { return key == k; });
+            };
+            if (is(browser, std::size(browser))) ignored->browser.push_back(path);
+            else if (is(unsupported, std::size(unsupported))) ignored->unsupported.push_back(path);
+            else ignored->unknown.push_back(path);
+        }
     }
     return options;
+}
+
+HangupRequest readHangup(const Payload &payload) {
+    HangupRequest r;
+    r.isTimeout = payload.boolean("isTimeout").value_or(false);
+    r.statusCode = payload.integer("statusCode", 400, 699).value_or(0);
+    if (auto phrase = payload.string("reasonPhrase")) {
+        if (!r.statusCode) payload.missing("statusCode");
+        bool printableText = phrase->size() <= 128 && phrase->find_first_of("\r\n\t") == std::string::npos &&
+                             std::all_of(phrase->begin(), phrase->end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
+        if (!printableText) payload.invalidValue("reasonPhrase", "up to 128 characters, no control characters");
+        r.reasonPhrase = *phrase;
+    }
+    if (r.isTimeout && r.statusCode)
+        throw Error(ResultCode::InvalidArgument, "fields_exclusive", {"isTimeout", "statusCode"});
+    r.extraHeaders = readExtraHeaders(payload, "extraHeaders");
+    return r;
+}
+
+ProgressRequest readProgress(const Payload &payload, IgnoredOptions *ignored) {
+    ProgressRequest r;
+    r.statusCode = payload.integer("statusCode", 180, 183).value_or(183);
+    if (r.statusCode != 180 && r.statusCode != 183) payload.invalidValue("statusCode", "180 or 183");
+    r.withMedia = payload.boolean("withMedia").value_or(true);
+    r.options = readCallOptions(payload, ignored);
+    return r;
+}
+
+MessageRequest readMessage(const Payload &payload) {
+    MessageRequest r;
+    r.body = payload.requiredString("body");
+    if (r.body.size() > MessageRequest::kMaxBodyBytes)
+        throw Error(ResultCode::InvalidArgument, "message_too_large", {std::to_string(MessageRequest::kMaxBodyBytes)});
+    if (!g_utf8_validate(r.body.data(), static_cast<gssize>(r.body.size()), nullptr))
+        throw Error(ResultCode::InvalidArgument, "invalid_utf8", {payload.name("body")});
+    if (auto type = payload.string("contentType")) {
+        // type "/" subtype, then parameters: tokens only (RFC 3261 §20.15), no line breaks.
+        auto slash = type->find('/');
+        bool valid = slash != std::string::npos && slash > 0 && slash + 1 < type->size() &&
+                     type->find_first_of("\r\n") == std::string::npos && type->size() <= 128;
+        if (!valid) payload.invalidValue("contentType", "a media type such as \"text/plain\"");
+        r.contentType = *type;
+    }
+    r.messageId = readChosenId(payload, "messageId");
+    r.extraHeaders = readExtraHeaders(payload, "extraHeaders");
+    return r;
 }
 
 std::string readCallTarget(const Payload &payload) {
@@ -47,8 +121,6 @@ std::string readSessionId(const Payload &payload) {
     if (!payload.has("sessionId")) payload.missing("sessionId");
     return *payload.string("sessionId");
 }
-
-bool readIsTimeout(const Payload &payload) { return payload.boolean("isTimeout").value_or(false); }
 
 DtmfRequest readDtmf(const Payload &payload) {
     DtmfRequest r;

@@ -147,9 +147,10 @@ void Worker::post(const std::string &text, const json &data) {
         Config config = parseInitConfig(data, unknown);
         {
             std::lock_guard<std::mutex> lock(identityMutex_);
-            identity_ = EventIdentity{config.workerId, config.uri};
+            identity_ = EventIdentity{config.workerId, config.uri, config.locale};
             domain_ = config.domain;
         }
+        locale_ = static_cast<int>(config.locale);
         initialized_ = true;
         runOnLoop([config = std::move(config), unknown](UserAgent &ua) mutable { ua.init(std::move(config), unknown); });
         return;
@@ -173,7 +174,14 @@ void Worker::post(const std::string &text, const json &data) {
     case Command::RecordStop:
     case Command::CallPlay:
     case Command::CallPlayStop:
+    case Command::Progress:
+    case Command::Refer:
+    case Command::ReferAccept:
+    case Command::ReferReject:
         postSessionCommand(*command, text, data);
+        return;
+    case Command::Message:
+        postMessage(text, data);
         return;
     case Command::Play:
     case Command::PlayStop:
@@ -217,17 +225,35 @@ void Worker::postConnectionCommand(Command command, const std::string &name, con
     }
 }
 
+std::string Worker::targetUri(const Payload &payload, const std::string &field) {
+    std::string target = field == "target" ? readCallTarget(payload) : payload.requiredString(field);
+    std::string uri;
+    {
+        std::lock_guard<std::mutex> lock(identityMutex_);
+        uri = targetToUri(target, domain_);
+    }
+    if (uri.empty()) payload.invalidValue(field, "a number, a user or a SIP URI");
+    return uri;
+}
+
+void Worker::warnIgnoredOptions(const IgnoredOptions &ignored, const std::string &sessionId) {
+    nlohmann::json more = {{"sessionId", sessionId}};
+    for (const auto &f : ignored.browser) emit(CauseData::warning("browser_option_ignored", {f}, "local", more));
+    for (const auto &f : ignored.unsupported) emit(CauseData::warning("jssip_option_unsupported", {f}, "local", more));
+    for (const auto &f : ignored.unknown) emit(CauseData::warning("unknown_field", {f}, "local", more));
+}
+
 void Worker::postCall(const Payload &payload) {
-    std::string target = readCallTarget(payload);
+    std::string uri = targetUri(payload, "target");
     std::string id = readChosenId(payload, "sessionId");
-    CallOptions options = readCallOptions(payload);
+    IgnoredOptions ignored;
+    CallOptions options = readCallOptions(payload, &ignored);
     SessionInfo info;
     {
         std::lock_guard<std::mutex> lock(identityMutex_);
-        info.remoteUri = targetToUri(target, domain_);
+        info.remoteUri = uri;
         info.localUri = identity_.uri;
     }
-    if (info.remoteUri.empty()) payload.invalidValue("target", "a number, a user or a SIP URI");
     info.sessionId = id;
     info.direction = "outgoing";
     info.state = "calling";
@@ -239,6 +265,15 @@ void Worker::postCall(const Payload &payload) {
         sessions_->erase(id);
         throw;
     }
+    warnIgnoredOptions(ignored, id);
+}
+
+void Worker::postMessage(const std::string &name, const json &data) {
+    Payload payload = Payload::ofCommand(data, name);
+    if (!initialized_) throw Error(ResultCode::WrongState, "not_initialized", {name});
+    MessageRequest request = readMessage(payload);
+    request.targetUri = targetUri(payload, "target");
+    runOnLoop([request](UserAgent &ua) { ua.sendMessage(request); });
 }
 
 void Worker::postSessionCommand(Command command, const std::string &name, const json &data) {
@@ -256,25 +291,92 @@ void Worker::postSessionCommand(Command command, const std::string &name, const 
     switch (command) {
     case Command::Answer: {
         if (info->direction != "incoming" || info->state != "ringing") throw refuse();
-        CallOptions options = readCallOptions(payload);
+        IgnoredOptions ignored;
+        CallOptions options = readCallOptions(payload, &ignored);
         if (!sessions_->advance(id, "ringing", "answering")) {
             auto now = sessions_->find(id);
             throw Error(ResultCode::WrongState, "wrong_state", {name, now ? now->state : "terminated"});
         }
         runOnLoop([id, options](UserAgent &ua) { ua.answer(id, options); });
+        warnIgnoredOptions(ignored, id);
+        return;
+    }
+    case Command::Progress: {
+        IgnoredOptions ignored;
+        ProgressRequest request = readProgress(payload, &ignored);
+        if (info->direction != "incoming" || info->state != "ringing")
+            throw Error(ResultCode::WrongState, "not_ringing_incoming", {name});
+        runOnLoop([id, request](UserAgent &ua) { ua.progress(id, request); });
+        warnIgnoredOptions(ignored, id);
         return;
     }
     case Command::Hangup: {
-        bool isTimeout = readIsTimeout(payload);
+        HangupRequest request = readHangup(payload);
         if (info->terminated()) throw refuse();
+        if (request.statusCode && !request.isTimeout && info->direction == "incoming" && info->state != "ringing" &&
+            info->state != "confirmed" && info->state != "accepted")
+            throw refuse();  // answering: too late to reject, too early for a BYE with a reason
         if (!sessions_->requestHangup(id)) throw Error(ResultCode::WrongState, "hangup_in_progress", {name});
-        runOnLoop([id, isTimeout](UserAgent &ua) { ua.hangup(id, isTimeout); });
+        runOnLoop([id, request](UserAgent &ua) { ua.hangup(id, request); });
         return;
     }
     case Command::SesstionDel:
-        if (!info->terminated()) runOnLoop([id](UserAgent &ua) { ua.hangup(id, false); });
+        if (!info->terminated()) runOnLoop([id](UserAgent &ua) { ua.hangup(id, HangupRequest{}); });
         sessions_->erase(id);
         return;
+    case Command::Refer: {
+        std::string replacesId = payload.string("replaces").value_or("");
+        std::vector<std::string> extraHeaders = readExtraHeaders(payload, "extraHeaders");
+        std::string uri;
+        if (payload.has("target")) uri = targetUri(payload, "target");
+        if (!info->confirmed()) throw refuse();
+        if (!replacesId.empty()) {
+            if (replacesId == id) payload.invalidValue("replaces", "another session than the one transferred");
+            auto other = sessions_->find(replacesId);
+            if (!other) throw Error(ResultCode::UnknownSession, "unknown_session", {printable(replacesId)});
+            if (!other->confirmed())
+                throw Error(ResultCode::WrongState, "replaces_unusable", {printable(replacesId), other->state});
+            if (uri.empty()) uri = other->remoteUri;  // attended: the other party of that call
+        }
+        if (uri.empty()) payload.missing("target");
+        if (!sessions_->claimOutgoingRefer(id)) throw Error(ResultCode::WrongState, "refer_in_progress", {});
+        runOnLoop([id, uri, replacesId, extraHeaders](UserAgent &ua) { ua.refer(id, uri, replacesId, extraHeaders); });
+        return;
+    }
+    case Command::ReferAccept: {
+        std::string newId = readChosenId(payload, "newSessionId");
+        IgnoredOptions ignored;
+        CallOptions options = readCallOptions(payload, &ignored);
+        if (info->referTarget.empty()) throw Error(ResultCode::WrongState, "no_refer_received", {});
+        SessionInfo call;
+        call.sessionId = newId;
+        call.direction = "outgoing";
+        call.state = "calling";
+        call.remoteUri = info->referTarget;
+        call.localUri = info->localUri;
+        call.referredFrom = id;
+        call.startTime = nowMillis();
+        if (!sessions_->add(call)) throw Error(ResultCode::InvalidArgument, "duplicate_session", {newId});
+        std::string target;
+        if (!sessions_->claimIncomingRefer(id, target)) {
+            sessions_->erase(newId);
+            throw Error(ResultCode::WrongState, "no_refer_received", {});
+        }
+        try {
+            runOnLoop([id, newId, target, options](UserAgent &ua) { ua.referAccept(id, newId, target, options); });
+        } catch (...) {
+            sessions_->erase(newId);
+            throw;
+        }
+        warnIgnoredOptions(ignored, newId);
+        return;
+    }
+    case Command::ReferReject: {
+        std::string target;
+        if (!sessions_->claimIncomingRefer(id, target)) throw Error(ResultCode::WrongState, "no_refer_received", {});
+        runOnLoop([id](UserAgent &ua) { ua.referReject(id); });
+        return;
+    }
     case Command::Hold:
     case Command::Unhold: {
         if (!info->confirmed()) throw refuse();
@@ -299,14 +401,14 @@ void Worker::postSessionCommand(Command command, const std::string &name, const 
     }
     case Command::Record: {
         RecordRequest r = readRecord(payload);
-        if (!info->confirmed()) throw refuse();
+        if (!info->confirmed() && !(info->earlyMedia && !info->terminated())) throw refuse();
         runOnLoop([id, r](UserAgent &ua) { ua.withSession(id, [&](Session &s) { s.record(r.path, r.what); }); });
         return;
     }
     case Command::CallPlay: {
         std::string source = readPlayableFile(payload);
         bool loop = payload.boolean("loop").value_or(false);
-        if (!info->confirmed()) throw refuse();
+        if (!info->confirmed() && !(info->earlyMedia && !info->terminated())) throw refuse();
         runOnLoop([id, source, loop](UserAgent &ua) { ua.withSession(id, [&](Session &s) { s.playFile(source, loop); }); });
         return;
     }
@@ -343,7 +445,8 @@ void Worker::postPlayCommand(Command command, const std::string &name, const jso
 std::optional<std::string> Worker::sessionInfo(const std::string &id) {
     auto info = sessions_->find(id);
     if (!info) return std::nullopt;
-    return info->toJson().dump();
+    // Header values and names come from the network: invalid UTF-8 is replaced, never thrown on.
+    return info->toJson().dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace sipw

@@ -22,6 +22,7 @@ namespace sipw {
 
 class UserAgent;
 class Playbacks;
+struct IgnoredOptions;
 class PlaybackIds;
 
 class Worker {
@@ -48,6 +49,11 @@ public:
     bool shuttingDown() const { return shuttingDown_; }
 
     const std::shared_ptr<EventHub> &hub() const { return hub_; }
+    // The locale INIT chose; none before INIT.
+    std::optional<i18n::Locale> locale() const {
+        int l = locale_.load();
+        return l < 0 ? std::nullopt : std::optional<i18n::Locale>(static_cast<i18n::Locale>(l));
+    }
     std::optional<std::string> sessionInfo(const std::string &sessionId);
 
     // Upper bound of the whole destroy sequence (unregister + nua shutdown).
@@ -62,6 +68,11 @@ private:
     void postConnectionCommand(names::Command command, const std::string &name, const nlohmann::json &data);
     void postSessionCommand(names::Command command, const std::string &name, const nlohmann::json &data);
     void postCall(const Payload &payload);
+    void postMessage(const std::string &name, const nlohmann::json &data);
+    // CALL, ANSWER and PROGRESS options that had no effect: one `warning` each.
+    void warnIgnoredOptions(const IgnoredOptions &ignored, const std::string &sessionId);
+    // A target of CALL or REFER as a SIP URI in our domain; InvalidArgument naming `field` if unusable.
+    std::string targetUri(const Payload &payload, const std::string &field);
     void postPlayCommand(names::Command command, const std::string &name, const nlohmann::json &data);
     void runOnLoop(std::function<void(UserAgent &)> task);
 
@@ -75,6 +86,7 @@ private:
     std::atomic<bool> initialized_{false};
     std::atomic<bool> shuttingDown_{false};
     std::once_flag shutdownOnce_;
+    std::atomic<int> locale_{-1};  // i18n::Locale once INIT set it
     std::mutex identityMutex_;
     EventIdentity identity_;      // guarded by identityMutex_
     std::string domain_;          // guarded by identityMutex_: completes CALL targets

@@ -292,7 +292,8 @@ TEST_F(HostilePeers, RemoteByeAfterAnswer) {
     ASSERT_FALSE(accepted.is_null()) << caller.describe();
     EXPECT_EQ(accepted.value("originator", ""), "local");
     EXPECT_FALSE(waitSession(p.w, "session_confirmed", sid).is_null());
-    expectTerminal(waitSession(p.w, "session_ended", sid), "session_ended", "Bye", "对方已挂断", 0, "remote");
+    // A remote BYE is JsSIP's causes.BYE, "Terminated", as a local hang-up; originator "remote" tells them apart.
+    expectTerminal(waitSession(p.w, "session_ended", sid), "session_ended", "Terminated", "对方已挂断", 0, "remote");
     EXPECT_EQ(caller.wait(), 0) << caller.describe();
     EXPECT_NE(caller.log().find("final response 200"), std::string::npos) << caller.log();
 }

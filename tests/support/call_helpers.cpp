@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
@@ -82,6 +83,23 @@ bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, bool 
 
 std::string tempWav(const std::string &name) {
     return (fs::temp_directory_path() / ("sipw_" + name + "_" + std::to_string(getpid()) + ".wav")).string();
+}
+
+// A 16-bit mono WAV of a sine at `hz` (44.1 kHz: the player must resample it).
+std::string writeToneWav(const std::string &name, double hz, double seconds) {
+    std::string path = tempWav(name);
+    const int rate = 44100;
+    const uint32_t samples = uint32_t(seconds * rate);
+    auto le32 = [](FILE *f, uint32_t v) { for (int i = 0; i < 4; ++i) fputc((v >> (8 * i)) & 0xff, f); };
+    auto le16 = [](FILE *f, uint16_t v) { fputc(v & 0xff, f), fputc(v >> 8, f); };
+    FILE *f = fopen(path.c_str(), "wb");
+    if (!f) return {};
+    fwrite("RIFF", 1, 4, f), le32(f, 36 + samples * 2), fwrite("WAVEfmt ", 1, 8, f);
+    le32(f, 16), le16(f, 1), le16(f, 1), le32(f, rate), le32(f, rate * 2), le16(f, 2), le16(f, 16);
+    fwrite("data", 1, 4, f), le32(f, samples * 2);
+    for (uint32_t i = 0; i < samples; ++i) le16(f, uint16_t(int16_t(12000 * std::sin(2 * M_PI * hz * i / rate))));
+    fclose(f);
+    return path;
 }
 
 std::string sourcePath(const std::string &relative) { return std::string(SIPW_SOURCE_DIR) + "/" + relative; }

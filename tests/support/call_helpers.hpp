@@ -38,6 +38,8 @@ bool waitForInfo(TestWorker &w, const std::string &sid, const std::function<bool
 bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, bool value, int timeoutMs = 4000);
 // A per-process path in the temp directory for a recording named `name`.
 std::string tempWav(const std::string &name);
+// A 16-bit mono 44.1 kHz WAV (tempWav(name)) of a sine at `hz`, `seconds` long.
+std::string writeToneWav(const std::string &name, double hz, double seconds);
 // The dominant frequency of a recording after its first half second (jitter buffer filling, ICE
 // settling); `seconds`, when given, receives its duration. 0 (and a test failure) if unreadable.
 double recordedFrequency(const std::string &path, double *seconds = nullptr);

@@ -96,13 +96,15 @@ bool hasDuplicates(std::vector<T> values) {
     return std::adjacent_find(values.begin(), values.end()) != values.end();
 }
 
-// JsSIP 3.10 lib/Constants.js C.causes, plus "Bye" (a remote hang-up in wrapper events).
+// JsSIP 3.10 lib/Constants.js C.causes, exactly: a BYE from either side is "Terminated" (JsSIP's
+// causes.BYE); the table no longer has a "Bye" of its own, a remote "Terminated" is worded
+// "the other party hung up" instead (i18n::cause(name, byRemote)).
 const std::vector<std::string_view> kJsSipCauses = {
     "Busy", "Rejected", "Redirected", "Unavailable", "Not Found", "Address Incomplete",
     "Incompatible SDP", "Missing SDP", "Authentication Error", "Terminated", "WebRTC Error",
     "Canceled", "No Answer", "Expires", "No ACK", "Dialog Error", "User Denied Media Access",
     "Bad Media Description", "RTP Timeout", "Connection Error", "Request Timeout",
-    "SIP Failure Code", "Internal Error", "Bye",
+    "SIP Failure Code", "Internal Error",
 };
 
 // JsSIP 3.10 lib/Constants.js C.REASON_PHRASE keys.
@@ -121,7 +123,8 @@ const std::vector<std::string_view> kEventMessages = {
     "session_confirmed", "session_ended", "session_failed", "session_answer_failed", "onResume",
     "onHold", "onMute", "onUnmute", "event", "newOptions", "sipEvent", "newMessage",
     "session_recall", "re_register", "re_login", "session_req_timeout", "call_event",
-    "warning", "newDTMF", "playStarted", "playEnded",
+    "warning", "newDTMF", "playStarted", "playEnded", "message_succeeded", "message_failed",
+    "refer", "refer_progress", "refer_accepted", "refer_failed",
 };
 
 // The keys the core uses, with the number of arguments each takes.
@@ -163,6 +166,13 @@ TEST(I18nCauses, ListedCausesAreExactlyTheJsSipOnes) {
     EXPECT_FALSE(hasDuplicates(i18n::allCauses()));
     for (std::string_view name : i18n::allCauses())
         expectComplete(i18n::cause(name), std::string(name));
+}
+
+TEST(I18nCauses, ARemoteTerminatedSaysTheOtherPartyHungUp) {
+    expectComplete(i18n::cause("Terminated", true), "remote Terminated");
+    EXPECT_EQ(i18n::cause("Terminated", true)->zh, "对方已挂断");
+    EXPECT_EQ(i18n::cause("Terminated")->zh, "通话已结束");
+    EXPECT_EQ(i18n::cause("Busy", true), i18n::cause("Busy"));  // no remote wording: the usual one
 }
 
 TEST(I18nCauses, UnknownCauseIsNull) {

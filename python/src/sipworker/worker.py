@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from . import sipw as _native
 from ._pump import Pump, Signal, gevent_patched, pulled, run_off_hub
+from .call_control import CallControl
 from .errors import SipwError
 from .events import CauseData
 from .names import Cmd, On
@@ -61,7 +62,7 @@ class _Deadline:
         return self._end is not None and time.monotonic() >= self._end
 
 
-class SipWorker:
+class SipWorker(CallControl):
     """One SIP user agent.
 
     ``options`` are the create options of ``sipw_create`` (a dict); the binding always adds
