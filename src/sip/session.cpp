@@ -43,6 +43,16 @@ std::string unquoted(const char *display) {
     return out;
 }
 
+// Text from the network for the user: invalid UTF-8 (a display name in a legacy encoding)
+// becomes U+FFFD rather than failing whoever serializes it later.
+std::string validUtf8(const std::string &text) {
+    if (g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr)) return text;
+    gchar *valid = g_utf8_make_valid(text.data(), static_cast<gssize>(text.size()));
+    std::string out = valid;
+    g_free(valid);
+    return out;
+}
+
 std::string userOf(const std::string &uri) {
     auto colon = uri.find(':');
     auto at = uri.find('@');
@@ -97,11 +107,12 @@ std::string targetToUri(const std::string &target, const std::string &domain) {
     return "sip:" + t + "@" + domain;
 }
 
-Session::Session(Host &host, SipStack *stack, const std::string &id, const std::string &targetUri,
-                 CallOptions options, bool transportPending)
+Session::Session(Host &host, SipStack *stack, const std::string &id, std::uint64_t generation,
+                 const std::string &targetUri, CallOptions options, bool transportPending)
     : host_(host), stack_(stack), targetUri_(targetUri), options_(std::move(options)), auth_(host.config()),
       waitingForTransport_(!stack && transportPending), infoDtmf_(host.config(), infoDtmfFailed(host, id)) {
     info_.sessionId = id;
+    info_.generation = generation;
     info_.direction = "outgoing";
     info_.state = "calling";
     info_.remoteUri = targetUri;
@@ -116,9 +127,9 @@ Session::Session(Host &host, SipStack &stack, const std::string &id, nua_handle_
     info_.direction = "incoming";
     info_.state = "ringing";
     if (invite && invite->sip_from) {
-        info_.remoteUri = urlText(invite->sip_from->a_url);
-        info_.remoteUser = invite->sip_from->a_url->url_user ? invite->sip_from->a_url->url_user : "";
-        info_.remoteDisplayName = unquoted(invite->sip_from->a_display);
+        info_.remoteUri = validUtf8(urlText(invite->sip_from->a_url));
+        info_.remoteUser = validUtf8(invite->sip_from->a_url->url_user ? invite->sip_from->a_url->url_user : "");
+        info_.remoteDisplayName = validUtf8(unquoted(invite->sip_from->a_display));
     }
     info_.localUri = host.config().uri;
     info_.startTime = nowMillis();

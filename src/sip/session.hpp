@@ -51,10 +51,12 @@ public:
     };
 
     // Outgoing; `stack` may be null (not connected): the call then fails with Connection Error.
-    Session(Host &host, SipStack *stack, const std::string &id, const std::string &targetUri, CallOptions options,
-            bool transportPending);
-    // Incoming: takes over `nh` (already bound to this session by the host).
+    Session(Host &host, SipStack *stack, const std::string &id, std::uint64_t generation, const std::string &targetUri,
+            CallOptions options, bool transportPending);
+    // Incoming: takes over `nh` (already bound to this session by the host). setGeneration()
+    // before start(), once the registry has it.
     Session(Host &host, SipStack &stack, const std::string &id, nua_handle_t *nh, const sip_t *invite);
+    void setGeneration(std::uint64_t generation) { info_.generation = generation; }
     ~Session() override;
     Session(const Session &) = delete;
     Session &operator=(const Session &) = delete;

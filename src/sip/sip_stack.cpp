@@ -162,9 +162,10 @@ void SipStack::onNua(nua_event_t event, int status, const char *phrase, nua_t *,
         nua_respond(nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
         nua_handle_destroy(nh);
     }
-    // Other requests on handles nobody owns (OPTIONS, a stray BYE) nua answers by itself. An
-    // INFO outside any call (nua accepts those) leaves a handle behind that nobody else frees.
-    if (event == nua_i_info && nh) nua_handle_destroy(nh);
+    // Other requests on handles nobody owns (OPTIONS, a stray BYE) nua answers by itself, but the
+    // handle it made for an OPTIONS or an INFO outside any call stays until someone frees it: a
+    // PBX's qualify pings, and our own keep-alives coming back, would pile up for ever.
+    if ((event == nua_i_info || event == nua_i_options) && nh) nua_handle_destroy(nh);
 }
 
 }  // namespace sipw

@@ -28,8 +28,6 @@ void UserAgent::emitWarning(const std::string &key, const std::vector<std::strin
 }
 
 void UserAgent::init(Config config, const std::vector<std::string> &unknownFields) {
-    // A second INIT replaces the user agent, as the seed does: drop the old connection first.
-    bool wasConnected = link_ != Link::Down;
     auto start = [this, config = std::move(config), unknownFields]() mutable {
         config_ = std::move(config);
         configured_ = true;
@@ -38,17 +36,48 @@ void UserAgent::init(Config config, const std::vector<std::string> &unknownField
         for (const auto &field : unknownFields) emitWarning("unknown_field", {field});
         if (config_.registerOnInit) login();
     };
-    if (wasConnected) {
-        sessions_->abandonAll(nullptr, "local", "Terminated");
-        loggedIn_ = false;
-        wantRegistered_ = false;
-        stopStack(std::move(start));
-    } else {
-        start();
+    if (restartPending_) {
+        // The previous INIT still waits for the old connection to close: this one replaces it,
+        // and so do the commands posted after it.
+        pendingStart_ = std::move(start);
+        afterRestart_.clear();
+        return;
     }
+    if (link_ == Link::Down) {
+        start();
+        return;
+    }
+    // A second INIT replaces the user agent, as the seed does: drop the old connection first.
+    sessions_->abandonAll(nullptr, "local", "Terminated");
+    loggedIn_ = false;
+    wantRegistered_ = false;
+    restartPending_ = true;
+    pendingStart_ = std::move(start);
+    stopStack([this] { finishRestart(); });
+}
+
+void UserAgent::finishRestart() {
+    // Never during the worker's own teardown: that would open a new connection (and register)
+    // after sipw_destroy returned.
+    if (closing_ || !restartPending_) return;
+    restartPending_ = false;
+    auto start = std::move(pendingStart_);
+    auto queued = std::move(afterRestart_);
+    pendingStart_ = nullptr;
+    afterRestart_.clear();
+    start();
+    for (auto &command : queued) command();
+    if (link_ == Link::Down) sessions_->failWaiting("Connection Error");
+}
+
+bool UserAgent::deferredByRestart(std::function<void()> command) {
+    if (!restartPending_) return false;
+    afterRestart_.push_back(std::move(command));
+    return true;
 }
 
 void UserAgent::login() {
+    if (deferredByRestart([this] { login(); })) return;
     loggedIn_ = true;
     wantRegistered_ = config_.registerOnInit || wantRegistered_;
     if (link_ == Link::Up) {
@@ -141,10 +170,12 @@ void UserAgent::startStack(std::unique_ptr<WsAdapter> wsAdapter) {
     sessions_->attachStack(stack_.get());
 }
 
-void UserAgent::call(const std::string &id, const std::string &targetUri, const CallOptions &options) {
+void UserAgent::call(const std::string &id, std::uint64_t generation, const std::string &targetUri,
+                     const CallOptions &options) {
     // INIT then CALL at once is the normal script: a call made while the transport is still
     // connecting builds its offer meanwhile and goes out once connected.
-    sessions_->call(id, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr, link_ == Link::Probing);
+    sessions_->call(id, generation, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr,
+                    link_ == Link::Probing || restartPending_);
 }
 
 void UserAgent::onTransportFailure(const std::string &errorKey, const i18n::Message &detail, const SipOutcome *sip,
@@ -232,6 +263,7 @@ void UserAgent::scheduleReconnect() {
 void UserAgent::cancelReconnect() { reconnectTimer_.cancel(); }
 
 void UserAgent::logout() {
+    if (deferredByRestart([this] { logout(); })) return;
     loggedIn_ = false;
     wantRegistered_ = false;
     cancelReconnect();
@@ -250,6 +282,7 @@ void UserAgent::logout() {
 }
 
 void UserAgent::registerNow() {
+    if (deferredByRestart([this] { registerNow(); })) return;
     wantRegistered_ = true;
     loggedIn_ = true;
     if (link_ == Link::Up && registration_) {
@@ -261,6 +294,7 @@ void UserAgent::registerNow() {
 }
 
 void UserAgent::unregister() {
+    if (deferredByRestart([this] { unregister(); })) return;
     wantRegistered_ = false;
     if (registration_ && (registration_->registered() || registration_->busy())) {
         registration_->unregister();
@@ -293,6 +327,7 @@ void UserAgent::onUnregistered(const SipOutcome &o) {
 }
 
 void UserAgent::forceShutdown() {
+    closing_ = true;
     cancelReconnect();
     probe_.reset();
     wsConnecting_.reset();
@@ -306,6 +341,10 @@ void UserAgent::forceShutdown() {
 }
 
 void UserAgent::shutdown(std::function<void()> done) {
+    closing_ = true;
+    restartPending_ = false;
+    pendingStart_ = nullptr;
+    afterRestart_.clear();
     loggedIn_ = false;
     wantRegistered_ = false;
     cancelReconnect();

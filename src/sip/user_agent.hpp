@@ -40,7 +40,9 @@ public:
     void forceShutdown();
 
     // Calls (ids and options already validated by the worker).
-    void call(const std::string &id, const std::string &targetUri, const CallOptions &options);
+    // `generation`: the registry's for this use of `id` (SessionRegistry::add).
+    void call(const std::string &id, std::uint64_t generation, const std::string &targetUri,
+              const CallOptions &options);
     void answer(const std::string &id, const CallOptions &options) { sessions_->answer(id, options); }
     void hangup(const std::string &id, bool isTimeout) { sessions_->hangup(id, isTimeout); }
     void hold(const std::string &id, bool on) { sessions_->hold(id, on); }
@@ -66,6 +68,11 @@ private:
                             int wsCloseCode = 0);
     void stopStack(std::function<void()> then);
 
+    // A second INIT while connected runs once the old connection is closed (finishRestart);
+    // connection commands posted meanwhile wait for it, in order.
+    void finishRestart();
+    bool deferredByRestart(std::function<void()> command);
+
     void scheduleReconnect();
     void cancelReconnect();
 
@@ -89,6 +96,10 @@ private:
     Retry reconnectRetry_;
     OneShotTimer reconnectTimer_;
     std::function<void()> afterUnregister_;
+    bool restartPending_ = false;
+    std::function<void()> pendingStart_;               // the latest INIT, while restartPending_
+    std::vector<std::function<void()>> afterRestart_;  // LOGIN, LOGOUT… posted after it
+    bool closing_ = false;                             // shutdown() or forceShutdown() began
     std::unique_ptr<SessionManager> sessions_;
 
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for callbacks deferred past us

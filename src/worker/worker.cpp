@@ -227,9 +227,12 @@ void Worker::postCall(const Payload &payload) {
     info.direction = "outgoing";
     info.state = "calling";
     info.startTime = nowMillis();
-    if (!sessions_->add(info)) throw Error(ResultCode::InvalidArgument, "duplicate_session", {id});
+    std::uint64_t generation = sessions_->add(info);
+    if (!generation) throw Error(ResultCode::InvalidArgument, "duplicate_session", {id});
     try {
-        runOnLoop([id, uri = info.remoteUri, options](UserAgent &ua) { ua.call(id, uri, options); });
+        runOnLoop([id, generation, uri = info.remoteUri, options](UserAgent &ua) {
+            ua.call(id, generation, uri, options);
+        });
     } catch (...) {
         sessions_->erase(id);
         throw;
@@ -338,7 +341,8 @@ void Worker::postPlayCommand(Command command, const std::string &name, const jso
 std::optional<std::string> Worker::sessionInfo(const std::string &id) {
     auto info = sessions_->find(id);
     if (!info) return std::nullopt;
-    return info->toJson().dump();
+    // Whatever the network put in it (a display name in Latin-1…) is readable: bad bytes become U+FFFD.
+    return info->toJson().dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace sipw
