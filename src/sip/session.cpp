@@ -134,6 +134,10 @@ Session::Session(Host &host, SipStack &stack, const std::string &id, nua_handle_
     info_.localUri = host.config().uri;
     info_.startTime = nowMillis();
     remoteOffer_ = sdpOf(invite);
+    // A body that is not SDP (RFC 3261 §8.2.3: 415 with the types we accept).
+    if (remoteOffer_.empty() && !bodyOf(invite).empty() && invite->sip_content_type &&
+        invite->sip_content_type->c_type)
+        unsupportedBodyType_ = invite->sip_content_type->c_type;
 }
 
 Session::~Session() {
@@ -215,6 +219,13 @@ void Session::start() {
     // Incoming: nothing is built for an offer we could never answer.
     std::string why = remoteOffer_.empty() ? "no SDP offer in the INVITE" : host_.media().describe(remoteOffer_).unusableReason;
     emitState("newRTCSession", "remote");
+    if (!unsupportedBodyType_.empty()) {
+        nua_respond(handle_, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+        canceled_ = true;
+        end(Terminal::Failed, {"system", "Missing SDP", 415, "Unsupported Media Type (" + validUtf8(unsupportedBodyType_) + ")"});
+        finishLater(kLingerMs);
+        return;
+    }
     if (!why.empty()) {
         nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(("399 sipworker \"" + why + "\"").c_str()), TAG_END());
         canceled_ = true;

@@ -137,6 +137,7 @@ private:
     CallOptions options_;
     DigestAuth auth_;
     std::string remoteOffer_;       // incoming: the INVITE's SDP until answered
+    std::string unsupportedBodyType_;  // incoming: the INVITE's body is of this type, not SDP
     bool remoteDescriptionApplied_ = false;
     bool inviteSent_ = false;
     bool waitingForTransport_ = false;

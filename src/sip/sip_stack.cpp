@@ -1,6 +1,7 @@
 #include "sip/sip_stack.hpp"
 
 #include "base/error.hpp"
+#include "sip/sip_parser.hpp"
 #include "sip/tls_files.hpp"
 
 #include <sofia-sip/nta_tag.h>
@@ -85,12 +86,14 @@ SipStack::SipStack(su_root_t *root, const Config &config, const ServerUri &serve
         std::string certDir = tlsCertificateFolder(config.tls.caFile);
         std::string sipsUrl = "sips:" + bind + ":*";
         nua_ = nua_create(root, &SipStack::onNua, this,
+                          NTATAG_MCLASS(sipMessageClass()),
                           NUTAG_URL(url.c_str()), NUTAG_SIPS_URL(sipsUrl.c_str()),
                           TPTAG_CERTIFICATE(certDir.c_str()),
                           TPTAG_TLS_VERIFY_POLICY(config.tls.verify ? TPTLS_VERIFY_OUT : TPTLS_VERIFY_NONE),
                           TAG_END());
     } else {
-        nua_ = nua_create(root, &SipStack::onNua, this, NUTAG_URL(url.c_str()), TAG_END());
+        nua_ = nua_create(root, &SipStack::onNua, this, NTATAG_MCLASS(sipMessageClass()), NUTAG_URL(url.c_str()),
+                          TAG_END());
     }
     if (!nua_) throw Error(ResultCode::Internal, "transport_error", {"cannot bind " + url});
 
