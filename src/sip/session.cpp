@@ -15,8 +15,9 @@ namespace sipw {
 namespace {
 
 // After the terminal event, how long nua may take to finish the dialog (CANCEL answered, BYE
-// answered) before the session is dropped regardless: a little over Timer F with our T1x64.
-constexpr int kLingerMs = 12000;
+// answered) before the session is dropped regardless: a little over Timer F (64*T1 = 32 s), so a
+// BYE nobody answers has had all its retransmissions. The terminal event does not wait for it.
+constexpr int kLingerMs = 34000;
 
 // A hold/resume re-INVITE answered 491 (glare, both sides re-INVITEd at once) is retried after
 // the RFC 3261 §14.1 delay; a peer that keeps answering 491 has refused it after this many.

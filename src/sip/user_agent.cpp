@@ -100,13 +100,16 @@ void UserAgent::connectToServer() {
     }
     if (server.transport == SipTransport::Ws || server.transport == SipTransport::Wss) {
         // The WebSocket itself is the probe: `connected` once its handshake (TLS included) is done.
+        WsAdapter::Timing wsTiming;
+        wsTiming.keepaliveSec = config_.keepAliveIntervalSec;
         wsConnecting_ = std::make_unique<WsAdapter>(
             server, config_.tls,
             WsAdapter::Callbacks{
                 [this] { onWsOpen(); },
                 [this](const WsAdapter *adapter, const WsAdapter::Failure &f) { onWsFailure(adapter, f); },
                 [this](const std::string &key, const std::vector<std::string> &args) { emitWarning(key, args); },
-            });
+            },
+            wsTiming);
         return;
     }
     probe_ = std::make_unique<ConnectionProbe>(server, config_.tls, 5,
@@ -197,7 +200,7 @@ void UserAgent::onTransportFailure(const std::string &errorKey, const i18n::Mess
     registration_.reset();
     if (stack_) {
         sessions_->abandonAll(stack_.get(), "system", "Connection Error");
-        stopStack(nullptr);
+        stopStack(nullptr, /*serverGone=*/true);
     }
     emit_(disconnected);
 
@@ -221,7 +224,7 @@ void UserAgent::onTransportFailure(const std::string &errorKey, const i18n::Mess
     if (loggedIn_) scheduleReconnect();
 }
 
-void UserAgent::stopStack(std::function<void()> then) {
+void UserAgent::stopStack(std::function<void()> then, bool serverGone) {
     cancelReconnect();
     probe_.reset();
     wsConnecting_.reset();
@@ -235,6 +238,7 @@ void UserAgent::stopStack(std::function<void()> then) {
     retiring_.push_back(std::move(stack_));
     link_ = Link::Down;
     std::weak_ptr<bool> alive = alive_;
+    if (serverGone) stack->hurry();  // the BYEs and unREGISTER it would wait for cannot arrive
     stack->shutdown([this, alive, stack, then = std::move(then)](bool) {
         // Destroy on the next turn: we are inside the stack's own callback.
         runSoon([this, alive, stack] {
@@ -310,7 +314,8 @@ void UserAgent::onRegistered(const SipOutcome &o, int expires) {
 
 void UserAgent::onRegistrationFailed(const SipOutcome &o) {
     if (o.transportFailure()) {
-        onTransportFailure(o.status == 408 ? "connection_timeout" : "connection_lost", {o.reason, o.reason}, &o);
+        std::string key = !o.errorKey.empty() ? o.errorKey : o.status == 408 ? "connection_timeout" : "connection_lost";
+        onTransportFailure(key, {o.reason, o.reason}, &o);
         return;
     }
     emit_(CauseData("registrationFailed", "registrationFailed")

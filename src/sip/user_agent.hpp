@@ -66,7 +66,8 @@ private:
     // server's WebSocket close code, reported in the event's data when non-zero.
     void onTransportFailure(const std::string &errorKey, const i18n::Message &detail, const SipOutcome *sip,
                             int wsCloseCode = 0);
-    void stopStack(std::function<void()> then);
+    // `serverGone`: after a transport failure; what the old stack still sends times out quickly.
+    void stopStack(std::function<void()> then, bool serverGone = false);
 
     // A second INIT while connected runs once the old connection is closed (finishRestart);
     // connection commands posted meanwhile wait for it, in order.
