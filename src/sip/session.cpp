@@ -428,12 +428,23 @@ void Session::emitHoldEvent(bool held, const std::string &originator) {
                    .originator(originator));
 }
 
-void Session::onReinviteResponse(int status, const sip_t *sip) {
+bool Session::endOnDialogError(int status, const char *phrase, const sip_t *sip) {
+    if (ended() || (status != 408 && status != 481)) return false;
+    // RFC 3261 §12.2.1.2: a 481 or 408 to a request inside the dialog ends it (the peer lost it,
+    // or is gone). As JsSIP: Dialog Error, or Request Timeout when nothing answered at all.
+    SipOutcome o = sipOutcome(status, phrase, sip);
+    bool timedOut = o.local && status == 408;
+    end(Terminal::Ended, {timedOut ? "system" : "remote", timedOut ? "Request Timeout" : "Dialog Error", status, o.reason});
+    finishLater(kLingerMs);
+    return true;
+}
+
+void Session::onReinviteResponse(int status, const char *phrase, const sip_t *sip) {
     if (status < 200) return;
     if ((status == 401 || status == 407) && auth_.answer(handle_, sip)) return;
     reinviteOutstanding_ = false;
     reinviteSent_ = false;
-    if (ended()) return;
+    if (ended() || endOnDialogError(status, phrase, sip)) return;
     if (status < 300) {
         glareRetries_ = 0;
         holdAgreed_ = holdOffered_;
@@ -584,7 +595,7 @@ void Session::finishLater(int delayMs) {
 
 void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip) {
     if (reinviteOutstanding_ && info_.answerTime) {
-        onReinviteResponse(status, sip);  // the answer to our hold/resume re-INVITE
+        onReinviteResponse(status, phrase, sip);  // the answer to our hold/resume re-INVITE
         return;
     }
     if (ended()) {
@@ -726,6 +737,7 @@ void Session::onNuaEvent(nua_event_t event, int status, const char *phrase, nua_
         if (status < 300) onIncomingInfo(sip);
         break;
     case nua_r_info:
+        if (endOnDialogError(status, phrase, sip)) break;
         infoDtmf_.onResponse(status, phrase, sip);
         break;
     case nua_r_bye:

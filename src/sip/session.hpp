@@ -109,7 +109,9 @@ private:
     void onIncomingReinvite(const sip_t *sip);
     void noteRemoteDirection(const std::string &sdp);
     void onAckOfOurOffer(const sip_t *ack);
-    void onReinviteResponse(int status, const sip_t *sip);
+    void onReinviteResponse(int status, const char *phrase, const sip_t *sip);
+    // A 408 or 481 to a request inside the dialog: the session ends (true if it did).
+    bool endOnDialogError(int status, const char *phrase, const sip_t *sip);
     // Hold/resume re-INVITEs, one at a time: the latest HOLD/UNHOLD wish goes out once nothing
     // else is being negotiated.
     void sendHoldReinvite();

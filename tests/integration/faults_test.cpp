@@ -271,3 +271,24 @@ TEST_F(Faults, RegistrationAndCallsUnderTwentyPercentLossAndFiftyMsDelay) {
     expectOneTerminalPerSession(a, "4211");
     expectOneTerminalPerSession(b, "4212");
 }
+
+// The peer restarted and forgot the call (SIP can tell: it answers our re-INVITE 481). RFC 3261
+// §12.2.1.2: the dialog is over, and so is the session, with one terminal event.
+TEST_F(Faults, PeerThatForgotTheCallEndsItAtTheNextRequest) {
+    Sipp &uas = registeredUas("4213", 5213, "uas_forget.xml");
+    Phone &p = phone("4214");
+    std::string sid = "forgotten";
+    ASSERT_EQ(p.w.post("CALL", {{"target", "4213"}, {"sessionId", sid}}), 0) << sipw_last_error();
+    ASSERT_FALSE(waitSession(p.w, "session_confirmed", sid).is_null()) << uas.describe();
+    auto t0 = Clock::now();
+    ASSERT_EQ(p.w.post("HOLD", {{"sessionId", sid}}), 0) << sipw_last_error();
+    Json ended = waitSession(p.w, "session_ended", sid, 5000);
+    ASSERT_FALSE(ended.is_null()) << "the call outlived the peer's 481";
+    printf("peer forgot the call: ended %.3f s after HOLD, cause %s, statusCode %d\n", secondsSince(t0),
+           ended.value("cause", "").c_str(), ended.value("statusCode", 0));
+    EXPECT_EQ(ended["cause"], "Dialog Error") << ended.dump();
+    EXPECT_EQ(ended["statusCode"], 481) << ended.dump();
+    EXPECT_EQ(ended["originator"], "remote") << ended.dump();
+    for (const auto &ev : p.w.history()) EXPECT_NE(ev.value("_channel", ""), "warning") << ev.dump();
+    EXPECT_EQ(uas.wait(), 0) << uas.describe();
+}
