@@ -47,7 +47,7 @@ void UserAgent::init(Config config, const std::vector<std::string> &unknownField
         start();
         return;
     }
-    // A second INIT replaces the user agent, as the seed does: drop the old connection first.
+    // A second INIT replaces the user agent, as JsSIP's wrapper does: drop the old connection first.
     sessions_->abandonAll(nullptr, "local", "Terminated");
     loggedIn_ = false;
     wantRegistered_ = false;
