@@ -17,6 +17,8 @@ packages=(
   # test servers and peers (loopback only)
   kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules sip-tester coturn
   iproute2 util-linux procps psmisc
+  # loss and delay for the fault tests: iptables NFQUEUE rules and a verdict program (tests/netem)
+  iptables libnetfilter-queue-dev
   # Python binding
   python3 python3-dev python3-pytest python3-setuptools python3-wheel python3-venv python3-pip
   # C# binding

@@ -2,8 +2,8 @@
 # The README's second command (and what CI runs): installs what is missing, builds, and runs every
 # test suite — GoogleTest (unit + integration), the plain-C test, pytest, NUnit — through ctest,
 # inside a private network namespace with the loopback servers; then the core tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer, a short libFuzzer run, and a consumer build against
-# the installed package.
+# AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, short libFuzzer runs, and
+# a consumer build against the installed package.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build
@@ -26,7 +26,10 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 SIPW_REQUIRE_SERVERS=1 "$root/tests/netns-run.sh" \
   ctest --test-dir "$root/build-asan" --output-on-failure --timeout 300 -j1 -L "unit|integration|media|soak"
 
-echo "== fuzz: the SIP-over-WebSocket rewriting (libFuzzer, clang), 30 s"
+echo "== core and integration tests under ThreadSanitizer"
+"$root/scripts/tsan.sh"
+
+echo "== fuzz: the SIP-over-WebSocket rewriting and SIP messages through sofia-sip's parser (libFuzzer, clang), 30 s each"
 "$root/scripts/fuzz.sh" 30
 
 echo "== consumer: install, then build a tiny C program with pkg-config and with find_package(sipw)"

@@ -196,7 +196,7 @@ Config parseInitConfig(const json &data, std::vector<std::string> &unknownFields
     Config c;
     p.collectUnknown({"uri", "password", "realm", "sipServer", "sipIce", "register", "sipWorkerid", "viaTransport",
                       "audio", "tls", "ice", "authorizationUser", "displayName", "registerExpires", "userAgent",
-                      "locale", "noAnswerTimeout", "reconnect", "jitterBufferMs"},
+                      "locale", "noAnswerTimeout", "reconnect", "jitterBufferMs", "keepAliveInterval"},
                      unknownFields);
 
     c.uri = p.string("uri").value_or("");
@@ -216,6 +216,7 @@ Config parseInitConfig(const json &data, std::vector<std::string> &unknownFields
     c.registerOnInit = p.boolean("register").value_or(c.registerOnInit);
     c.registerExpires = p.integer("registerExpires", 10, 86400, " (s)").value_or(c.registerExpires);
     c.noAnswerTimeoutSec = p.integer("noAnswerTimeout", 1, 3600, " (s)").value_or(c.noAnswerTimeoutSec);
+    c.keepAliveIntervalSec = p.integer("keepAliveInterval", 0, 3600, " (s)").value_or(c.keepAliveIntervalSec);
     c.media.jitterBufferMs = p.integer("jitterBufferMs", 0, 2000, " (ms)").value_or(c.media.jitterBufferMs);
     if (auto locale = p.string("locale"); locale && !i18n::parseLocale(*locale, c.locale))
         p.invalidValue("locale", "\"zh-CN\" or \"en\"");

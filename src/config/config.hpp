@@ -56,6 +56,9 @@ struct Config {
     bool registerOnInit = true;
     int registerExpires = 600;
     int noAnswerTimeoutSec = 60;
+    // Seconds between keep-alives on the registered flow (CRLF ping on TCP, OPTIONS on UDP and
+    // TLS, WebSocket ping on WS/WSS); 0: none.
+    int keepAliveIntervalSec = 30;
     i18n::Locale locale = i18n::Locale::ZhCN;
     TlsOptions tls;
     ReconnectOptions reconnect;

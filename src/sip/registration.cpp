@@ -35,16 +35,46 @@ SipOutcome sipOutcome(int status, const char *phrase, const sip_t *sip) {
     return o;
 }
 
+namespace {
+// What our own stack would report for a request nobody answered.
+SipOutcome localTimeout(const std::string &errorKey) {
+    SipOutcome o;
+    o.status = 408;
+    o.reason = "Request Timeout";
+    o.cause = "Request Timeout";
+    o.local = true;
+    o.errorKey = errorKey;
+    return o;
+}
+}  // namespace
+
 Registration::Registration(SipStack &stack, const Config &config, Callbacks callbacks)
-    : config_(config), callbacks_(std::move(callbacks)), auth_(config) {
-    std::string to = "<" + config.uri + ">";
-    handle_ = nua_handle(stack.nua(), this, SIPTAG_TO_STR(to.c_str()), TAG_END());
+    : stack_(stack), config_(config), callbacks_(std::move(callbacks)), auth_(config) {
+    newHandle();
+    SipTransport transport = stack.server().transport;
+    if (config.keepAliveIntervalSec > 0 && (transport == SipTransport::Udp || transport == SipTransport::Tls)) {
+        keepAlive_ = std::make_unique<KeepAlive>(stack, config, config.keepAliveIntervalSec * 1000,
+                                                 [this](KeepAlive::Verdict verdict, int) { onKeepAlive(verdict); });
+    }
 }
 
 Registration::~Registration() {
     cancelRefresh();
+    deadlineTimer_.cancel();
+    keepAlive_.reset();
+    dropHandle();
+}
+
+void Registration::newHandle() {
+    std::string to = "<" + config_.uri + ">";
+    handle_ = nua_handle(stack_.nua(), this, SIPTAG_TO_STR(to.c_str()), TAG_END());
+}
+
+void Registration::dropHandle() {
+    if (!handle_) return;
     nua_handle_bind(handle_, nullptr);
     nua_handle_destroy(handle_);
+    handle_ = nullptr;
 }
 
 void Registration::registerNow() {
@@ -57,28 +87,91 @@ void Registration::sendRegister() {
     auth_.reset();
     std::string expires = std::to_string(config_.registerExpires);
     nua_register(handle_, SIPTAG_EXPIRES_STR(expires.c_str()), TAG_END());
+    armDeadline();
 }
 
 void Registration::unregister() {
     cancelRefresh();
+    if (keepAlive_) keepAlive_->stop();
+    check_ = Check::None;
     pending_ = Pending::Unregister;
     auth_.reset();
     nua_unregister(handle_, TAG_END());
+    armDeadline();
+}
+
+void Registration::armDeadline() {
+    deadlineTimer_.start(kAnswerDeadlineMs, [this] { onDeadline(); });
+}
+
+void Registration::onDeadline() {
+    Pending was = pending_;
+    Check check = check_;
+    pending_ = Pending::None;
+    check_ = Check::None;
+    registered_ = false;
+    if (keepAlive_) keepAlive_->stop();
+    // sofia-sip would go on retransmitting for the rest of Timer F: abandon the transaction with
+    // its handle; whatever comes next starts on a fresh one.
+    dropHandle();
+    newHandle();
+    SipOutcome o = localTimeout(check == Check::NoAnswer ? "keepalive_timeout" : "");
+    if (was == Pending::Unregister) callbacks_.onUnregistered(o);
+    else callbacks_.onFailed(o);
+}
+
+void Registration::onKeepAlive(KeepAlive::Verdict verdict) {
+    // A REGISTER on its way tells the same and more; an unregistered flow needs no keeping.
+    if (!registered_ || pending_ != Pending::None) return;
+    if (verdict == KeepAlive::Verdict::Alive) return;
+    if (verdict == KeepAlive::Verdict::BindingLost) {
+        if (!bindingAnswersMeanLoss_) return;
+        gint64 interval = static_cast<gint64>(config_.keepAliveIntervalSec) * G_USEC_PER_SEC;
+        if (rebindTimeUs_ && g_get_monotonic_time() - rebindTimeUs_ <
+                                 2 * interval + KeepAlive::kAnswerDeadlineMs * gint64{1000}) {
+            // Registered again a moment ago and still "not found": this server answers OPTIONS
+            // to its users itself, so such answers say nothing about our binding.
+            bindingAnswersMeanLoss_ = false;
+            return;
+        }
+        check_ = Check::BindingLost;
+        registerNow();
+        return;
+    }
+    if (stack_.server().transport == SipTransport::Udp) {
+        // A datagram flow has no connection to lose, and a keep-alive may be unlucky on a lossy
+        // path: a REGISTER (with its own deadline) decides whether the server is gone.
+        check_ = Check::NoAnswer;
+        registerNow();
+        return;
+    }
+    // A connection that carries nothing back for that long is dead.
+    registered_ = false;
+    keepAlive_->stop();
+    cancelRefresh();
+    callbacks_.onFailed(localTimeout("keepalive_timeout"));
 }
 
 void Registration::onNuaEvent(nua_event_t event, int status, const char *phrase, nua_handle_t *, const sip_t *sip,
                               tagi_t[]) {
     if (event != nua_r_register && event != nua_r_unregister) return;
     if (status < 200) return;
-    if ((status == 401 || status == 407) && auth_.answer(handle_, sip)) return;
+    if ((status == 401 || status == 407) && auth_.answer(handle_, sip)) {
+        if (pending_ != Pending::None) armDeadline();  // the server answers: its own time again
+        return;
+    }
+    deadlineTimer_.cancel();
 
     SipOutcome outcome = sipOutcome(status, phrase, sip);
     if (status == 401 || status == 407) outcome.cause = "Authentication Error";
     Pending was = pending_;
+    Check check = check_;
     pending_ = Pending::None;
+    check_ = Check::None;
 
     if (event == nua_r_unregister || was == Pending::Unregister) {
         registered_ = false;
+        if (keepAlive_) keepAlive_->stop();
         callbacks_.onUnregistered(outcome);
         return;
     }
@@ -94,11 +187,15 @@ void Registration::onNuaEvent(nua_event_t event, int status, const char *phrase,
         }
         if (expires == INT_MAX || expires <= 0) expires = config_.registerExpires;
         registered_ = true;
+        if (check == Check::BindingLost) rebindTimeUs_ = g_get_monotonic_time();
         scheduleRefresh(expires);
+        if (keepAlive_) keepAlive_->start();
         callbacks_.onRegistered(outcome, expires);
         return;
     }
     registered_ = false;
+    if (keepAlive_) keepAlive_->stop();
+    if (check == Check::NoAnswer && outcome.transportFailure()) outcome.errorKey = "keepalive_timeout";
     callbacks_.onFailed(outcome);
 }
 

@@ -17,12 +17,23 @@ namespace sipw {
 namespace {
 
 // After the terminal event, how long nua may take to finish the dialog (CANCEL answered, BYE
-// answered) before the session is dropped regardless: a little over Timer F with our T1x64.
-constexpr int kLingerMs = 12000;
+// answered) before the session is dropped regardless: a little over Timer F (64*T1 = 32 s), so a
+// BYE nobody answers has had all its retransmissions. The terminal event does not wait for it.
+constexpr int kLingerMs = 34000;
 
 // A hold/resume re-INVITE answered 491 (glare, both sides re-INVITEd at once) is retried after
 // the RFC 3261 §14.1 delay; a peer that keeps answering 491 has refused it after this many.
 constexpr int kMaxGlareRetries = 4;
+
+// Text from the network for the user: invalid UTF-8 (a display name in a legacy encoding)
+// becomes U+FFFD rather than failing whoever serializes it later.
+std::string validUtf8(const std::string &text) {
+    if (g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr)) return text;
+    gchar *valid = g_utf8_make_valid(text.data(), static_cast<gssize>(text.size()));
+    std::string out = valid;
+    g_free(valid);
+    return out;
+}
 
 std::string userOf(const std::string &uri) {
     auto colon = uri.find(':');
@@ -89,11 +100,12 @@ std::string targetToUri(const std::string &target, const std::string &domain) {
     return "sip:" + t + "@" + domain;
 }
 
-Session::Session(Host &host, SipStack *stack, const std::string &id, const std::string &targetUri,
-                 CallOptions options, bool transportPending)
+Session::Session(Host &host, SipStack *stack, const std::string &id, std::uint64_t generation,
+                 const std::string &targetUri, CallOptions options, bool transportPending)
     : host_(host), stack_(stack), targetUri_(targetUri), options_(std::move(options)), auth_(host.config()),
       waitingForTransport_(!stack && transportPending), infoDtmf_(host.config(), infoDtmfFailed(host, id)) {
     info_.sessionId = id;
+    info_.generation = generation;
     info_.direction = "outgoing";
     info_.state = "calling";
     info_.remoteUri = targetUri;
@@ -109,9 +121,9 @@ Session::Session(Host &host, SipStack &stack, const std::string &id, nua_handle_
     info_.state = "ringing";
     RequestDetails details = detailsOf(invite);
     if (invite && invite->sip_from) {
-        info_.remoteUri = details.fromUri;
-        info_.remoteUser = invite->sip_from->a_url->url_user ? invite->sip_from->a_url->url_user : "";
-        info_.remoteDisplayName = details.fromDisplayName;
+        info_.remoteUri = validUtf8(details.fromUri);
+        info_.remoteUser = validUtf8(invite->sip_from->a_url->url_user ? invite->sip_from->a_url->url_user : "");
+        info_.remoteDisplayName = validUtf8(details.fromDisplayName);
     }
     info_.callId = details.callId;
     info_.toUri = details.toUri;
@@ -122,6 +134,10 @@ Session::Session(Host &host, SipStack &stack, const std::string &id, nua_handle_
     info_.localUri = host.config().uri;
     info_.startTime = nowMillis();
     remoteOffer_ = sdpOf(invite);
+    // A body that is not SDP (RFC 3261 §8.2.3: 415 with the types we accept).
+    if (remoteOffer_.empty() && !bodyOf(invite).empty() && invite->sip_content_type &&
+        invite->sip_content_type->c_type)
+        unsupportedBodyType_ = invite->sip_content_type->c_type;
 }
 
 Session::~Session() {
@@ -243,6 +259,13 @@ void Session::start() {
     // Incoming: nothing is built for an offer we could never answer.
     std::string why = remoteOffer_.empty() ? "no SDP offer in the INVITE" : host_.media().describe(remoteOffer_).unusableReason;
     emitState("newRTCSession", "remote");
+    if (!unsupportedBodyType_.empty()) {
+        nua_respond(handle_, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+        canceled_ = true;
+        end(Terminal::Failed, {"system", "Missing SDP", 415, "Unsupported Media Type (" + validUtf8(unsupportedBodyType_) + ")"});
+        finishLater(kLingerMs);
+        return;
+    }
     if (!why.empty()) {
         nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(("399 sipworker \"" + why + "\"").c_str()), TAG_END());
         canceled_ = true;
@@ -530,12 +553,23 @@ void Session::emitHoldEvent(bool held, const std::string &originator) {
                    .originator(originator));
 }
 
-void Session::onReinviteResponse(int status, const sip_t *sip) {
+bool Session::endOnDialogError(int status, const char *phrase, const sip_t *sip) {
+    if (ended() || (status != 408 && status != 481)) return false;
+    // RFC 3261 §12.2.1.2: a 481 or 408 to a request inside the dialog ends it (the peer lost it,
+    // or is gone). As JsSIP: Dialog Error, or Request Timeout when nothing answered at all.
+    SipOutcome o = sipOutcome(status, phrase, sip);
+    bool timedOut = o.local && status == 408;
+    end(Terminal::Ended, {timedOut ? "system" : "remote", timedOut ? "Request Timeout" : "Dialog Error", status, o.reason});
+    finishLater(kLingerMs);
+    return true;
+}
+
+void Session::onReinviteResponse(int status, const char *phrase, const sip_t *sip) {
     if (status < 200) return;
     if ((status == 401 || status == 407) && auth_.answer(handle_, sip)) return;
     reinviteOutstanding_ = false;
     reinviteSent_ = false;
-    if (ended()) return;
+    if (ended() || endOnDialogError(status, phrase, sip)) return;
     if (status < 300) {
         glareRetries_ = 0;
         holdAgreed_ = holdOffered_;
@@ -694,7 +728,7 @@ void Session::finishLater(int delayMs) {
 
 void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip) {
     if (reinviteOutstanding_ && info_.answerTime) {
-        onReinviteResponse(status, sip);  // the answer to our hold/resume re-INVITE
+        onReinviteResponse(status, phrase, sip);  // the answer to our hold/resume re-INVITE
         return;
     }
     if (ended()) {
@@ -858,6 +892,7 @@ void Session::onNuaEvent(nua_event_t event, int status, const char *phrase, nua_
         if (status < 300) onIncomingInfo(sip);
         break;
     case nua_r_info:
+        if (endOnDialogError(status, phrase, sip)) break;
         infoDtmf_.onResponse(status, phrase, sip);
         break;
     case nua_i_message:

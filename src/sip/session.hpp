@@ -79,10 +79,12 @@ public:
     };
 
     // Outgoing; `stack` may be null (not connected): the call then fails with Connection Error.
-    Session(Host &host, SipStack *stack, const std::string &id, const std::string &targetUri, CallOptions options,
-            bool transportPending);
-    // Incoming: takes over `nh` (already bound to this session by the host).
+    Session(Host &host, SipStack *stack, const std::string &id, std::uint64_t generation, const std::string &targetUri,
+            CallOptions options, bool transportPending);
+    // Incoming: takes over `nh` (already bound to this session by the host). setGeneration()
+    // before start(), once the registry has it.
     Session(Host &host, SipStack &stack, const std::string &id, nua_handle_t *nh, const sip_t *invite);
+    void setGeneration(std::uint64_t generation) { info_.generation = generation; }
     ~Session() override;
     Session(const Session &) = delete;
     Session &operator=(const Session &) = delete;
@@ -158,7 +160,9 @@ private:
     void onIncomingReinvite(const sip_t *sip);
     void noteRemoteDirection(const std::string &sdp);
     void onAckOfOurOffer(const sip_t *ack);
-    void onReinviteResponse(int status, const sip_t *sip);
+    void onReinviteResponse(int status, const char *phrase, const sip_t *sip);
+    // A 408 or 481 to a request inside the dialog: the session ends (true if it did).
+    bool endOnDialogError(int status, const char *phrase, const sip_t *sip);
     // Hold/resume re-INVITEs, one at a time: the latest HOLD/UNHOLD wish goes out once nothing
     // else is being negotiated.
     void sendHoldReinvite();
@@ -192,6 +196,7 @@ private:
     CallOptions options_;
     DigestAuth auth_;
     std::string remoteOffer_;       // incoming: the INVITE's SDP until answered
+    std::string unsupportedBodyType_;  // incoming: the INVITE's body is of this type, not SDP
     bool remoteDescriptionApplied_ = false;
     bool inviteSent_ = false;
     bool waitingForTransport_ = false;

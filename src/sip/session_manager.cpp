@@ -28,6 +28,7 @@ SessionManager::SessionManager(const Config &config, std::shared_ptr<SessionRegi
 SessionManager::~SessionManager() {
     *alive_ = false;
     sessions_.clear();  // each releases its handle and closes its media
+    retired_.clear();
 }
 
 Session *SessionManager::find(const std::string &id) {
@@ -35,11 +36,24 @@ Session *SessionManager::find(const std::string &id) {
     return it == sessions_.end() ? nullptr : it->second.get();
 }
 
-void SessionManager::call(const std::string &id, const std::string &targetUri, const CallOptions &options,
-                          SipStack *stack, bool transportPending) {
-    auto session = std::make_unique<Session>(static_cast<Session::Host &>(*this), stack, id, targetUri, options, transportPending);
+void SessionManager::forEachSession(const std::function<void(Session &)> &run) {
+    for (auto &[id, session] : sessions_) run(*session);
+    for (auto &session : retired_) run(*session);
+}
+
+void SessionManager::call(const std::string &id, std::uint64_t generation, const std::string &targetUri,
+                          const CallOptions &options, SipStack *stack, bool transportPending) {
+    auto session = std::make_unique<Session>(static_cast<Session::Host &>(*this), stack, id, generation, targetUri,
+                                             options, transportPending);
     Session &s = *session;
-    sessions_[id] = std::move(session);
+    auto it = sessions_.find(id);
+    if (it != sessions_.end()) {
+        // The id was deleted and is used again while its former session still finishes.
+        retired_.push_back(std::move(it->second));
+        it->second = std::move(session);
+    } else {
+        sessions_[id] = std::move(session);
+    }
     s.start();
 }
 
@@ -72,7 +86,7 @@ bool SessionManager::incoming(SipStack &stack, nua_handle_t *nh, const sip_t *si
         });
     }
     nua_handle_bind(nh, static_cast<NuaHandleOwner *>(session.get()));
-    registry_->add(session->info());
+    session->setGeneration(registry_->add(session->info()));
     Session &s = *session;
     sessions_[id] = std::move(session);
     s.start();
@@ -128,7 +142,8 @@ void SessionManager::refer(const std::string &id, const std::string &targetUri, 
     s->refer(transfer::referTo(targetUri, replaces), extraHeaders);
 }
 
-void SessionManager::referAccept(const std::string &id, const std::string &newId, const std::string &targetUri,
+void SessionManager::referAccept(const std::string &id, const std::string &newId, std::uint64_t generation,
+                                 const std::string &targetUri,
                                  const CallOptions &options, SipStack *stack, bool transportPending) {
     std::string target = targetUri;
     CallOptions callOptions = options;
@@ -140,7 +155,7 @@ void SessionManager::referAccept(const std::string &id, const std::string &newId
         // Attended transfer: the new call replaces the referrer's call with the target.
         if (!refer->replaces.empty()) callOptions.extraHeaders.push_back("Replaces: " + refer->replaces);
     }
-    auto session = std::make_unique<Session>(static_cast<Session::Host &>(*this), stack, newId, target, callOptions,
+    auto session = std::make_unique<Session>(static_cast<Session::Host &>(*this), stack, newId, generation, target, callOptions,
                                              transportPending);
     session->addNewSessionData({{"referredFrom", id}});
     if (refer) {
@@ -191,25 +206,25 @@ void SessionManager::withSession(const std::string &id, const std::function<void
 }
 
 void SessionManager::abandonAll(SipStack *stack, const std::string &originator, const std::string &cause) {
-    for (auto &[id, session] : sessions_) {
-        if (!stack || session->stack() == stack) session->abandon(originator, cause);
-    }
+    forEachSession([&](Session &session) {
+        if (!stack || session.stack() == stack) session.abandon(originator, cause);
+    });
 }
 
 void SessionManager::attachStack(SipStack *stack) {
-    for (auto &[id, session] : sessions_) session->attachStack(stack);
+    forEachSession([&](Session &session) { session.attachStack(stack); });
 }
 
 void SessionManager::failWaiting(const std::string &cause) {
-    for (auto &[id, session] : sessions_) {
-        if (session->waitingForTransport()) session->abandon("system", cause);
-    }
+    forEachSession([&](Session &session) {
+        if (session.waitingForTransport()) session.abandon("system", cause);
+    });
 }
 
 void SessionManager::releaseStack(SipStack *stack) {
-    for (auto &[id, session] : sessions_) {
-        if (!stack || session->stack() == stack) session->releaseHandle();
-    }
+    forEachSession([&](Session &session) {
+        if (!stack || session.stack() == stack) session.releaseHandle();
+    });
 }
 
 void SessionManager::finished(Session &session) {
@@ -220,7 +235,16 @@ void SessionManager::finished(Session &session) {
     runSoon([this, alive, id, which] {
         if (alive.expired()) return;
         auto it = sessions_.find(id);
-        if (it != sessions_.end() && it->second.get() == which) sessions_.erase(it);
+        if (it != sessions_.end() && it->second.get() == which) {
+            sessions_.erase(it);
+            return;
+        }
+        for (auto r = retired_.begin(); r != retired_.end(); ++r) {
+            if (r->get() == which) {
+                retired_.erase(r);
+                return;
+            }
+        }
     });
 }
 

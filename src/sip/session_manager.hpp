@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace sipw {
 
@@ -23,8 +24,8 @@ public:
 
     // With a null `stack` the call waits for attachStack() when `transportPending`, else fails
     // with Connection Error.
-    void call(const std::string &id, const std::string &targetUri, const CallOptions &options, SipStack *stack,
-              bool transportPending);
+    void call(const std::string &id, std::uint64_t generation, const std::string &targetUri,
+              const CallOptions &options, SipStack *stack, bool transportPending);
     // The transport is up: calls waiting for it send their INVITE.
     void attachStack(SipStack *stack);
     // The transport could not be brought up: calls waiting for it fail with `cause`.
@@ -43,7 +44,8 @@ public:
     // REFER_ACCEPT: a new outgoing session `newId` to the target of the REFER received on `id`
     // (`targetUri`, as the worker read it, if that REFER is gone meanwhile), whose progress is
     // NOTIFYed to the referrer.
-    void referAccept(const std::string &id, const std::string &newId, const std::string &targetUri,
+    void referAccept(const std::string &id, const std::string &newId, std::uint64_t generation,
+                     const std::string &targetUri,
                      const CallOptions &options, SipStack *stack, bool transportPending);
     void referReject(const std::string &id);
     void hold(const std::string &id, bool on);
@@ -56,7 +58,7 @@ public:
     void abandonAll(SipStack *stack, const std::string &originator, const std::string &cause);
     // `stack` is about to be destroyed: its sessions let go of their nua handles.
     void releaseStack(SipStack *stack);
-    std::size_t liveSessions() const { return sessions_.size(); }
+    std::size_t liveSessions() const { return sessions_.size() + retired_.size(); }
 
 private:
     const Config &config() const override { return config_; }
@@ -68,12 +70,16 @@ private:
     Session *find(const std::string &id);
     // The session whose dialog `replaces` names (tags in either order, as JsSIP's _findDialog).
     Session *replacedBy(SipStack &stack, const sip_replaces_t *replaces);
+    void forEachSession(const std::function<void(Session &)> &run);
 
     const Config &config_;
     std::shared_ptr<SessionRegistry> registry_;
     Emit emit_;
     std::shared_ptr<MediaFactory> media_;
     std::map<std::string, std::unique_ptr<Session>> sessions_;  // until nua is done with them
+    // Sessions whose id was deleted (SESSTION_DEL) and taken by a new CALL while they were still
+    // finishing: commands for the id reach the new one; these only finish.
+    std::vector<std::unique_ptr<Session>> retired_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -48,9 +48,12 @@ nlohmann::json SessionInfo::base() const {
             {"firstAudioTime", ms(firstAudioTime)}, {"earlyMedia", earlyMedia}};
 }
 
-bool SessionRegistry::add(const SessionInfo &info) {
+std::uint64_t SessionRegistry::add(const SessionInfo &info) {
     std::lock_guard<std::mutex> lock(mutex_);
-    return sessions_.emplace(info.sessionId, info).second;
+    auto [it, added] = sessions_.emplace(info.sessionId, info);
+    if (!added) return 0;
+    it->second.generation = ++lastGeneration_;
+    return it->second.generation;
 }
 
 std::optional<SessionInfo> SessionRegistry::find(const std::string &id) const {
@@ -63,7 +66,7 @@ std::optional<SessionInfo> SessionRegistry::find(const std::string &id) const {
 void SessionRegistry::update(const SessionInfo &info) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = sessions_.find(info.sessionId);
-    if (it == sessions_.end()) return;
+    if (it == sessions_.end() || it->second.generation != info.generation) return;
     bool newlyEnded = info.terminated() && !it->second.terminated();
     // Set here by the worker's commands, not by the session: kept across its publications.
     bool hangupRequested = it->second.hangupRequested;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -25,6 +26,9 @@ namespace sipw {
 //   both:     → "confirmed" (ACK) → "terminated"
 struct SessionInfo {
     std::string sessionId;
+    // Which session holds the id now: an id deleted and used again names a new session, and the
+    // old one, still finishing, must not overwrite it. Set by SessionRegistry::add; not shown.
+    std::uint64_t generation = 0;
     std::string direction;  // "incoming" | "outgoing"
     std::string state = "calling";
     std::string remoteUri;
@@ -77,10 +81,11 @@ public:
     // ended ones are forgotten, so a robot making calls for days does not grow without bound.
     static constexpr std::size_t kRetainedEnded = 256;
 
-    // Adds a new session; false if the id is taken.
-    bool add(const SessionInfo &info);
+    // Adds a new session and returns its generation (never 0); 0 if the id is taken.
+    std::uint64_t add(const SessionInfo &info);
     std::optional<SessionInfo> find(const std::string &id) const;
-    // Replaces the published state of a known session (ignored if deleted meanwhile).
+    // Replaces the published state of a known session (ignored if deleted meanwhile, and if the
+    // id now belongs to a newer session).
     void update(const SessionInfo &info);
     // Moves a session from state `from` to `to` at once; false if it is in another state or unknown.
     // Commands claim their transition here so that a second one, posted before the loop ran the
@@ -101,6 +106,7 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, SessionInfo> sessions_;
     std::deque<std::string> ended_;  // ids in the order they ended
+    std::uint64_t lastGeneration_ = 0;
 };
 
 }  // namespace sipw

@@ -1,6 +1,7 @@
 #include "sip/sip_stack.hpp"
 
 #include "base/error.hpp"
+#include "sip/sip_parser.hpp"
 #include "sip/tls_files.hpp"
 
 #include <sofia-sip/nta_tag.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace sipw {
@@ -85,22 +87,33 @@ SipStack::SipStack(su_root_t *root, const Config &config, const ServerUri &serve
         std::string certDir = tlsCertificateFolder(config.tls.caFile);
         std::string sipsUrl = "sips:" + bind + ":*";
         nua_ = nua_create(root, &SipStack::onNua, this,
+                          NTATAG_MCLASS(sipMessageClass()),
                           NUTAG_URL(url.c_str()), NUTAG_SIPS_URL(sipsUrl.c_str()),
                           TPTAG_CERTIFICATE(certDir.c_str()),
                           TPTAG_TLS_VERIFY_POLICY(config.tls.verify ? TPTLS_VERIFY_OUT : TPTLS_VERIFY_NONE),
                           TAG_END());
     } else {
-        nua_ = nua_create(root, &SipStack::onNua, this, NUTAG_URL(url.c_str()), TAG_END());
+        nua_ = nua_create(root, &SipStack::onNua, this, NTATAG_MCLASS(sipMessageClass()), NUTAG_URL(url.c_str()),
+                          TAG_END());
     }
     if (!nua_) throw Error(ResultCode::Internal, "transport_error", {"cannot bind " + url});
 
+    // Keep-alives (RFC 5626 §4.4): on TCP sofia-sip's own CRLF ping, answered by a CRLF pong
+    // within kPongTimeoutMs or the connection is closed, and nua registers again at once on a new
+    // one. They apply to every connection of this agent, so never on WS/WSS, where sofia-sip's
+    // connection is the local adapter's (which pings the WebSocket itself). UDP and TLS get OPTIONS
+    // keep-alives from the registration (KeepAlive), not sofia-sip's: those never start without
+    // a detected NAT, say nothing about our binding, and there are no CRLF pings on TLS.
+    unsigned keepAliveMs = static_cast<unsigned>(config.keepAliveIntervalSec) * 1000;
+    bool crlfKeepAlive = server.transport == SipTransport::Tcp && keepAliveMs > 0;
     nua_set_params(nua_,
                    NUTAG_PROXY(proxy.c_str()),
                    NUTAG_REGISTRAR(registrar.c_str()),
                    SIPTAG_FROM_STR(from.c_str()),
                    NUTAG_USER_AGENT(config.userAgent.c_str()),
-                   // Registration keep-alive and NAT games are the server's business on a LAN/PBX.
                    NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"),
+                   TAG_IF(crlfKeepAlive, TPTAG_KEEPALIVE(keepAliveMs)),
+                   TAG_IF(crlfKeepAlive, TPTAG_PINGPONG(std::min<unsigned>(kPongTimeoutMs, keepAliveMs))),
                    NUTAG_M_USERNAME(config.user.c_str()),
                    NUTAG_MEDIA_ENABLE(0),       // SDP comes from our media layer, not sofia's soa
                    NUTAG_AUTOANSWER(0),
@@ -115,8 +128,9 @@ SipStack::SipStack(su_root_t *root, const Config &config, const ServerUri &serve
                    NUTAG_APPL_METHOD("REFER"),
                    // An INVITE with Replaces (attended transfer) may require it; JsSIP lists it too.
                    NUTAG_SUPPORTED("replaces"),
-                   // A silent server must fail in bounded time, not after 32 s.
-                   NTATAG_SIP_T1X64(10000),
+                   // The RFC 3261 timers stay (64*T1 = 32 s: Timer B, F and the wait for an ACK,
+                   // H): a lossy path needs every retransmission. Requests the user waits for
+                   // have deadlines of their own (Registration, KeepAlive).
                    TAG_END());
 }
 
@@ -131,8 +145,14 @@ SipStack::~SipStack() {
     nua_destroy(nua_);
 }
 
+void SipStack::hurry() {
+    // nta shortens the timeouts of the transactions already queued, too.
+    nua_set_params(nua_, NTATAG_SIP_T1X64(kHurriedT1x64Ms), TAG_END());
+}
+
 bool SipStack::finishShutdown(int timeoutMs) {
     if (shutdownComplete_) return true;
+    hurry();
     // nua re-checks what keeps it busy on every nua_shutdown(); with the handles gone, nothing does.
     nua_shutdown(nua_);
     GMainContext *context = g_main_context_get_thread_default();

@@ -30,6 +30,11 @@ public:
 
 class SipStack {
 public:
+    // TCP keep-alive: a CRLF ping unanswered for this long closes the flow (RFC 5626 §4.4.1).
+    static constexpr unsigned kPongTimeoutMs = 10000;
+    // 64*T1 for a stack whose server is gone (hurry()).
+    static constexpr unsigned kHurriedT1x64Ms = 300;
+
     struct Listener {
         // A request that is not for an existing handle (an incoming INVITE). The listener either
         // binds an owner to `nh` (nua_handle_bind) or the stack rejects and destroys it.
@@ -56,8 +61,12 @@ public:
     // nua_shutdown: ends every dialog and registration; `done(ok)` once nua says it is final.
     void shutdown(std::function<void(bool ok)> done);
     bool shutdownComplete() const { return shutdownComplete_; }
+    // The server is gone: every transaction still open (a BYE, an unREGISTER, an INVITE without a
+    // provisional response) gives up within kHurriedT1x64Ms instead of 64*T1, and so does what
+    // the stack sends from now on. For a stack that is being shut down.
+    void hurry();
     // Last resort when the graceful shutdown ran out of time: call after destroying every handle;
-    // runs the loop until nua reports the final status or timeoutMs passes.
+    // hurries, then runs the loop until nua reports the final status or timeoutMs passes.
     bool finishShutdown(int timeoutMs);
 
 private:

@@ -32,8 +32,6 @@ void UserAgent::emitWarning(const std::string &key, const std::vector<std::strin
 }
 
 void UserAgent::init(Config config, const std::vector<std::string> &unknownFields) {
-    // A second INIT replaces the user agent, as the seed does: drop the old connection first.
-    bool wasConnected = link_ != Link::Down;
     auto start = [this, config = std::move(config), unknownFields]() mutable {
         config_ = std::move(config);
         configured_ = true;
@@ -49,17 +47,48 @@ void UserAgent::init(Config config, const std::vector<std::string> &unknownField
         }
         if (config_.registerOnInit) login();
     };
-    if (wasConnected) {
-        sessions_->abandonAll(nullptr, "local", "Terminated");
-        loggedIn_ = false;
-        wantRegistered_ = false;
-        stopStack(std::move(start));
-    } else {
-        start();
+    if (restartPending_) {
+        // The previous INIT still waits for the old connection to close: this one replaces it,
+        // and so do the commands posted after it.
+        pendingStart_ = std::move(start);
+        afterRestart_.clear();
+        return;
     }
+    if (link_ == Link::Down) {
+        start();
+        return;
+    }
+    // A second INIT replaces the user agent, as JsSIP's wrapper does: drop the old connection first.
+    sessions_->abandonAll(nullptr, "local", "Terminated");
+    loggedIn_ = false;
+    wantRegistered_ = false;
+    restartPending_ = true;
+    pendingStart_ = std::move(start);
+    stopStack([this] { finishRestart(); });
+}
+
+void UserAgent::finishRestart() {
+    // Never during the worker's own teardown: that would open a new connection (and register)
+    // after sipw_destroy returned.
+    if (closing_ || !restartPending_) return;
+    restartPending_ = false;
+    auto start = std::move(pendingStart_);
+    auto queued = std::move(afterRestart_);
+    pendingStart_ = nullptr;
+    afterRestart_.clear();
+    start();
+    for (auto &command : queued) command();
+    if (link_ == Link::Down) sessions_->failWaiting("Connection Error");
+}
+
+bool UserAgent::deferredByRestart(std::function<void()> command) {
+    if (!restartPending_) return false;
+    afterRestart_.push_back(std::move(command));
+    return true;
 }
 
 void UserAgent::login() {
+    if (deferredByRestart([this] { login(); })) return;
     loggedIn_ = true;
     wantRegistered_ = config_.registerOnInit || wantRegistered_;
     if (link_ == Link::Up) {
@@ -82,13 +111,16 @@ void UserAgent::connectToServer() {
     }
     if (server.transport == SipTransport::Ws || server.transport == SipTransport::Wss) {
         // The WebSocket itself is the probe: `connected` once its handshake (TLS included) is done.
+        WsAdapter::Timing wsTiming;
+        wsTiming.keepaliveSec = config_.keepAliveIntervalSec;
         wsConnecting_ = std::make_unique<WsAdapter>(
             server, config_.tls,
             WsAdapter::Callbacks{
                 [this] { onWsOpen(); },
                 [this](const WsAdapter *adapter, const WsAdapter::Failure &f) { onWsFailure(adapter, f); },
                 [this](const std::string &key, const std::vector<std::string> &args) { emitWarning(key, args); },
-            });
+            },
+            wsTiming);
         return;
     }
     probe_ = std::make_unique<ConnectionProbe>(server, config_.tls, 5,
@@ -155,20 +187,23 @@ void UserAgent::startStack(std::unique_ptr<WsAdapter> wsAdapter) {
     sessions_->attachStack(stack_.get());
 }
 
-void UserAgent::referAccept(const std::string &id, const std::string &newId, const std::string &targetUri,
+void UserAgent::referAccept(const std::string &id, const std::string &newId, std::uint64_t generation,
+                            const std::string &targetUri,
                             const CallOptions &options) {
-    sessions_->referAccept(id, newId, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr,
-                           link_ == Link::Probing);
+    sessions_->referAccept(id, newId, generation, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr,
+                           link_ == Link::Probing || restartPending_);
 }
 
 void UserAgent::sendMessage(const MessageRequest &request) {
     messages_->send(link_ == Link::Up ? stack_.get() : nullptr, request);
 }
 
-void UserAgent::call(const std::string &id, const std::string &targetUri, const CallOptions &options) {
+void UserAgent::call(const std::string &id, std::uint64_t generation, const std::string &targetUri,
+                     const CallOptions &options) {
     // INIT then CALL at once is the normal script: a call made while the transport is still
     // connecting builds its offer meanwhile and goes out once connected.
-    sessions_->call(id, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr, link_ == Link::Probing);
+    sessions_->call(id, generation, targetUri, options, link_ == Link::Up ? stack_.get() : nullptr,
+                    link_ == Link::Probing || restartPending_);
 }
 
 void UserAgent::onTransportFailure(const std::string &errorKey, const i18n::Message &detail, const SipOutcome *sip,
@@ -191,7 +226,7 @@ void UserAgent::onTransportFailure(const std::string &errorKey, const i18n::Mess
     if (stack_) {
         sessions_->abandonAll(stack_.get(), "system", "Connection Error");
         messages_->releaseStack(stack_.get());
-        stopStack(nullptr);
+        stopStack(nullptr, /*serverGone=*/true);
     }
     emit_(disconnected);
 
@@ -215,7 +250,7 @@ void UserAgent::onTransportFailure(const std::string &errorKey, const i18n::Mess
     if (loggedIn_) scheduleReconnect();
 }
 
-void UserAgent::stopStack(std::function<void()> then) {
+void UserAgent::stopStack(std::function<void()> then, bool serverGone) {
     cancelReconnect();
     probe_.reset();
     wsConnecting_.reset();
@@ -229,6 +264,7 @@ void UserAgent::stopStack(std::function<void()> then) {
     retiring_.push_back(std::move(stack_));
     link_ = Link::Down;
     std::weak_ptr<bool> alive = alive_;
+    if (serverGone) stack->hurry();  // the BYEs and unREGISTER it would wait for cannot arrive
     stack->shutdown([this, alive, stack, then = std::move(then)](bool) {
         // Destroy on the next turn: we are inside the stack's own callback.
         runSoon([this, alive, stack] {
@@ -258,6 +294,7 @@ void UserAgent::scheduleReconnect() {
 void UserAgent::cancelReconnect() { reconnectTimer_.cancel(); }
 
 void UserAgent::logout() {
+    if (deferredByRestart([this] { logout(); })) return;
     loggedIn_ = false;
     wantRegistered_ = false;
     cancelReconnect();
@@ -276,6 +313,7 @@ void UserAgent::logout() {
 }
 
 void UserAgent::registerNow() {
+    if (deferredByRestart([this] { registerNow(); })) return;
     wantRegistered_ = true;
     loggedIn_ = true;
     if (link_ == Link::Up && registration_) {
@@ -287,6 +325,7 @@ void UserAgent::registerNow() {
 }
 
 void UserAgent::unregister() {
+    if (deferredByRestart([this] { unregister(); })) return;
     wantRegistered_ = false;
     if (registration_ && (registration_->registered() || registration_->busy())) {
         registration_->unregister();
@@ -302,7 +341,8 @@ void UserAgent::onRegistered(const SipOutcome &o, int expires) {
 
 void UserAgent::onRegistrationFailed(const SipOutcome &o) {
     if (o.transportFailure()) {
-        onTransportFailure(o.status == 408 ? "connection_timeout" : "connection_lost", {o.reason, o.reason}, &o);
+        std::string key = !o.errorKey.empty() ? o.errorKey : o.status == 408 ? "connection_timeout" : "connection_lost";
+        onTransportFailure(key, {o.reason, o.reason}, &o);
         return;
     }
     emit_(CauseData("registrationFailed", "registrationFailed")
@@ -319,6 +359,7 @@ void UserAgent::onUnregistered(const SipOutcome &o) {
 }
 
 void UserAgent::forceShutdown() {
+    closing_ = true;
     cancelReconnect();
     probe_.reset();
     wsConnecting_.reset();
@@ -333,6 +374,10 @@ void UserAgent::forceShutdown() {
 }
 
 void UserAgent::shutdown(std::function<void()> done) {
+    closing_ = true;
+    restartPending_ = false;
+    pendingStart_ = nullptr;
+    afterRestart_.clear();
     loggedIn_ = false;
     wantRegistered_ = false;
     cancelReconnect();

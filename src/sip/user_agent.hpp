@@ -41,7 +41,9 @@ public:
     void forceShutdown();
 
     // Calls (ids and options already validated by the worker).
-    void call(const std::string &id, const std::string &targetUri, const CallOptions &options);
+    // `generation`: the registry's for this use of `id` (SessionRegistry::add).
+    void call(const std::string &id, std::uint64_t generation, const std::string &targetUri,
+              const CallOptions &options);
     void answer(const std::string &id, const CallOptions &options) { sessions_->answer(id, options); }
     void progress(const std::string &id, const ProgressRequest &request) { sessions_->progress(id, request); }
     void hangup(const std::string &id, const HangupRequest &request) { sessions_->hangup(id, request); }
@@ -49,7 +51,8 @@ public:
                const std::vector<std::string> &extraHeaders) {
         sessions_->refer(id, targetUri, replacesId, extraHeaders);
     }
-    void referAccept(const std::string &id, const std::string &newId, const std::string &targetUri,
+    void referAccept(const std::string &id, const std::string &newId, std::uint64_t generation,
+                     const std::string &targetUri,
                      const CallOptions &options);
     void referReject(const std::string &id) { sessions_->referReject(id); }
     // MESSAGE (its fields already validated by the worker).
@@ -75,7 +78,13 @@ private:
     // server's WebSocket close code, reported in the event's data when non-zero.
     void onTransportFailure(const std::string &errorKey, const i18n::Message &detail, const SipOutcome *sip,
                             int wsCloseCode = 0);
-    void stopStack(std::function<void()> then);
+    // `serverGone`: after a transport failure; what the old stack still sends times out quickly.
+    void stopStack(std::function<void()> then, bool serverGone = false);
+
+    // A second INIT while connected runs once the old connection is closed (finishRestart);
+    // connection commands posted meanwhile wait for it, in order.
+    void finishRestart();
+    bool deferredByRestart(std::function<void()> command);
 
     void scheduleReconnect();
     void cancelReconnect();
@@ -100,6 +109,10 @@ private:
     Retry reconnectRetry_;
     OneShotTimer reconnectTimer_;
     std::function<void()> afterUnregister_;
+    bool restartPending_ = false;
+    std::function<void()> pendingStart_;               // the latest INIT, while restartPending_
+    std::vector<std::function<void()>> afterRestart_;  // LOGIN, LOGOUT… posted after it
+    bool closing_ = false;                             // shutdown() or forceShutdown() began
     std::unique_ptr<SessionManager> sessions_;
     std::unique_ptr<InstantMessages> messages_;
 

@@ -258,9 +258,12 @@ void Worker::postCall(const Payload &payload) {
     info.direction = "outgoing";
     info.state = "calling";
     info.startTime = nowMillis();
-    if (!sessions_->add(info)) throw Error(ResultCode::InvalidArgument, "duplicate_session", {id});
+    std::uint64_t generation = sessions_->add(info);
+    if (!generation) throw Error(ResultCode::InvalidArgument, "duplicate_session", {id});
     try {
-        runOnLoop([id, uri = info.remoteUri, options](UserAgent &ua) { ua.call(id, uri, options); });
+        runOnLoop([id, generation, uri = info.remoteUri, options](UserAgent &ua) {
+            ua.call(id, generation, uri, options);
+        });
     } catch (...) {
         sessions_->erase(id);
         throw;
@@ -356,14 +359,17 @@ void Worker::postSessionCommand(Command command, const std::string &name, const 
         call.localUri = info->localUri;
         call.referredFrom = id;
         call.startTime = nowMillis();
-        if (!sessions_->add(call)) throw Error(ResultCode::InvalidArgument, "duplicate_session", {newId});
+        std::uint64_t generation = sessions_->add(call);
+        if (!generation) throw Error(ResultCode::InvalidArgument, "duplicate_session", {newId});
         std::string target;
         if (!sessions_->claimIncomingRefer(id, target)) {
             sessions_->erase(newId);
             throw Error(ResultCode::WrongState, "no_refer_received", {});
         }
         try {
-            runOnLoop([id, newId, target, options](UserAgent &ua) { ua.referAccept(id, newId, target, options); });
+            runOnLoop([id, newId, generation, target, options](UserAgent &ua) {
+                ua.referAccept(id, newId, generation, target, options);
+            });
         } catch (...) {
             sessions_->erase(newId);
             throw;

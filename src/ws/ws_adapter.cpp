@@ -197,11 +197,13 @@ void WsAdapter::onHandshakeDone(GObject *source, GAsyncResult *result, gpointer 
         return;
     }
     soup_websocket_connection_set_max_incoming_payload_size(socket, ws::kMaxSipMessageBytes);
-    soup_websocket_connection_set_keepalive_interval(socket, static_cast<guint>(self->timing_.keepaliveSec));
     self->lastHeardUs_ = g_get_monotonic_time();
-    self->keepaliveTimer_ = g_timeout_source_new_seconds(static_cast<guint>(self->timing_.keepaliveSec));
-    g_source_set_callback(self->keepaliveTimer_, &WsAdapter::onKeepaliveCheck, self, nullptr);
-    g_source_attach(self->keepaliveTimer_, self->context_);
+    if (self->timing_.keepaliveSec > 0) {
+        soup_websocket_connection_set_keepalive_interval(socket, static_cast<guint>(self->timing_.keepaliveSec));
+        self->keepaliveTimer_ = g_timeout_source_new_seconds(static_cast<guint>(self->timing_.keepaliveSec));
+        g_source_set_callback(self->keepaliveTimer_, &WsAdapter::onKeepaliveCheck, self, nullptr);
+        g_source_attach(self->keepaliveTimer_, self->context_);
+    }
     if (self->callbacks_.onOpen) self->callbacks_.onOpen();
 }
 

@@ -45,7 +45,7 @@ public:
     };
     struct Timing {
         int connectTimeoutSec = 10;  // TCP + TLS + HTTP upgrade
-        int keepaliveSec = 30;       // WebSocket ping interval; no pong for 2 intervals = dead
+        int keepaliveSec = 30;       // WebSocket ping interval (0: none); no pong for 2 intervals = dead
     };
 
     // Starts at once: binds the loopback listener and opens the WebSocket. Callbacks run on the
