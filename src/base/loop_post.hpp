@@ -5,7 +5,7 @@
 // as an idle source on that context and runs only if the target object is still alive then.
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>  // GClosure
 
 #include <functional>
 #include <memory>

@@ -19,6 +19,7 @@ CallOptions readCallOptions(const Payload &payload) {
         options.input = readAudioInput(*audio, "input");
         options.output = readAudioOutput(*audio, "output");
     }
+    if (auto media = fields->object("media")) options.media = readMediaChoice(*media, nullptr);
     for (const std::string &line : fields->strings("extraHeaders").value_or(std::vector<std::string>{})) {
         auto colon = line.find(':');
         bool hasControl = line.find_first_of("\r\n") != std::string::npos;

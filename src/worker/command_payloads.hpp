@@ -12,7 +12,7 @@
 
 namespace sipw {
 
-// CALL / ANSWER `options`: audio overrides and extra headers. JsSIP's other call options
+// CALL / ANSWER `options`: audio and media overrides and extra headers. JsSIP's other call options
 // (mediaConstraints, pcConfig, ...) describe a browser and are ignored.
 CallOptions readCallOptions(const Payload &payload);
 // CALL's target: a number, a user, user@host or a SIP URI (a JSON number is its digits).
