@@ -165,6 +165,13 @@ bool RtpTransport::addReceivers(GstElement *bin, GstElement *rtpbin, bool secure
     bool linked = gst_element_link(rtpSource, funnel) && gst_element_link(rtcpSource, funnel) &&
                   gst_element_link_pads(funnel, "src", rtpbin, "recv_rtp_sink_0");
     if (!linked) error = "could not link the UDP sources to rtpbin";
+    // srtpdec hands the SRTCP it finds among the packets to its RTCP output, which rtpbin only
+    // connects to the session when the session has an RTCP input (left unfed).
+    if (linked && secure) {
+        GstPad *rtcpInput = gst_element_request_pad_simple(rtpbin, "recv_rtcp_sink_0");
+        if (rtcpInput) gst_object_unref(rtcpInput);
+        else linked = false, error = "rtpbin has no RTCP input";
+    }
     return linked;
 }
 

@@ -20,7 +20,8 @@ struct Wav {
 bool readWav(const std::string &path, Wav &out, std::string &error);
 
 // The frequency (Hz) with the most energy in [minHz, maxHz] over samples[begin, end): a Goertzel
-// scan in 1 Hz steps, refined to 0.1 Hz around the peak.
+// scan in 5 Hz steps over short stretches, refined in 1 Hz then 0.1 Hz steps around the peak over
+// the whole range.
 double dominantFrequency(const Wav &wav, size_t begin, size_t end, double minHz = 50,
                          double maxHz = 4000);
 

@@ -57,6 +57,12 @@ struct Peer {
     std::vector<std::pair<char, int>> dtmf;  // received: tone, duration ms
     Clock::time_point firstAudioAt;
     std::vector<std::string> dtmfFailures;
+    std::string profile, codec;  // as onNegotiated last said
+    bool warned(const std::string &key) const {
+        for (const auto &w : warnings)
+            if (w.rfind(key + ":", 0) == 0) return true;
+        return false;
+    }
 };
 
 class MediaTest : public ::testing::Test {
@@ -102,6 +108,10 @@ protected:
         cb.onDtmf = [p](char tone, int ms) { p->dtmf.emplace_back(tone, ms); };
         cb.onFirstAudio = [p] { p->firstAudioAt = Clock::now(); };
         cb.onDtmfFailed = [p](const std::string &detail) { p->dtmfFailures.push_back(detail); };
+        cb.onNegotiated = [p](const std::string &profile, const std::string &codec) {
+            p->profile = profile;
+            p->codec = codec;
+        };
         p->created = Clock::now();
         p->media = o.profile == MediaProfile::WebRtc ? createWebRtcMedia(context_, o, cb) : createRtpMedia(context_, o, cb);
         return peer;
@@ -166,6 +176,30 @@ inline void expectRecording(const std::string &path, double callSeconds, double 
     printf("[ measure  ] %s: %.1f Hz (expected %.0f), %.2f s for a %.2f s call\n", path.c_str(),
            measured, hz, wav.durationSeconds(), callSeconds);
     EXPECT_NEAR(measured, hz, hz * 0.02) << path;
+}
+
+// The dominant frequency of the recording at `path` in [fromEnd + 1.5 s, fromEnd] seconds before
+// its end (what was heard last), 0 if unreadable.
+inline double lastHeardFrequency(const std::string &path, double seconds = 1.5) {
+    test::Wav wav;
+    std::string error;
+    EXPECT_TRUE(test::readWav(path, wav, error)) << path << ": " << error;
+    size_t window = size_t(seconds * wav.sampleRate);
+    if (wav.samples.size() < window + size_t(wav.sampleRate / 5)) return 0;
+    size_t end = wav.samples.size() - size_t(wav.sampleRate / 10);  // the last 100 ms may be the close
+    return test::dominantFrequency(wav, end - window, end);
+}
+
+// `sdp` with every `from` replaced by `to`.
+inline std::string replaced(std::string sdp, const std::string &from, const std::string &to) {
+    for (auto p = sdp.find(from); p != std::string::npos; p = sdp.find(from, p + to.size())) sdp.replace(p, from.size(), to);
+    return sdp;
+}
+
+// The port of the m=audio line.
+inline int audioPort(const std::string &sdp) {
+    auto m = sdp.find("m=audio ");
+    return m == std::string::npos ? 0 : std::atoi(sdp.c_str() + m + 8);
 }
 
 inline std::string receivedTones(const Peer &p) {

@@ -39,6 +39,42 @@ TEST_F(MediaTest, TwoWayCallCarriesEachTone) {
     expectRecording(wavB, callB, 1000);
 }
 
+// webrtcbin carries G.722 and G.711 too: A offers one codec, B (every codec) answers with it.
+TEST_F(MediaTest, EveryCodecOverWebRtc) {
+    struct Call {
+        AudioCodec codec;
+        std::unique_ptr<Peer> a, b;
+        std::string wavA, wavB;
+    };
+    std::vector<Call> calls;
+    for (AudioCodec codec : {AudioCodec::Opus, AudioCodec::G722, AudioCodec::Pcmu, AudioCodec::Pcma}) {
+        Call c{codec, nullptr, nullptr, "/tmp/sipw_webrtc_" + std::string(codecName(codec)) + "_a.wav",
+               "/tmp/sipw_webrtc_" + std::string(codecName(codec)) + "_b.wav"};
+        c.a = makePeer(options("tone:1000", "file:" + c.wavA, MediaProfile::WebRtc, {codec}));
+        c.b = makePeer(options("tone:440", "file:" + c.wavB));
+        calls.push_back(std::move(c));
+    }
+    for (Call &c : calls) negotiate(*c.a, *c.b);
+    runFor(2500);
+    for (Call &c : calls) {
+        c.a->media->close();
+        c.b->media->close();
+    }
+    for (Call &c : calls) {
+        SCOPED_TRACE(codecName(c.codec));
+        EXPECT_NE(c.b->localSdp.find(std::string(codecName(c.codec)) == "opus" ? "OPUS/48000/2"
+                                                                                 : std::string(codecName(c.codec)) + "/8000"),
+                  std::string::npos) << c.b->localSdp;
+        EXPECT_EQ(c.a->codec, codecName(c.codec));
+        EXPECT_EQ(c.b->codec, codecName(c.codec));
+        EXPECT_EQ(c.b->profile, "webrtc");
+        double heardByA = lastHeardFrequency(c.wavA), heardByB = lastHeardFrequency(c.wavB);
+        printf("[ measure  ] webrtc %s: A heard %.1f Hz, B heard %.1f Hz\n", codecName(c.codec), heardByA, heardByB);
+        EXPECT_NEAR(heardByA, 440, 440 * 0.03);
+        EXPECT_NEAR(heardByB, 1000, 1000 * 0.03);
+    }
+}
+
 TEST_F(MediaTest, MutedWindowIsSilentThenAudioReturns) {
     const std::string wav = "/tmp/sipw_media_test_mute.wav";
     auto a = makePeer(options("tone:1000", "null"));
