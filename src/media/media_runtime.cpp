@@ -59,10 +59,12 @@ void prewarmMedia() {
     std::call_once(once, [] {
         // Loads every plugin a call of any profile uses, and makes the DTLS elements generate the
         // process-wide default certificate now rather than during the first call.
-        for (const char *factory : {"webrtcbin", "dtlsdec", "dtlsenc", "nicesrc", "nicesink", "rtpbin",
-                                    "udpsrc", "udpsink", "srtpenc", "srtpdec", "opusenc", "opusdec",
-                                    "rtpopuspay", "rtpopusdepay", "mulawenc", "mulawdec", "alawenc", "alawdec",
-                                    "avenc_g722", "avdec_g722", "audiomixer", "audiotestsrc", "wavenc", "volume"}) {
+        // In the order a first call needs them: one that starts while a plugin loads waits for
+        // it (the WebRTC and shared elements first; libav, the slowest to load, last).
+        for (const char *factory : {"webrtcbin", "dtlsdec", "dtlsenc", "nicesrc", "nicesink", "opusenc", "opusdec",
+                                    "rtpopuspay", "rtpopusdepay", "audiomixer", "audiotestsrc", "wavenc", "volume",
+                                    "rtpdtmfmux", "rtpdtmfsrc", "rtpbin", "udpsrc", "udpsink", "srtpenc", "srtpdec",
+                                    "mulawenc", "mulawdec", "alawenc", "alawdec", "avenc_g722", "avdec_g722"}) {
             if (GstElement *e = gst_element_factory_make(factory, nullptr))
                 gst_object_unref(gst_object_ref_sink(e));
         }
