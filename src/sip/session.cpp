@@ -4,6 +4,8 @@
 #include "base/loop_thread.hpp"
 #include "sip/registration.hpp"
 
+#include <algorithm>
+
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
@@ -222,7 +224,11 @@ void Session::start() {
     }
     emitState("newRTCSession", "remote");
     if (!why.empty()) {
-        nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(("399 sipworker \"" + why + "\"").c_str()), TAG_END());
+        // A quoted-string (RFC 3261 §25.1): the reason's own quotes become single ones.
+        std::string text = why;
+        std::replace(text.begin(), text.end(), '"', '\'');
+        std::replace(text.begin(), text.end(), '\\', '/');
+        nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(("399 sipworker \"" + text + "\"").c_str()), TAG_END());
         canceled_ = true;
         end(Terminal::Failed, {"system", remoteOffer_.empty() ? "Missing SDP" : "Incompatible SDP", 488, why});
         finishLater(kLingerMs);

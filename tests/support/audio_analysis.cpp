@@ -115,4 +115,93 @@ std::vector<double> windowLevels(const Wav &wav, int windowMs) {
     return levels;
 }
 
+namespace {
+
+// ITU-T G.711 expansion of one sample to -1..1.
+float alaw(uint8_t byte) {
+    byte ^= 0x55;
+    int exponent = (byte >> 4) & 7, mantissa = byte & 0x0f;
+    int magnitude = exponent ? ((mantissa << 4) + 0x108) << (exponent - 1) : (mantissa << 4) + 8;
+    return ((byte & 0x80) ? magnitude : -magnitude) / 32768.0f;
+}
+
+float mulaw(uint8_t byte) {
+    byte = ~byte;
+    int exponent = (byte >> 4) & 7, mantissa = byte & 0x0f;
+    int magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
+    return ((byte & 0x80) ? -magnitude : magnitude) / 32768.0f;
+}
+
+uint32_t read32(const unsigned char *p, bool swapped) {
+    return swapped ? (uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3])
+                   : (uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0]);
+}
+
+double correlation(const std::vector<double> &x, size_t xFrom, const std::vector<double> &y, size_t yFrom) {
+    size_t n = std::min(x.size() - xFrom, y.size() - yFrom);
+    if (n < 10) return -1;
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; ++i) mx += x[xFrom + i], my += y[yFrom + i];
+    mx /= double(n), my /= double(n);
+    double num = 0, dx = 0, dy = 0;
+    for (size_t i = 0; i < n; ++i) {
+        double a = x[xFrom + i] - mx, b = y[yFrom + i] - my;
+        num += a * b, dx += a * a, dy += b * b;
+    }
+    return dx > 0 && dy > 0 ? num / std::sqrt(dx * dy) : -1;
+}
+
+}  // namespace
+
+bool readPcapAudio(const std::string &path, Wav &out, std::string &error) {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<unsigned char> d((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (d.size() < 24) return error = "not a pcap file", false;
+    uint32_t magic = read32(d.data(), false);
+    bool swapped = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+    if (!swapped && magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) return error = "not a classic pcap file", false;
+    uint32_t link = read32(d.data() + 20, swapped);
+    size_t l2 = link == 1 ? 14 : link == 113 ? 16 : 0;
+    if (!l2) return error = "link type " + std::to_string(link) + " is neither Ethernet nor Linux cooked", false;
+    Wav wav;
+    wav.sampleRate = 8000;
+    wav.channels = 1;
+    wav.bitsPerSample = 16;
+    for (size_t off = 24; off + 16 <= d.size();) {
+        size_t length = read32(d.data() + off + 8, swapped);
+        const unsigned char *packet = d.data() + off + 16;
+        off += 16 + length;
+        if (off > d.size() || length < l2 + 20) break;
+        const unsigned char *ip = packet + l2;
+        size_t ipHeader = size_t(ip[0] & 0x0f) * 4;
+        if ((ip[0] >> 4) != 4 || ip[9] != 17 || length < l2 + ipHeader + 8 + 12) continue;  // IPv4 UDP only
+        const unsigned char *rtp = ip + ipHeader + 8;
+        size_t rtpLength = length - l2 - ipHeader - 8;
+        size_t header = 12 + size_t(rtp[0] & 0x0f) * 4;
+        int pt = rtp[1] & 0x7f;
+        if ((rtp[0] >> 6) != 2 || (pt != 0 && pt != 8) || rtpLength <= header) continue;
+        for (size_t i = header; i < rtpLength; ++i) wav.samples.push_back(pt == 8 ? alaw(rtp[i]) : mulaw(rtp[i]));
+    }
+    if (wav.samples.empty()) return error = "no G.711 RTP in " + path, false;
+    wav.dataBytes = unsigned(wav.samples.size() * 2);
+    out = std::move(wav);
+    return true;
+}
+
+double envelopeCorrelation(const Wav &a, const Wav &b, int windowMs, double maxLagSeconds, double *lagSeconds) {
+    auto envA = windowLevels(a, windowMs), envB = windowLevels(b, windowMs);
+    long maxLag = long(maxLagSeconds * 1000 / windowMs);
+    double best = -1;
+    for (long lag = -maxLag; lag <= maxLag; ++lag) {
+        size_t fromA = lag < 0 ? size_t(-lag) : 0, fromB = lag > 0 ? size_t(lag) : 0;
+        if (fromA >= envA.size() || fromB >= envB.size()) continue;
+        double c = correlation(envA, fromA, envB, fromB);
+        if (c > best) {
+            best = c;
+            if (lagSeconds) *lagSeconds = double(lag) * windowMs / 1000.0;
+        }
+    }
+    return best;
+}
+
 }  // namespace sipw::test

@@ -28,4 +28,13 @@ double dominantFrequency(const Wav &wav, size_t begin, size_t end, double minHz 
 // RMS level (0..1) of each consecutive window of `windowMs`.
 std::vector<double> windowLevels(const Wav &wav, int windowMs);
 
+// The G.711 audio (PT 0 or 8) of the RTP packets of a classic pcap (Ethernet or Linux cooked
+// capture, IPv4, UDP), decoded to 8 kHz mono in packet order: what a recorded call carried.
+bool readPcapAudio(const std::string &path, Wav &out, std::string &error);
+
+// How alike two recordings of the same sound are: the correlation (-1..1) of their RMS envelopes
+// in `windowMs` windows at the best lag of `b` behind `a` within ±maxLagSeconds (in `lagSeconds`).
+// It compares loudness over time, so it suits speech, whatever the codecs did to the waveform.
+double envelopeCorrelation(const Wav &a, const Wav &b, int windowMs, double maxLagSeconds, double *lagSeconds);
+
 }  // namespace sipw::test
