@@ -522,6 +522,7 @@ public:
     void createOffer() override { media_->createOffer(); }
     void acceptOffer(const std::string &sdp) override { media_->acceptOffer(sdp); }
     void acceptAnswer(const std::string &sdp) override { media_->acceptAnswer(sdp); }
+    std::string profile() const override { return profileName(media_->mediaProfile()); }
     std::string checkAnswer(const std::string &sdp) const override { return media_->checkAnswer(sdp); }
     std::string refusalHint() const override { return media_->refusalHint(); }
     void createReoffer(const std::string &direction) override { media_->createReoffer(direction); }

@@ -61,6 +61,7 @@ public:
     virtual void acceptReoffer(const std::string &remoteSdp) = 0;
 
     // ---- the rest of MediaSession, the same in every profile ----
+    MediaProfile mediaProfile() const { return profile_; }
     void setMuted(bool muted);
     void setHeld(bool held);
     bool telephoneEventNegotiated() const { return telephoneEventPayload_ >= 0; }

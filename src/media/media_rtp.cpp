@@ -92,7 +92,7 @@ public:
         if (!usable()) return;
         if (!negotiated_ || awaitingAnswer_) return refuseLater("re-offer while an offer/answer is under way");
         auto remote = sdp::inspect(remoteSdp);
-        if (remote.parsed && sdp::profileOf(remote) == profile() && remote.port == 0) return acceptDisabledStream(remote);
+        if (remote.parsed && sdp::profileOf(remote) == mediaProfile() && remote.port == 0) return acceptDisabledStream(remote);
         std::string why = unusable(remote);
         std::string error;
         if (why.empty() && !apply(remote, /*offered=*/true, error)) why = error;
@@ -101,10 +101,8 @@ public:
     }
 
 private:
-    MediaProfile profile() const { return secure_ ? MediaProfile::Srtp : MediaProfile::Rtp; }
-
     std::string unusable(const sdp::RemoteMedia &remote) const {
-        return sdp::unusableReason(remote, profile(), options().codecs);
+        return sdp::unusableReason(remote, mediaProfile(), options().codecs);
     }
 
     RtpTransport::Hooks transportHooks() {

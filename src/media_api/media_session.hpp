@@ -64,6 +64,8 @@ public:
     virtual void acceptOffer(const std::string &remoteSdp) = 0;
     // Outgoing call: apply the peer's answer; onError(BadMediaDescription) if it cannot be used.
     virtual void acceptAnswer(const std::string &remoteSdp) = 0;
+    // The profile carrying the call: "webrtc", "rtp" or "srtp".
+    virtual std::string profile() const = 0;
     // Whether `remoteSdp` can answer our offer, without applying it: empty if so, else English
     // text (for a 2xx whose answer the call cannot use).
     virtual std::string checkAnswer(const std::string &remoteSdp) const = 0;

@@ -199,6 +199,8 @@ void Session::createMedia(const CallOptions &options) {
     // An incoming call's media answers its offer, in the profile the offer asks for.
     std::string offer = info_.direction == "incoming" ? remoteOffer_ : std::string();
     media_ = host_.media().create(g_main_context_get_thread_default(), media, std::move(callbacks), offer);
+    info_.profile = media_->profile();
+    host_.publish(info_);
 }
 
 void Session::start() {

@@ -153,6 +153,30 @@ double correlation(const std::vector<double> &x, size_t xFrom, const std::vector
 
 }  // namespace
 
+bool writeToneWav(const std::string &path, double hz, int sampleRate, double seconds) {
+    uint32_t frames = uint32_t(seconds * sampleRate), bytes = frames * 2;
+    std::vector<unsigned char> out(44 + bytes);
+    auto le16 = [&](size_t at, uint32_t v) { out[at] = uint8_t(v), out[at + 1] = uint8_t(v >> 8); };
+    auto le32 = [&](size_t at, uint32_t v) { le16(at, v & 0xffff), le16(at + 2, v >> 16); };
+    memcpy(out.data(), "RIFF", 4);
+    le32(4, 36 + bytes);
+    memcpy(out.data() + 8, "WAVEfmt ", 8);
+    le32(16, 16);
+    le16(20, 1);  // PCM
+    le16(22, 1);  // mono
+    le32(24, uint32_t(sampleRate));
+    le32(28, uint32_t(sampleRate) * 2);
+    le16(32, 2);
+    le16(34, 16);
+    memcpy(out.data() + 36, "data", 4);
+    le32(40, bytes);
+    for (uint32_t i = 0; i < frames; ++i)
+        le16(44 + 2 * i, uint16_t(int16_t(16384 * std::sin(2 * M_PI * hz * i / sampleRate))));
+    std::ofstream file(path, std::ios::binary);
+    file.write(reinterpret_cast<const char *>(out.data()), std::streamsize(out.size()));
+    return bool(file);
+}
+
 bool readPcapAudio(const std::string &path, Wav &out, std::string &error) {
     std::ifstream in(path, std::ios::binary);
     std::vector<unsigned char> d((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

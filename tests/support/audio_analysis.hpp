@@ -25,6 +25,9 @@ bool readWav(const std::string &path, Wav &out, std::string &error);
 double dominantFrequency(const Wav &wav, size_t begin, size_t end, double minHz = 50,
                          double maxHz = 4000);
 
+// Writes `seconds` of a sine at `hz` (amplitude 0.5) as 16-bit mono PCM WAV at `sampleRate`.
+bool writeToneWav(const std::string &path, double hz, int sampleRate, double seconds);
+
 // RMS level (0..1) of each consecutive window of `windowMs`.
 std::vector<double> windowLevels(const Wav &wav, int windowMs);
 
