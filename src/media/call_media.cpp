@@ -193,6 +193,12 @@ bool CallMedia::useCodec(AudioCodec codec, int payloadType, std::string &error) 
     }
     codec_ = &spec;
     codecPayload_ = payloadType;
+    GstPad *encoded = gst_element_get_static_pad(encoder, "src");
+    gst_pad_add_probe(encoded, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer poster) {
+        static_cast<Poster *>(poster)->post([](CallMedia &m) { m.onEncoderStarted(); });
+        return GST_PAD_PROBE_REMOVE;
+    }, poster_->clone(), &Poster::deleteClone);
+    gst_object_unref(encoded);
     if (telephoneEventPayload_ >= 0) dtmf_.setPayload(telephoneEventPayload_, spec.clockRate);
     if (reportedCodec_ != spec.sdpName && callbacks_.onNegotiated) {
         reportedCodec_ = spec.sdpName;
@@ -368,7 +374,14 @@ void CallMedia::sendDtmf(const std::string &tones, int durationMs, int gapMs) {
         });
         return;
     }
+    if (!encoderStarted_) return pendingTones_.push_back({tones, durationMs, gapMs});
     dtmf_.send(tones, durationMs, gapMs);
+}
+
+void CallMedia::onEncoderStarted() {
+    if (encoderStarted_ || !usable()) return;
+    encoderStarted_ = true;
+    for (const Tones &t : std::exchange(pendingTones_, {})) dtmf_.send(t.tones, t.durationMs, t.gapMs);
 }
 
 bool CallMedia::startRecording(const std::string &path, MediaSession::RecordWhat what, std::string &error) {

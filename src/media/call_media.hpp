@@ -149,6 +149,7 @@ private:
     GstClockTime receivedAudioLatency() const;
     void removeEncoder();
     void onFileEnded();
+    void onEncoderStarted();
     void checkReceiving();
     void teardown();
     static gboolean onBusWatch(GstBus *, GstMessage *message, gpointer posterPtr);
@@ -191,6 +192,14 @@ private:
     FileInput fileInput_;
     DtmfSender dtmf_;
     int telephoneEventPayload_ = -1;
+    // Tones wait for the codec's first packet: a tone's packets must not reach the transport
+    // before the codec's caps have (webrtcbin then never takes another buffer from the mux).
+    bool encoderStarted_ = false;
+    struct Tones {
+        std::string tones;
+        int durationMs, gapMs;
+    };
+    std::vector<Tones> pendingTones_;
 
     std::string direction_ = "sendrecv";  // agreed in SDP
     bool muted_ = false;
