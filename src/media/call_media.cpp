@@ -93,13 +93,8 @@ bool CallMedia::buildShared(std::string &error) {
     AudioBin source = makeAudioSource(options_.input);
     if (!source.bin) return error = source.error, false;
     if (source.noDevice) warnLater("no_sound_device", "input");
-    GstElement *sendCaps = make("capsfilter", error);
-    if (sendCaps) {
-        GstCaps *caps = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, kAudioRate, "channels", G_TYPE_INT, 1,
-                                            nullptr);
-        g_object_set(sendCaps, "caps", caps, nullptr);
-        gst_caps_unref(caps);
-    }
+    // S16LE mono at kAudioRate from here on: the encoders only change the rate.
+    GstElement *sendCaps = makeRawCapsFilter();
     sendVolume_ = make("volume", error);
     inputSelector_ = make("input-selector", error);
     sendTee_ = make("tee", error);
@@ -169,10 +164,23 @@ bool CallMedia::linkOutput(const AudioBin &sink, std::string &error) {
     return true;
 }
 
-bool CallMedia::useCodec(AudioCodec codec, int payloadType, std::string &error) {
+bool CallMedia::useCodec(AudioCodec codec, int payloadType, std::string &error, bool agreed) {
     if (!usable()) return error = "the call has no media", false;
     const CodecSpec &spec = codecSpec(codec);
-    if (codec_ == &spec && codecPayload_ == payloadType && encoder_) return true;
+    if (codec_ != &spec || codecPayload_ != payloadType || !encoder_) {
+        if (!startEncoder(spec, payloadType, error)) return false;
+    }
+    if (agreed && reportedCodec_ != spec.sdpName && callbacks_.onNegotiated) {
+        reportedCodec_ = spec.sdpName;
+        post<CallMedia>([](CallMedia &m) {
+            if (!m.closed_ && m.callbacks_.onNegotiated && m.codec_)
+                m.callbacks_.onNegotiated(profileName(m.profile_), m.codec_->sdpName);
+        });
+    }
+    return true;
+}
+
+bool CallMedia::startEncoder(const CodecSpec &spec, int payloadType, std::string &error) {
     removeEncoder();
     GstElement *encoder = makeEncoderBin(spec, payloadType, 20, options_.opusComplexity, error);
     if (!encoder) return false;
@@ -200,13 +208,6 @@ bool CallMedia::useCodec(AudioCodec codec, int payloadType, std::string &error) 
     }, poster_->clone(), &Poster::deleteClone);
     gst_object_unref(encoded);
     if (telephoneEventPayload_ >= 0) dtmf_.setPayload(telephoneEventPayload_, spec.clockRate);
-    if (reportedCodec_ != spec.sdpName && callbacks_.onNegotiated) {
-        reportedCodec_ = spec.sdpName;
-        post<CallMedia>([](CallMedia &m) {
-            if (!m.closed_ && m.callbacks_.onNegotiated && m.codec_)
-                m.callbacks_.onNegotiated(profileName(m.profile_), m.codec_->sdpName);
-        });
-    }
     return true;
 }
 

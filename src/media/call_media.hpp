@@ -109,8 +109,10 @@ protected:
     int codecPayloadType() const { return codecPayload_; }
 
     // Encodes with `codec` at `payloadType` from now on: (re)links its encoder bin between the
-    // send tee and the DTMF mux, and reports the codec (onNegotiated) if it changed.
-    bool useCodec(AudioCodec codec, int payloadType, std::string &error);
+    // send tee and the DTMF mux. `agreed`: offer and answer settled it, so it is reported
+    // (onNegotiated) if it changed; an offerer starts its first choice before the answer, so the
+    // first packet is ready when the answer comes.
+    bool useCodec(AudioCodec codec, int payloadType, std::string &error, bool agreed = true);
     // The telephone-event payload type agreed at the codec's clock (-1: none, DTMF goes by INFO).
     void useTelephoneEvent(int payloadType);
     // The direction agreed in SDP, from our side; with mute and hold it decides what is sent and
@@ -147,6 +149,7 @@ private:
     bool buildShared(std::string &error);
     bool linkOutput(const AudioBin &sink, std::string &error);
     GstClockTime receivedAudioLatency() const;
+    bool startEncoder(const CodecSpec &spec, int payloadType, std::string &error);
     void removeEncoder();
     void onFileEnded();
     void onEncoderStarted();

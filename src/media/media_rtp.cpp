@@ -48,6 +48,10 @@ public:
         std::vector<sdp::Crypto> cryptos;
         for (const std::string &suite : sdp::srtpSuites())
             cryptos.push_back({int(cryptos.size()) + 1, suite, ourKeys_[suite], false});
+        std::string error;
+        AudioCodec first = options().codecs.front();
+        if (!useCodec(first, codecSpec(first).payloadType, error, /*agreed=*/false))
+            return failLater(MediaError::Internal, error);
         offer(formats, cryptos, "sendrecv");
     }
 
@@ -131,6 +135,12 @@ private:
         if (!rtpbin_) return error = "missing GStreamer element rtpbin", false;
         // Streams of SSRCs that went quiet (a restarted peer, a flood) leave with their pads.
         g_object_set(rtpbin_, "latency", guint(std::max(0, options().jitterBufferMs)), "autoremove", TRUE, nullptr);
+        // A stream plays from its first packet instead of after the latency: in order, packets
+        // leave the jitterbuffer as they come anyway (it only waits for a missing one).
+        connect(rtpbin_, "new-jitterbuffer", G_CALLBACK(+[](GstElement *, GstElement *jitterbuffer, guint, guint, gpointer) {
+            if (g_object_class_find_property(G_OBJECT_GET_CLASS(jitterbuffer), "faststart-min-packets"))
+                g_object_set(jitterbuffer, "faststart-min-packets", 1u, nullptr);
+        }));
         gst_bin_add(GST_BIN(pipeline()), rtpbin_);
         connect(rtpbin_, "request-pt-map", G_CALLBACK(+[](GstElement *, guint, guint pt, gpointer self) -> GstCaps * {
             return static_cast<RtpSession *>(self)->payloadCaps(int(pt));

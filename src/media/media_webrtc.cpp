@@ -116,6 +116,10 @@ public:
         if (!usable()) return;
         if (role_ != Role::None) return failLater(MediaError::Internal, "createOffer called twice");
         role_ = Role::Offerer;
+        std::string error;
+        AudioCodec first = options().codecs.front();
+        if (!useCodec(first, codecSpec(first).payloadType, error, /*agreed=*/false))
+            return failLater(MediaError::Internal, error);
         request("create-offer", nullptr, Step::OfferCreated);
     }
 
@@ -163,11 +167,11 @@ public:
         if (role_ != Role::Offerer || remoteApplied_)
             return failLater(MediaError::BadMediaDescription, "no offer of ours is awaiting an answer");
         remoteUfrag_ = remote.iceUfrag;
-        auto choice = *sdp::chooseCodec(remote, options().codecs);
-        std::string error;
-        if (!useCodec(choice.codec, choice.payloadType, error)) return failLater(MediaError::Internal, error);
-        int clock = codecSpec(choice.codec).clockRate;
-        if (choice.telephoneEventPayload == telephoneEventPayloadType(clock)) useTelephoneEvent(choice.telephoneEventPayload);
+        answeredCodec_ = *sdp::chooseCodec(remote, options().codecs);
+        // The codec we started with: agreed now. Another one: its encoder replaces ours once
+        // webrtcbin has taken the answer (until then webrtcbin holds our stream inside its
+        // input, and stopping the encoder would wait for it forever).
+        if (codec() && codec()->codec == answeredCodec_.codec && !useAnsweredCodec()) return;
         if (remote.setup == "active") setupRole_ = "passive";
         else if (remote.setup == "passive") setupRole_ = "active";
         answerPending_ = true;
@@ -381,6 +385,19 @@ private:
         gst_webrtc_session_description_free(description);
     }
 
+    // The codec (and its telephone-event) of the answer to our offer; false if it failed.
+    bool useAnsweredCodec() {
+        std::string error;
+        if (!useCodec(answeredCodec_.codec, answeredCodec_.payloadType, error)) {
+            fail(MediaError::Internal, error);
+            return false;
+        }
+        int clock = codecSpec(answeredCodec_.codec).clockRate;
+        if (answeredCodec_.telephoneEventPayload == telephoneEventPayloadType(clock))
+            useTelephoneEvent(answeredCodec_.telephoneEventPayload);
+        return true;
+    }
+
     // Telephone-event goes in as text, before set-local-description: webrtcbin takes its payload
     // map from the descriptions applied, and offers/answers only the audio codecs. An offer
     // carries it at the clock of each codec offered; an answer at the agreed codec's, if offered.
@@ -443,6 +460,7 @@ private:
             request("create-answer", nullptr, Step::AnswerCreated);
             break;
         case Step::RemoteAnswerSet: {
+            if (!useAnsweredCodec()) return;
             remoteApplied_ = true;
             startConnectWatchdog();
             answerPending_ = false;
@@ -604,6 +622,7 @@ private:
     std::string offeredDirection_;  // of our re-offer awaiting its answer
     unsigned long long sdpVersion_ = 0;
     int offeredTelephoneEvent_ = -1;  // the peer's offered telephone-event at the agreed codec's clock
+    sdp::CodecChoice answeredCodec_;  // what the answer to our offer agreed
     bool evaluationQueued_ = false;
     bool remoteApplied_ = false;
     bool descriptionSent_ = false;

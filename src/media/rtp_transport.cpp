@@ -2,6 +2,9 @@
 
 #include <gst/net/gstnetaddressmeta.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 namespace sipw {
 namespace {
 
@@ -10,14 +13,25 @@ constexpr gint64 kStreamIdleUs = 2 * G_USEC_PER_SEC;  // a stream this quiet mak
 constexpr int kPortAttempts = 64;
 constexpr int kFirstPort = 16384, kLastPort = 32766;  // even RTP ports are drawn from here
 
+// Where a received packet came from (udpsrc's address meta). Every packet goes through here:
+// no heap (an IPv4 address fits std::string's own buffer).
 bool sender(GstBuffer *buffer, UdpEndpoint &out) {
     GstNetAddressMeta *meta = gst_buffer_get_net_address_meta(buffer);
-    if (!meta || !G_IS_INET_SOCKET_ADDRESS(meta->addr)) return false;
-    auto *inet = G_INET_SOCKET_ADDRESS(meta->addr);
-    gchar *address = g_inet_address_to_string(g_inet_socket_address_get_address(inet));
-    out.address = address;
-    out.port = g_inet_socket_address_get_port(inet);
-    g_free(address);
+    sockaddr_storage native;
+    if (!meta || !g_socket_address_to_native(meta->addr, &native, sizeof native, nullptr)) return false;
+    char text[INET6_ADDRSTRLEN];
+    if (native.ss_family == AF_INET) {
+        auto *v4 = reinterpret_cast<sockaddr_in *>(&native);
+        out.port = ntohs(v4->sin_port);
+        if (!inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text)) return false;
+    } else if (native.ss_family == AF_INET6) {
+        auto *v6 = reinterpret_cast<sockaddr_in6 *>(&native);
+        out.port = ntohs(v6->sin6_port);
+        if (!inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text)) return false;
+    } else {
+        return false;
+    }
+    out.address.assign(text);
     return true;
 }
 

@@ -130,6 +130,22 @@ TEST_F(RtpMedia, EveryCodecInRtpAndSrtpCarriesAToneBothWays) {
     }
 }
 
+// The offerer encodes its first codec (opus) before the answer comes; a G.711-only answer swaps it.
+TEST_F(RtpMedia, AnswerWithAnotherCodecSwapsTheEncoder) {
+    Pair p;
+    p.wavA = "/tmp/sipw_rtp_swap_a.wav";
+    p.wavB = "/tmp/sipw_rtp_swap_b.wav";
+    p.a = makePeer(options("tone:1000", "file:" + p.wavA, MediaProfile::Rtp));
+    p.b = makePeer(options("tone:440", "file:" + p.wavB, MediaProfile::Rtp, {AudioCodec::Pcma}));
+    negotiate(*p.a, *p.b);
+    runFor(2500);
+    p.a->media->close();
+    p.b->media->close();
+    EXPECT_EQ(p.a->codec, "PCMA");
+    EXPECT_NEAR(lastHeardFrequency(p.wavA), 440, 440 * kTolerance);
+    EXPECT_NEAR(lastHeardFrequency(p.wavB), 1000, 1000 * kTolerance);
+}
+
 // G.722 samples at 16 kHz but its RTP clock is 8000 (RFC 3551); telephone-event runs at 8000 too.
 TEST_F(RtpMedia, OffersListEveryCodecWithTelephoneEventAtEachClock) {
     auto a = makePeer(options("silence", "null", MediaProfile::Rtp));

@@ -75,6 +75,21 @@ TEST_F(MediaTest, EveryCodecOverWebRtc) {
     }
 }
 
+// The offerer encodes its first codec before the answer comes; an answer with another one (a
+// G.711-only peer) swaps the encoder in webrtcbin's input.
+TEST_F(MediaTest, AnswerWithAnotherCodecSwapsTheEncoder) {
+    const std::string wavA = "/tmp/sipw_webrtc_swap_a.wav", wavB = "/tmp/sipw_webrtc_swap_b.wav";
+    auto a = makePeer(options("tone:1000", "file:" + wavA));
+    auto b = makePeer(options("tone:440", "file:" + wavB, MediaProfile::WebRtc, {AudioCodec::Pcma}));
+    negotiate(*a, *b);
+    runFor(2500);
+    a->media->close();
+    b->media->close();
+    EXPECT_EQ(a->codec, "PCMA");
+    EXPECT_NEAR(lastHeardFrequency(wavA), 440, 440 * 0.03);
+    EXPECT_NEAR(lastHeardFrequency(wavB), 1000, 1000 * 0.03);
+}
+
 TEST_F(MediaTest, MutedWindowIsSilentThenAudioReturns) {
     const std::string wav = "/tmp/sipw_media_test_mute.wav";
     auto a = makePeer(options("tone:1000", "null"));
