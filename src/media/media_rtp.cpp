@@ -14,6 +14,7 @@
 #include "media/sdp_util.hpp"
 
 #include <map>
+#include <set>
 
 namespace sipw {
 namespace {
@@ -52,6 +53,7 @@ public:
         AudioCodec first = options().codecs.front();
         if (!useCodec(first, codecSpec(first).payloadType, error, /*agreed=*/false))
             return failLater(MediaError::Internal, error);
+        usePayloadMap(offeredPayloads(options().codecs));
         offer(formats, cryptos, "sendrecv");
     }
 
@@ -247,7 +249,7 @@ private:
         if (!choice) choice = sdp::chooseCodec(remote, options().codecs);
         if (!choice) return error = "no common codec", false;
         if (secure_ && !useRemoteKey(remote, offered, error)) return false;
-        updatePayloadMap(remote, *choice);
+        usePayloadMap(agreedPayloads(remote, *choice));
         if (!useCodec(choice->codec, choice->payloadType, error)) return false;
         useTelephoneEvent(choice->telephoneEventPayload);
 
@@ -256,10 +258,8 @@ private:
         UdpEndpoint rtp{address, remote.port};
         UdpEndpoint rtcp{remote.rtcpAddress.empty() ? address : remote.rtcpAddress,
                          remote.rtcpPort ? remote.rtcpPort : remote.port + 1};
-        std::set<int> payloadTypes;
-        for (const auto &[pt, caps] : payloadMap_) payloadTypes.insert(pt);
         // A new address (a PBX moving the media) starts the latching over.
-        if (rtp != remoteRtp_ || !negotiated_) transport_.setRemote(rtp, rtcp, rtcpMux_, payloadTypes);
+        if (rtp != remoteRtp_ || !negotiated_) transport_.setRemote(rtp, rtcp, rtcpMux_);
         remoteRtp_ = rtp;
         if (!transport_.sending()) {
             // rtpbin asks for the SRTP encoder (with our key for the agreed suite) as we link.
@@ -298,24 +298,46 @@ private:
         return true;
     }
 
-    // rtpbin's payload map: our numbering (what we offered or answered), then the peer's.
-    void updatePayloadMap(const sdp::RemoteMedia &remote, const sdp::CodecChoice &choice) {
-        std::lock_guard<std::mutex> lock(keysMutex_);
-        for (auto &[pt, caps] : payloadMap_) gst_caps_unref(caps);
-        payloadMap_.clear();
-        auto add = [this](int pt, GstCaps *caps) {
-            if (!payloadMap_.emplace(pt, caps).second) gst_caps_unref(caps);
-        };
-        const CodecSpec &spec = codecSpec(choice.codec);
-        add(choice.payloadType, rtpCaps(spec, choice.payloadType));
-        add(spec.payloadType, rtpCaps(spec, spec.payloadType));
-        add(telephoneEventPayloadType(spec.clockRate), telephoneEventCaps(telephoneEventPayloadType(spec.clockRate), spec.clockRate));
-        for (const sdp::Format &f : remote.formats) {
-            if (auto codec = sdp::codecOf(f)) add(f.payloadType, rtpCaps(codecSpec(*codec), f.payloadType));
-            else if (g_ascii_strcasecmp(f.name.c_str(), "telephone-event") == 0)
-                add(f.payloadType, telephoneEventCaps(f.payloadType, f.clockRate));
+    // rtpbin's payload map, and the payload types the peer may send: ours (what we offered or
+    // answered), then the peer's. Entries: payload type → caps (taken).
+    void usePayloadMap(const std::vector<std::pair<int, GstCaps *>> &entries) {
+        std::set<int> payloadTypes;
+        {
+            std::lock_guard<std::mutex> lock(keysMutex_);
+            for (auto &[pt, caps] : payloadMap_) gst_caps_unref(caps);
+            payloadMap_.clear();
+            for (auto [pt, caps] : entries) {
+                if (!payloadMap_.emplace(pt, caps).second) gst_caps_unref(caps);
+                payloadTypes.insert(pt);
+            }
         }
         if (rtpbin_) g_signal_emit_by_name(rtpbin_, "clear-pt-map");
+        transport_.acceptPayloads(payloadTypes);
+    }
+
+    // What our offer lists: the peer may send any of it before its answer reaches us.
+    static std::vector<std::pair<int, GstCaps *>> offeredPayloads(const std::vector<AudioCodec> &codecs) {
+        std::vector<std::pair<int, GstCaps *>> entries;
+        for (AudioCodec codec : codecs) {
+            const CodecSpec &spec = codecSpec(codec);
+            entries.emplace_back(spec.payloadType, rtpCaps(spec, spec.payloadType));
+        }
+        for (int rate : clockRatesOf(codecs))
+            entries.emplace_back(telephoneEventPayloadType(rate), telephoneEventCaps(telephoneEventPayloadType(rate), rate));
+        return entries;
+    }
+
+    // Once negotiated: the agreed codec in our numbering and the peer's, and what the peer listed.
+    static std::vector<std::pair<int, GstCaps *>> agreedPayloads(const sdp::RemoteMedia &remote, const sdp::CodecChoice &choice) {
+        const CodecSpec &spec = codecSpec(choice.codec);
+        auto entries = offeredPayloads({choice.codec});
+        entries.emplace_back(choice.payloadType, rtpCaps(spec, choice.payloadType));
+        for (const sdp::Format &f : remote.formats) {
+            if (auto codec = sdp::codecOf(f)) entries.emplace_back(f.payloadType, rtpCaps(codecSpec(*codec), f.payloadType));
+            else if (g_ascii_strcasecmp(f.name.c_str(), "telephone-event") == 0)
+                entries.emplace_back(f.payloadType, telephoneEventCaps(f.payloadType, f.clockRate));
+        }
+        return entries;
     }
 
     GstCaps *payloadCaps(int pt) {
@@ -366,7 +388,7 @@ private:
     // expect nothing; the call goes on (a later re-offer may turn it on again).
     void acceptDisabledStream(const sdp::RemoteMedia &remote) {
         applyDirection("inactive");
-        transport_.setRemote({}, {}, rtcpMux_, {});
+        transport_.setRemote({}, {}, rtcpMux_);
         remoteRtp_ = {};
         warnLater("media_stream_disabled", "");
         sdp::LocalRtpDescription d = description({sdp::formatOf(codec()->codec, codecPayloadType())}, {}, "inactive", false);

@@ -64,10 +64,14 @@ GstElement *makeUdp(const char *factory, GSocket *socket, std::string &error) {
 
 // ---- SourceFilter ---------------------------------------------------------------------------
 
-void SourceFilter::expect(const UdpEndpoint &rtp, const std::set<int> &payloadTypes) {
+void SourceFilter::expect(const UdpEndpoint &rtp) {
     std::lock_guard<std::mutex> lock(mutex_);
     expected_ = rtp;
     latched_ = latchedRtcp_ = {};
+}
+
+void SourceFilter::acceptPayloads(const std::set<int> &payloadTypes) {
+    std::lock_guard<std::mutex> lock(mutex_);
     payloadTypes_ = payloadTypes;
 }
 
@@ -213,11 +217,10 @@ bool RtpTransport::addSenders(GstElement *bin, GstElement *rtpbin, std::string &
     return linked;
 }
 
-void RtpTransport::setRemote(const UdpEndpoint &rtp, const UdpEndpoint &rtcp, bool rtcpMux,
-                             const std::set<int> &payloadTypes) {
+void RtpTransport::setRemote(const UdpEndpoint &rtp, const UdpEndpoint &rtcp, bool rtcpMux) {
     // Whether RTCP shares the RTP socket is settled once the senders exist.
     if (!rtpSink_) rtcpMux_ = rtcpMux;
-    filter_.expect(rtp, payloadTypes);
+    filter_.expect(rtp);
     sendTo(false, rtp);
     if (!rtcpMux_) sendTo(true, rtcp);
 }

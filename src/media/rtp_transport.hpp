@@ -40,8 +40,10 @@ public:
     // Why packets were dropped, each said once per call (warnings).
     enum class Drop { None, ForeignSource, TooManyStreams, UnexpectedPayload };
 
-    // The peer's SDP address and the payload types it may send; forgets the latched source.
-    void expect(const UdpEndpoint &rtp, const std::set<int> &payloadTypes);
+    // The peer's SDP address; forgets the latched source.
+    void expect(const UdpEndpoint &rtp);
+    // The payload types the peer may send.
+    void acceptPayloads(const std::set<int> &payloadTypes);
     // A packet (RTP, or RTCP with rtcp-mux) from `from` on the RTP socket. `latchHere`: plain RTP
     // latches on the first valid packets; SRTP latches only once one is authenticated (latched()).
     Verdict onRtpPort(const UdpEndpoint &from, const guint8 *data, gsize size, bool latchHere, Drop &why);
@@ -83,8 +85,10 @@ public:
     bool addSenders(GstElement *bin, GstElement *rtpbin, std::string &error);
     bool sending() const { return rtpSink_ != nullptr; }
     // Where the peer's SDP says to send (RTCP: its a=rtcp or port + 1; with rtcp-mux, the RTP
-    // port from the RTP socket), and the payload types it may send us.
-    void setRemote(const UdpEndpoint &rtp, const UdpEndpoint &rtcp, bool rtcpMux, const std::set<int> &payloadTypes);
+    // port from the RTP socket).
+    void setRemote(const UdpEndpoint &rtp, const UdpEndpoint &rtcp, bool rtcpMux);
+    // The payload types the peer may send us (others are dropped).
+    void acceptPayloads(const std::set<int> &payloadTypes) { filter_.acceptPayloads(payloadTypes); }
     // Retargets a sink (loop thread), after onLatched; an empty address sends nothing.
     void sendTo(bool rtcp, const UdpEndpoint &to);
     // An authenticated SRTP packet (after srtpdec, on a streaming thread): latch to its source.

@@ -13,18 +13,6 @@ namespace {
 
 const std::string kAllTones = "0123456789*#ABCD";
 
-// The newDTMF events of session `sid`, waiting until `count` arrived (or timeoutMs passed).
-std::vector<Json> receivedDtmf(TestWorker &w, const std::string &sid, size_t count, int timeoutMs) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    for (;;) {
-        std::vector<Json> out;
-        for (const auto &ev : w.history())
-            if (ev.value("_channel", "") == "newDTMF" && ev.value("sessionId", "") == sid) out.push_back(ev);
-        if (out.size() >= count || Clock::now() >= deadline) return out;
-        w.waitFor("newDTMF", 200);
-    }
-}
-
 std::string tonesOf(const std::vector<Json> &events) {
     std::string out;
     for (const auto &ev : events) out += ev["data"].value("tone", "?");

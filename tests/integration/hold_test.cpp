@@ -136,17 +136,6 @@ protected:
         return calleeSid;
     }
 
-    // `caller` (sipp) calls `p`, which answers. Returns the session id once confirmed (empty on failure).
-    std::string answerSippCall(Phone &p, Sipp &caller) {
-        Json incoming = waitSession(p.w, "newRTCSession");
-        if (incoming.is_null()) return ADD_FAILURE() << "no incoming call: " << caller.describe(), std::string();
-        std::string sid = incoming["sessionId"];
-        EXPECT_EQ(p.w.post("ANSWER", {{"sessionId", sid}}), 0) << sipw_last_error();
-        if (waitSession(p.w, "session_confirmed", sid).is_null())
-            return ADD_FAILURE() << "call not confirmed: " << caller.describe(), std::string();
-        return sid;
-    }
-
     // One side holds for ~2 s and resumes; the caller's tone must stop in the callee's recording
     // and come back.
     // On rtp/srtp (`media`) the directions are really renegotiated: the held side stops sending.

@@ -13,18 +13,6 @@ namespace {
 
 const char *kSippShare = "/usr/share/sip-tester";
 
-// The newDTMF events of session `sid`, waiting until `count` arrived (or timeoutMs passed).
-std::vector<Json> dtmfOf(TestWorker &w, const std::string &sid, size_t count, int timeoutMs) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    for (;;) {
-        std::vector<Json> out;
-        for (const auto &ev : w.history())
-            if (ev.value("_channel", "") == "newDTMF" && ev.value("sessionId", "") == sid) out.push_back(ev);
-        if (out.size() >= count || Clock::now() >= deadline) return out;
-        w.waitFor("newDTMF", 200);
-    }
-}
-
 // The warnings of session `sid` with data.key `key`.
 std::vector<Json> warningsOf(const TestWorker &w, const std::string &key, const std::string &sid = {}) {
     std::vector<Json> out;
@@ -37,19 +25,7 @@ std::vector<Json> warningsOf(const TestWorker &w, const std::string &key, const 
 
 }  // namespace
 
-class RtpPeers : public SippCalls {
-protected:
-    // `caller` (sipp) calls `p`, which answers with `options`; the session id once confirmed.
-    std::string answer(Phone &p, Sipp &caller, const Json &options = Json::object()) {
-        Json incoming = waitSession(p.w, "newRTCSession");
-        if (incoming.is_null()) return ADD_FAILURE() << "no incoming call: " << caller.describe(), std::string();
-        std::string sid = incoming["sessionId"];
-        EXPECT_EQ(p.w.post("ANSWER", {{"sessionId", sid}, {"options", options}}), 0) << sipw_last_error();
-        if (waitSession(p.w, "session_confirmed", sid).is_null())
-            return ADD_FAILURE() << "call not confirmed: " << caller.describe(), std::string();
-        return sid;
-    }
-};
+class RtpPeers : public SippCalls {};
 
 // sipp sends its own recording of a G.711 call (PCMA speech, 30 ms packets) and two RFC 4733
 // digits on another SSRC: the recording has the same speech (its loudness over time matches the
@@ -58,13 +34,13 @@ TEST_F(RtpPeers, SippPlaysARealG711CallAndRfc4733Digits) {
     Phone &p = phone("3461");
     std::string heard = tempWav("sipp_pcap");
     Sipp &caller = uac("3462", 5401, "3461", "uac_rtp_pcap.xml", {"-mi", "127.0.0.1", "-mp", "16400"});
-    std::string sid = answer(p, caller, {{"audio", {{"input", "silence"}, {"output", "file:" + heard}}}});
+    std::string sid = answerSippCall(p, caller, {{"audio", {{"input", "silence"}, {"output", "file:" + heard}}}});
     ASSERT_FALSE(sid.empty());
     Json info = sessionInfo(p.w, sid);
     EXPECT_EQ(info["profile"], "rtp");
     EXPECT_EQ(info["codec"], "PCMA");  // the offer's first
     EXPECT_EQ(info["telephoneEvent"], true);
-    auto digits = dtmfOf(p.w, sid, 2, 12000);
+    auto digits = receivedDtmf(p.w, sid, 2, 12000);
     ASSERT_EQ(digits.size(), 2u) << caller.describe();
     EXPECT_EQ(digits[0]["data"]["tone"], "1");
     EXPECT_EQ(digits[1]["data"]["tone"], "#");
@@ -94,7 +70,7 @@ TEST_F(RtpPeers, SippPlaysARealG711CallAndRfc4733Digits) {
 TEST_F(RtpPeers, ReinviteToPortZeroIsAnsweredWithPortZero) {
     Phone &p = phone("3463");
     Sipp &caller = uac("3464", 5402, "3463", "uac_rtp_port0.xml");
-    std::string sid = answer(p, caller);
+    std::string sid = answerSippCall(p, caller);
     ASSERT_FALSE(sid.empty());
     Json ended = waitSession(p.w, "session_ended", sid, 8000);
     ASSERT_FALSE(ended.is_null()) << caller.describe();

@@ -80,6 +80,17 @@ bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, const
     return waitForInfo(w, sid, [&](const Json &info) { return info.contains(field) && info[field] == value; }, timeoutMs);
 }
 
+std::vector<Json> receivedDtmf(TestWorker &w, const std::string &sid, size_t count, int timeoutMs) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    for (;;) {
+        std::vector<Json> out;
+        for (const auto &ev : w.history())
+            if (ev.value("_channel", "") == "newDTMF" && ev.value("sessionId", "") == sid) out.push_back(ev);
+        if (out.size() >= count || Clock::now() >= deadline) return out;
+        w.waitFor("newDTMF", 200);
+    }
+}
+
 std::string tempWav(const std::string &name) {
     return (fs::temp_directory_path() / ("sipw_" + name + "_" + std::to_string(getpid()) + ".wav")).string();
 }
@@ -280,6 +291,16 @@ Sipp &SippCalls::uac(const std::string &caller, int port, const std::string &cal
                                      "-set", "caller", caller, "-au", caller, "-ap", "pass" + caller};
     args.insert(args.end(), extra.begin(), extra.end());
     return sipp(testName() + "_" + caller + "_uac", args);
+}
+
+std::string SippCalls::answerSippCall(Phone &p, Sipp &caller, const Json &options) {
+    Json incoming = waitSession(p.w, "newRTCSession");
+    if (incoming.is_null()) return ADD_FAILURE() << "no incoming call: " << caller.describe(), std::string();
+    std::string sid = incoming["sessionId"];
+    EXPECT_EQ(p.w.post("ANSWER", {{"sessionId", sid}, {"options", options}}), 0) << sipw_last_error();
+    if (waitSession(p.w, "session_confirmed", sid).is_null())
+        return ADD_FAILURE() << "call not confirmed: " << caller.describe(), std::string();
+    return sid;
 }
 
 Json SippCalls::callAndWaitForEnd(Phone &p, const std::string &target, const std::string &sid, int timeoutMs) {

@@ -36,6 +36,8 @@ bool waitForInfo(TestWorker &w, const std::string &sid, const std::function<bool
                  int timeoutMs = 4000);
 // Waits until sipw_session_info(sid)[field] is `value`.
 bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, const Json &value, int timeoutMs = 4000);
+// The newDTMF events of session `sid`, waiting until `count` arrived (or timeoutMs passed).
+std::vector<Json> receivedDtmf(TestWorker &w, const std::string &sid, size_t count, int timeoutMs);
 // A per-process path in the temp directory for a recording named `name`.
 std::string tempWav(const std::string &name);
 // The dominant frequency of a recording after its first half second (jitter buffer filling, ICE
@@ -118,6 +120,9 @@ protected:
     // A sipp UAC from `caller` (made known to Kamailio) to `callee`, running `scenarioFile`.
     Sipp &uac(const std::string &caller, int port, const std::string &callee, const std::string &scenarioFile,
               std::vector<std::string> extra = {});
+    // `caller` (sipp) calls `p`, which answers with `options`. The session id once confirmed
+    // (empty, and a test failure, if not).
+    std::string answerSippCall(Phone &p, Sipp &caller, const Json &options = Json::object());
     // Our worker calls `target` and waits for its terminal event.
     Json callAndWaitForEnd(Phone &p, const std::string &target, const std::string &sid, int timeoutMs = 10000);
 
