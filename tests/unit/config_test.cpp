@@ -1,6 +1,7 @@
 // INIT payload validation and server URI forms (SPEC §3).
 #include "config/config.hpp"
 #include "base/error.hpp"
+#include "base/payload.hpp"
 
 #include <gtest/gtest.h>
 
@@ -265,7 +266,8 @@ TEST(InitConfig, BadMediaValuesNameTheFieldAndTheChoices) {
 
 // CALL/ANSWER options.media: the same fields; an unknown one is refused (no event could carry it).
 TEST(MediaChoice, PerCallOptionsAreStrict) {
-    MediaChoice choice = parseMediaChoice({{"profile", "srtp"}, {"codecs", {"opus"}}}, "options.media.", nullptr);
+    json options = {{"profile", "srtp"}, {"codecs", {"opus"}}};
+    MediaChoice choice = readMediaChoice(Payload(options, "options.media."), nullptr);
     ASSERT_TRUE(choice.profile && choice.codecs);
     EXPECT_FALSE(choice.rtpTimeoutMs);
     MediaOptions o;
@@ -274,7 +276,8 @@ TEST(MediaChoice, PerCallOptionsAreStrict) {
     EXPECT_EQ(o.codecs, std::vector<AudioCodec>{AudioCodec::Opus});
     EXPECT_EQ(o.rtpTimeoutMs, 30000);
     try {
-        parseMediaChoice({{"profiles", "rtp"}}, "options.media.", nullptr);
+        json misspelt = {{"profiles", "rtp"}};
+        readMediaChoice(Payload(misspelt, "options.media."), nullptr);
         ADD_FAILURE() << "an unknown field was accepted";
     } catch (const Error &e) {
         EXPECT_NE(e.message().en.find("options.media.profiles"), std::string::npos) << e.message().en;
