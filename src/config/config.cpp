@@ -347,6 +347,7 @@ MediaChoice readMediaChoice(const Payload &media, std::vector<std::string> *unkn
         if (*timeout > 0 && *timeout < 1000) media.invalidValue("rtpTimeoutMs", "0 (never) or from 1000 to 3600000 (ms)");
         choice.rtpTimeoutMs = *timeout;
     }
-    return choice;}
+    return choice;
+}
 
 }  // namespace sipw

@@ -47,8 +47,9 @@ public:
         for (int rate : clockRatesOf(options().codecs))
             formats.push_back(sdp::telephoneEventFormat(telephoneEventPayloadType(rate), rate));
         std::vector<sdp::Crypto> cryptos;
-        for (const std::string &suite : sdp::srtpSuites())
-            cryptos.push_back({int(cryptos.size()) + 1, suite, ourKeys_[suite], false});
+        if (secure_)
+            for (const std::string &suite : sdp::srtpSuites())
+                cryptos.push_back({int(cryptos.size()) + 1, suite, ourKeys_[suite], false});
         std::string error;
         AudioCodec first = options().codecs.front();
         if (!useCodec(first, codecSpec(first).payloadType, error, /*agreed=*/false))

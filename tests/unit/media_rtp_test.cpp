@@ -157,6 +157,7 @@ TEST_F(RtpMedia, OffersListEveryCodecWithTelephoneEventAtEachClock) {
                              "a=rtpmap:8 PCMA/8000", "a=rtpmap:110 telephone-event/48000",
                              "a=rtpmap:101 telephone-event/8000", "a=ptime:20", "a=rtcp-mux", "a=sendrecv"})
         EXPECT_NE(sdp.find(line), std::string::npos) << line << " in\n" << sdp;
+    EXPECT_EQ(sdp.find("a=crypto"), std::string::npos) << "keys in a plain RTP offer:\n" << sdp;
     EXPECT_EQ(audioPort(sdp) % 2, 0);
     EXPECT_NE(sdp.find("a=rtcp:" + std::to_string(audioPort(sdp) + 1)), std::string::npos) << sdp;
 }
