@@ -65,6 +65,12 @@ bool CallRecorder::start(GstElement *pipeline, const std::vector<GstElement *> &
     path_ = path;
     elements_ = {silence, silenceCaps, mixer, outCaps, sink.bin};
     file_.watch(sink.bin, sink.recorder);
+    // Each element plays before anything can reach it, so downstream first and the tees last: a
+    // source pushing into an element that is not playing yet gets FLUSHING back and stops. For a
+    // tee that meant the streaming thread of what is received stopped for the rest of the call,
+    // for the live silence that the mixer never started (recordings of pure silence, or empty,
+    // while audio flowed; RECORD started mid-call, more often on a busy machine).
+    for (auto e = elements_.rbegin(); e != elements_.rend(); ++e) gst_element_sync_state_with_parent(*e);
     for (GstElement *tee : tees) {
         GstElement *queue = gst_element_factory_make("queue", nullptr);
         if (!addChain(pipeline, {queue}, error)) {
@@ -72,9 +78,11 @@ bool CallRecorder::start(GstElement *pipeline, const std::vector<GstElement *> &
             return false;
         }
         elements_.push_back(queue);
+        bool linked = gst_element_link(queue, mixer);
+        gst_element_sync_state_with_parent(queue);
         GstPad *teeSrc = gst_element_request_pad_simple(tee, "src_%u");  // transfer full
         GstPad *queueSink = gst_element_get_static_pad(queue, "sink");
-        bool linked = gst_pad_link(teeSrc, queueSink) == GST_PAD_LINK_OK && gst_element_link(queue, mixer);
+        linked = linked && gst_pad_link(teeSrc, queueSink) == GST_PAD_LINK_OK;
         gst_object_unref(queueSink);
         teePads_.push_back({GstRef<GstElement>::share(tee), GstRef<GstPad>::adopt(teeSrc)});
         if (!linked) {
@@ -83,7 +91,6 @@ bool CallRecorder::start(GstElement *pipeline, const std::vector<GstElement *> &
             return false;
         }
     }
-    for (GstElement *e : elements_) gst_element_sync_state_with_parent(e);
     return true;
 }
 
