@@ -44,6 +44,15 @@ long long epochMs() {
 }
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
+int threadCount() {
+    int threads = 0;
+    if (DIR *d = opendir("/proc/self/task")) {
+        while (dirent *e = readdir(d)) threads += e->d_name[0] != '.';
+        closedir(d);
+    }
+    return threads;
+}
+
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -256,10 +265,11 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
     std::string childPid = std::to_string(child);
     sipw_worker *a = registered("1001");
     long idleRss = rssKiB("self");
+    int idleThreads = threadCount();
     printf("\nsimultaneous two-way calls, %s (this process = one end of each call):\n", profile.label.c_str());
     // RSS per extra call: against the previous load (the first load pays for loading the plugins).
-    printf("%6s %12s %14s %12s %18s %9s %16s %10s %14s\n", "calls", "CPU %core", "CPU/call %", "RSS MiB",
-           "RSS/extra call KiB", "threads", "answerer CPU %", "audio ok", "sample heard");
+    printf("%6s %12s %14s %12s %18s %9s %13s %16s %10s %14s\n", "calls", "CPU %core", "CPU/call %", "RSS MiB",
+           "RSS/extra call KiB", "threads", "threads/call", "answerer CPU %", "audio ok", "sample heard");
     int previousCalls = 0;
     const std::string sample = "/tmp/sipw_call_bench_sample.wav";
     for (int n : loads) {
@@ -287,11 +297,7 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
         double cpu0 = cpuSeconds("self"), childCpu0 = cpuSeconds(childPid);
         auto t0 = Clock::now();
         std::this_thread::sleep_for(std::chrono::seconds(windowSeconds));
-        int threads = 0;
-        if (DIR *d = opendir("/proc/self/task")) {
-            while (dirent *e = readdir(d)) threads += e->d_name[0] != '.';
-            closedir(d);
-        }
+        int threads = threadCount();
         double wall = msSince(t0) / 1000;
         double cpu = (cpuSeconds("self") - cpu0) / wall * 100, childCpu = (cpuSeconds(childPid) - childCpu0) / wall * 100;
         long rss = rssKiB("self");
@@ -304,8 +310,9 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
         double heard = sipw::test::readWav(sample, wav, error) && wav.samples.size() > size_t(wav.sampleRate)
                            ? sipw::test::dominantFrequency(wav, wav.samples.size() / 2, wav.samples.size())
                            : 0;
-        printf("%6d %12.1f %14.2f %12.1f %18.0f %9d %16.1f %7d/%d %11.1f Hz\n", n, cpu, cpu / n, rss / 1024.0,
-               double(rss - idleRss) / (n - previousCalls), threads, childCpu, withAudio, n, heard);
+        printf("%6d %12.1f %14.2f %12.1f %18.0f %9d %13.1f %16.1f %7d/%d %11.1f Hz\n", n, cpu, cpu / n, rss / 1024.0,
+               double(rss - idleRss) / (n - previousCalls), threads, double(threads - idleThreads) / n, childCpu,
+               withAudio, n, heard);
         idleRss = rss;
         previousCalls = n;
         fflush(stdout);
