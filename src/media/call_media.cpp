@@ -147,8 +147,9 @@ GstClockTime CallMedia::receivedAudioLatency() const {
 bool CallMedia::linkOutput(const AudioBin &sink, std::string &error) {
     GstElement *bin = pipeline_.get();
     if (options_.output.kind == AudioEndpoint::Kind::Null || sink.noDevice) {
-        // Nobody listens: no live silence and no mixing (two threads and a mix per call), only
-        // the decoding, which tells when the peer's audio starts.
+        // Nobody listens: no live silence and no mixing (two threads and a mix per call), and
+        // decoding only until the peer's audio starts (and for recordings).
+        outputHeard_ = false;
         if (!addChain(bin, {sink.bin}, error)) return false;
         if (!gst_element_link(recvTee_, sink.bin)) return error = "could not link the null output", false;
         return true;
@@ -295,6 +296,15 @@ void CallMedia::linkReceivedPad(GstPad *pad) {
             static_cast<CallMedia *>(self)->lastReceivedUs_ = g_get_monotonic_time();
             return GST_PAD_PROBE_OK;
         }, this, nullptr);
+        // A null output: packets nobody will hear are dropped before the depayloader, so neither
+        // it nor the decoder runs (decoding was a third of a null-output call's Opus time).
+        GstPad *in = gst_element_get_static_pad(branch.branch, "sink");
+        gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer self) {
+            auto *media = static_cast<CallMedia *>(self);
+            bool needed = media->outputHeard_ || media->recording_ || !media->firstAudioSeen_;
+            return needed ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+        }, this, nullptr);
+        gst_object_unref(in);
     }
     GstPad *in = gst_element_get_static_pad(branch.branch, "sink");
     gst_pad_link(pad, in);
@@ -390,11 +400,15 @@ bool CallMedia::startRecording(const std::string &path, MediaSession::RecordWhat
     std::vector<GstElement *> tees;
     if (what != MediaSession::RecordWhat::Sent) tees.push_back(recvTee_);
     if (what != MediaSession::RecordWhat::Received) tees.push_back(sendTee_);
-    return recorder_.start(pipeline_.get(), tees, receivedAudioLatency(), path, error);
+    recording_ = true;  // before the recorder links: it waits for decoded audio
+    if (recorder_.start(pipeline_.get(), tees, receivedAudioLatency(), path, error)) return true;
+    recording_ = false;
+    return false;
 }
 
 void CallMedia::stopRecording() {
     if (pipeline_) recorder_.stop();
+    recording_ = false;
 }
 
 bool CallMedia::playFile(const std::string &source, bool loop, std::string &error) {

@@ -5,7 +5,7 @@
 //   rtpdtmfsrc (RFC 4733, DtmfSender) → rtpdtmfmux (priority sink: mutes the codec during a tone)
 //   a played file (CALL_PLAY, FileInput) → input-selector
 //   the transport's received RTP pads (linkReceivedPad), one per stream:
-//       audio → decoder bin → input-selector (the newest stream) → tee ─┐
+//       audio → (a gate: a null output decodes only what it needs) → decoder bin → input-selector (the newest stream) → tee ─┐
 //       live silence ──────────────────────────────────────── audiomixer → sink bin
 //       telephone-event → rtpdtmfdepay → fakesink (events read from the RTP payload)
 //   a recording (RECORD, CallRecorder) from the tees
@@ -187,6 +187,10 @@ private:
     std::mutex receivedMutex_;             // pad-added/removed come on GStreamer threads
     std::vector<ReceivedBranch> received_;
     std::atomic<bool> firstAudioSeen_{false};
+    // Whether what is received must be decoded: always for an output someone hears; for a null
+    // one only until the first audio is seen (onFirstAudio) and while a recording takes it.
+    std::atomic<bool> outputHeard_{true};
+    std::atomic<bool> recording_{false};
     std::atomic<gint64> lastReceivedUs_{0};  // monotonic time of the last received RTP buffer
     OneShotTimer receiveWatch_;
     bool connected_ = false;
