@@ -199,6 +199,8 @@ int answererMain() {
 void latency(int calls, const Profile &profile) {
     sipw_worker *a = registered("1001");
     sipw_worker *b = registered("1003");
+    // SETTLE_MS: time left to the process's warm-up (started by sipw_create) before the first call.
+    if (const char *settle = getenv("SETTLE_MS")) std::this_thread::sleep_for(std::chrono::milliseconds(atoi(settle)));
     std::vector<double> confirmed, mediaUp, firstAudio;
     {
         AutoAnswer answer(b, "tone:1000");
