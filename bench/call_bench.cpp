@@ -1,11 +1,16 @@
-// Figures for the calls issue, through the loopback Kamailio (run with tests/netns-run.sh):
+// Figures of calls through the loopback Kamailio (run with tests/netns-run.sh), for each media
+// profile asked for, side by side:
 //   1. CALL → session_confirmed and CALL → first decoded audio at the callee: median and p95 over
 //      sequential calls, both user agents in this process;
-//   2. CPU and RSS of this process carrying 1, 10, 30, 60 simultaneous two-way calls (Opus both
-//      ways, tones), the far ends answered by a second process (this program, "answerer" mode).
+//   2. CPU and RSS of this process carrying N simultaneous two-way calls (tones both ways), the far
+//      ends answered by a second process (this program, "answerer" mode); the first call of each
+//      load is recorded and its tone measured (the audio check on a sample), and every call must
+//      have decoded audio.
+// Profiles: "webrtc" (Opus over ICE/DTLS-SRTP), "rtp" (plain RTP, PCMU), "srtp" (SDES-SRTP, PCMU).
 // Prints figures; asserts nothing.
 //
-// Usage: call_bench [CALLS=50] [LOADS=1,10,30,60] [WINDOW_S=10]
+// Usage: call_bench [CALLS=50] [LOADS=1,10,30,60] [WINDOW_S=10] [PROFILES=webrtc,rtp]
+#include "audio_analysis.hpp"
 #include "sipw.h"
 
 #include <nlohmann/json.hpp>
@@ -39,6 +44,15 @@ long long epochMs() {
 }
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
+int threadCount() {
+    int threads = 0;
+    if (DIR *d = opendir("/proc/self/task")) {
+        while (dirent *e = readdir(d)) threads += e->d_name[0] != '.';
+        closedir(d);
+    }
+    return threads;
+}
+
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -63,6 +77,24 @@ sipw_worker *registered(const std::string &user) {
     }
     fprintf(stderr, "%s did not register\n", user.c_str());
     exit(1);
+}
+
+// The CALL options of a profile: its media and audio.
+struct Profile {
+    std::string name;
+    Json media;  // null: INIT's (webrtc, every codec, Opus first)
+    std::string label;
+};
+
+Profile profileNamed(const std::string &name) {
+    if (name == "webrtc") return {name, nullptr, "webrtc (Opus)"};
+    return {name, {{"profile", name}, {"codecs", {"PCMU"}}}, name + " (G.711 PCMU)"};
+}
+
+Json callOptions(const Profile &profile, const std::string &output = "null") {
+    Json options = {{"audio", {{"input", "tone:440"}, {"output", output}}}};
+    if (!profile.media.is_null()) options["media"] = profile.media;
+    return options;
 }
 
 Json info(sipw_worker *w, const std::string &sid) {
@@ -164,9 +196,11 @@ int answererMain() {
     return 0;
 }
 
-void latency(int calls) {
+void latency(int calls, const Profile &profile) {
     sipw_worker *a = registered("1001");
     sipw_worker *b = registered("1003");
+    // SETTLE_MS: time left to the process's warm-up (started by sipw_create) before the first call.
+    if (const char *settle = getenv("SETTLE_MS")) std::this_thread::sleep_for(std::chrono::milliseconds(atoi(settle)));
     std::vector<double> confirmed, mediaUp, firstAudio;
     {
         AutoAnswer answer(b, "tone:1000");
@@ -174,8 +208,7 @@ void latency(int calls) {
             std::string sid = "lat-" + std::to_string(i);
             auto t0 = Clock::now();
             long long t0Epoch = epochMs();
-            sipw_post(a, "CALL", Json({{"target", "1003"}, {"sessionId", sid},
-                                       {"options", {{"audio", {{"input", "tone:440"}, {"output", "null"}}}}}})
+            sipw_post(a, "CALL", Json({{"target", "1003"}, {"sessionId", sid}, {"options", callOptions(profile)}})
                                      .dump().c_str());
             if (!waitSession(a, sid, "session_confirmed", 5000)) {
                 printf("call %d did not connect\n", i);
@@ -199,9 +232,10 @@ void latency(int calls) {
             sipw_post(a, "SESSTION_DEL", Json({{"sessionId", sid}}).dump().c_str());
         }
     }
+    printf("\n%s:\n", profile.label.c_str());
     printf("CALL -> session_confirmed  (n=%zu): median %.1f ms, p95 %.1f ms, first %.1f ms\n", confirmed.size(),
            percentile(confirmed, 0.5), percentile(confirmed, 0.95), confirmed.empty() ? 0 : confirmed.front());
-    printf("CALL -> ICE+DTLS connected at the callee (n=%zu): median %.0f ms, p95 %.0f ms\n", mediaUp.size(),
+    printf("CALL -> media connected at the callee (n=%zu): median %.0f ms, p95 %.0f ms\n", mediaUp.size(),
            percentile(mediaUp, 0.5), percentile(mediaUp, 0.95));
     printf("CALL -> first audio decoded at the callee (n=%zu): median %.0f ms, p95 %.0f ms, first %.0f ms\n",
            firstAudio.size(), percentile(firstAudio, 0.5), percentile(firstAudio, 0.95),
@@ -210,7 +244,7 @@ void latency(int calls) {
     sipw_destroy(b);
 }
 
-void load(const std::vector<int> &loads, int windowSeconds, const char *self) {
+void load(const std::vector<int> &loads, int windowSeconds, const char *self, const Profile &profile) {
     // The far ends live in another process, so the figures are those of one end per call.
     int toChild[2], fromChild[2];
     if (pipe(toChild) != 0 || pipe(fromChild) != 0) return;
@@ -233,16 +267,19 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self) {
     std::string childPid = std::to_string(child);
     sipw_worker *a = registered("1001");
     long idleRss = rssKiB("self");
-    printf("\nsimultaneous two-way calls (Opus both ways; this process = one end of each call):\n");
-    printf("%6s %12s %14s %12s %14s %9s %16s %10s\n", "calls", "CPU %core", "CPU/call %", "RSS MiB", "RSS/call KiB",
-           "threads", "answerer CPU %", "audio ok");
+    int idleThreads = threadCount();
+    printf("\nsimultaneous two-way calls, %s (this process = one end of each call):\n", profile.label.c_str());
+    // RSS per extra call: against the previous load (the first load pays for loading the plugins).
+    printf("%6s %12s %14s %12s %18s %9s %13s %16s %10s %14s\n", "calls", "CPU %core", "CPU/call %", "RSS MiB",
+           "RSS/extra call KiB", "threads", "threads/call", "answerer CPU %", "audio ok", "sample heard");
+    int previousCalls = 0;
+    const std::string sample = "/tmp/sipw_call_bench_sample.wav";
     for (int n : loads) {
         std::vector<std::string> sids;
         for (int i = 0; i < n; ++i) {
-            std::string sid = "load-" + std::to_string(n) + "-" + std::to_string(i);
-            sipw_post(a, "CALL", Json({{"target", "1002"}, {"sessionId", sid},
-                                       {"options", {{"audio", {{"input", "tone:440"}, {"output", "null"}}}}}})
-                                     .dump().c_str());
+            std::string sid = "load-" + profile.name + "-" + std::to_string(n) + "-" + std::to_string(i);
+            Json options = callOptions(profile, i == 0 ? "file:" + sample : "null");
+            sipw_post(a, "CALL", Json({{"target", "1002"}, {"sessionId", sid}, {"options", options}}).dump().c_str());
             sids.push_back(sid);
         }
         // Everything confirmed with audio flowing before measuring.
@@ -262,20 +299,26 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self) {
         double cpu0 = cpuSeconds("self"), childCpu0 = cpuSeconds(childPid);
         auto t0 = Clock::now();
         std::this_thread::sleep_for(std::chrono::seconds(windowSeconds));
-        int threads = 0;
-        if (DIR *d = opendir("/proc/self/task")) {
-            while (dirent *e = readdir(d)) threads += e->d_name[0] != '.';
-            closedir(d);
-        }
+        int threads = threadCount();
         double wall = msSince(t0) / 1000;
         double cpu = (cpuSeconds("self") - cpu0) / wall * 100, childCpu = (cpuSeconds(childPid) - childCpu0) / wall * 100;
         long rss = rssKiB("self");
-        printf("%6d %12.1f %14.2f %12.1f %14.0f %9d %16.1f %7d/%d\n", n, cpu, cpu / n, rss / 1024.0,
-               double(rss - idleRss) / n, threads, childCpu, withAudio, n);
-        fflush(stdout);
         for (auto &sid : sids) sipw_post(a, "SESSTION_DEL", Json({{"sessionId", sid}}).dump().c_str());
         std::this_thread::sleep_for(std::chrono::seconds(2));
         while (sipw_event *ev = sipw_wait_event(a, 0)) sipw_event_free(ev);
+        // The sample's recording (finished by the hang-up): the answerer's 1000 Hz tone.
+        sipw::test::Wav wav;
+        std::string error;
+        double heard = sipw::test::readWav(sample, wav, error) && wav.samples.size() > size_t(wav.sampleRate)
+                           ? sipw::test::dominantFrequency(wav, wav.samples.size() / 2, wav.samples.size())
+                           : 0;
+        printf("%6d %12.1f %14.2f %12.1f %18.0f %9d %13.1f %16.1f %7d/%d %11.1f Hz\n", n, cpu, cpu / n, rss / 1024.0,
+               double(rss - idleRss) / (n - previousCalls), threads, double(threads - idleThreads) / n, childCpu,
+               withAudio, n, heard);
+        idleRss = rss;
+        previousCalls = n;
+        fflush(stdout);
+        std::remove(sample.c_str());
     }
     sipw_destroy(a);
     close(toChild[1]);
@@ -292,8 +335,13 @@ int main(int argc, char **argv) {
     std::stringstream list(argc > 2 ? argv[2] : "1,10,30,60");
     for (std::string item; std::getline(list, item, ',');) loads.push_back(std::stoi(item));
     int window = argc > 3 ? atoi(argv[3]) : 10;
+    std::vector<Profile> profiles;
+    std::stringstream names(argc > 4 ? argv[4] : "webrtc,rtp");
+    for (std::string name; std::getline(names, name, ',');) profiles.push_back(profileNamed(name));
     printf("sipworker %s call benchmark (%d cores)\n", sipw_version(), int(std::thread::hardware_concurrency()));
-    if (calls > 0) latency(calls);
-    if (!loads.empty() && loads.front() > 0) load(loads, window, "/proc/self/exe");
+    if (calls > 0)
+        for (const Profile &p : profiles) latency(calls, p);
+    if (!loads.empty() && loads.front() > 0)
+        for (const Profile &p : profiles) load(loads, window, "/proc/self/exe", p);
     return 0;
 }

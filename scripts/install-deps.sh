@@ -10,12 +10,14 @@ packages=(
   # core libraries
   libsofia-sip-ua-dev libsofia-sip-ua-glib-dev libglib2.0-dev glib-networking nlohmann-json3-dev libssl-dev
   libgtest-dev googletest libsoup-3.0-dev
-  # media: GStreamer webrtcbin (ICE via libnice, DTLS-SRTP, Opus)
+  # media: GStreamer webrtcbin (ICE via libnice, DTLS-SRTP, Opus), rtpbin and srtpenc/srtpdec (rtp,
+  # srtp), G.711 (good), G.722 (libav)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice libnice-dev
-  gstreamer1.0-tools
+  gstreamer1.0-libav gstreamer1.0-tools
   # test servers and peers (loopback only)
   kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules sip-tester coturn
+  baresip-core rtpengine-daemon
   iproute2 util-linux procps psmisc
   # loss and delay for the fault tests: iptables NFQUEUE rules and a verdict program (tests/netem)
   iptables libnetfilter-queue-dev

@@ -361,3 +361,25 @@ def test_commands_on_an_ended_session(registered):
         raises(SipwError.ESTATE, fn, sid)
     caller.delete_session(sid)
     raises(SipwError.ENOSESSION, caller.hangup, sid)
+
+
+def test_plain_rtp_profile_with_g711(registered, tmp_path):
+    """CALL options.media picks plain RTP with G.711 for one call; the callee answers in the profile
+    of the offer; session_info says which profile and codec; a bad profile raises with both texts."""
+    caller, caller_account = registered()
+    callee, callee_account = registered()
+    with pytest.raises(SipwError) as bad:
+        caller.call(callee_account, media={"profile": "sip"})
+    assert bad.value.code == SipwError.EINVAL and "options.media.profile" in str(bad.value)
+    assert has_chinese(bad.value.message_cn)
+    heard = tmp_path / "callee-heard.wav"
+    sid = caller.call(callee_account, media={"profile": "rtp", "codecs": ["PCMA"]}, audio={"input": "tone:440"})
+    incoming = answer_incoming(callee, audio={"input": "silence", "output": f"file:{heard}"})
+    wait_state(caller, sid, On.ON_SESSTION_CONFIRMED)
+    wait_media_connected(callee, incoming.sessionId)
+    info = callee.session_info(incoming.sessionId)
+    assert (info["profile"], info["codec"]) == ("rtp", "PCMA")
+    time.sleep(3)  # the call's length (what gets recorded)
+    caller.hangup(sid)
+    wait_end(callee, incoming.sessionId)
+    assert_tone(heard, 440)

@@ -7,6 +7,7 @@
 
 #include "base/tsan.hpp"
 
+#include <glib-object.h>  // GClosure
 #include <glib.h>
 
 #include <functional>

@@ -196,7 +196,8 @@ Config parseInitConfig(const json &data, std::vector<std::string> &unknownFields
     Config c;
     p.collectUnknown({"uri", "password", "realm", "sipServer", "sipIce", "register", "sipWorkerid", "viaTransport",
                       "audio", "tls", "ice", "authorizationUser", "displayName", "registerExpires", "userAgent",
-                      "locale", "noAnswerTimeout", "reconnect", "jitterBufferMs", "keepAliveInterval"},
+                      "locale", "noAnswerTimeout", "reconnect", "jitterBufferMs", "keepAliveInterval",
+                      "media"},
                      unknownFields);
 
     c.uri = p.string("uri").value_or("");
@@ -285,6 +286,8 @@ Config parseInitConfig(const json &data, std::vector<std::string> &unknownFields
         }
     }
 
+    if (auto media = p.object("media")) readMediaChoice(*media, &unknownFields).applyTo(c.media);
+
     if (auto r = p.object("reconnect")) {
         r->collectUnknown({"minInterval", "maxInterval"}, unknownFields);
         c.reconnect.minIntervalSec = r->integer("minInterval", 1, 3600, " (s)").value_or(c.reconnect.minIntervalSec);
@@ -311,6 +314,42 @@ std::optional<AudioEndpoint> readAudioOutput(const Payload &fields, const std::s
     if (!AudioEndpoint::parseOutput(*text, output))
         fields.invalidValue(key, "\"device\", \"file:PATH.wav\" or \"null\"");
     return output;
+}
+
+MediaChoice readMediaChoice(const Payload &media, std::vector<std::string> *unknownFields) {
+    std::vector<std::string> unknown;
+    media.collectUnknown({"profile", "codecs", "rtpTimeoutMs"}, unknown);
+    if (unknownFields) unknownFields->insert(unknownFields->end(), unknown.begin(), unknown.end());
+    else if (!unknown.empty())
+        throw Error(ResultCode::InvalidArgument, "invalid_value",
+                    {unknown.front(), "unknown field (known: profile, codecs, rtpTimeoutMs)"});
+
+    MediaChoice choice;
+    if (auto name = media.string("profile")) {
+        MediaProfile profile;
+        if (!parseProfile(*name, profile)) media.invalidValue("profile", "one of \"webrtc\", \"rtp\", \"srtp\"");
+        choice.profile = profile;
+    }
+    if (auto names = media.strings("codecs")) {
+        if (names->empty()) media.invalidValue("codecs", "at least one codec");
+        std::vector<AudioCodec> codecs;
+        for (const std::string &name : *names) {
+            AudioCodec codec;
+            if (!parseCodec(name, codec))
+                media.invalidValue("codecs", "\"" + printable(name) +
+                                                 "\" is not one of opus, G722, PCMU, PCMA (telephone-event is always added)");
+            if (std::find(codecs.begin(), codecs.end(), codec) != codecs.end())
+                media.invalidValue("codecs", std::string(codecName(codec)) + " is listed twice");
+            codecs.push_back(codec);
+        }
+        choice.codecs = codecs;
+    }
+    if (auto timeout = media.integer("rtpTimeoutMs", 0, 3600000, " (ms)")) {
+        // A shorter time would end calls over a few lost packets.
+        if (*timeout > 0 && *timeout < 1000) media.invalidValue("rtpTimeoutMs", "0 (never) or from 1000 to 3600000 (ms)");
+        choice.rtpTimeoutMs = *timeout;
+    }
+    return choice;
 }
 
 }  // namespace sipw

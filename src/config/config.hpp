@@ -62,7 +62,7 @@ struct Config {
     i18n::Locale locale = i18n::Locale::ZhCN;
     TlsOptions tls;
     ReconnectOptions reconnect;
-    MediaOptions media;       // audio input/output, ICE servers and strategy, jitter buffer
+    MediaOptions media;       // profile, codecs, audio input/output, ICE servers and strategy, jitter buffer
 };
 
 // Validates INIT's payload. Throws Error(InvalidArgument) naming the field on a bad value.
@@ -74,5 +74,9 @@ Config parseInitConfig(const nlohmann::json &payload, std::vector<std::string> &
 // nullopt when absent; a bad form is InvalidArgument naming the field.
 std::optional<AudioEndpoint> readAudioInput(const Payload &fields, const std::string &key);
 std::optional<AudioEndpoint> readAudioOutput(const Payload &fields, const std::string &key);
+// INIT `media` and CALL/ANSWER `options.media`: {profile, codecs, rtpTimeoutMs}. Unknown fields are
+// appended to `unknownFields`, or, when it is null (per-call options, which have no warning event
+// to carry them), refused. A bad value is InvalidArgument naming the field.
+MediaChoice readMediaChoice(const Payload &media, std::vector<std::string> *unknownFields);
 
 }  // namespace sipw

@@ -29,36 +29,6 @@ GstElement *make(const char *factory, const char *name = nullptr) {
     return gst_element_factory_make(factory, name);  // floating, null if the plugin is missing
 }
 
-// Wraps `elements` (floating, added in order and linked) in a bin whose ghost pad `padName`
-// exposes the first element's sink ("sink") or the last element's src ("src").
-GstElement *binOf(std::initializer_list<GstElement *> elements, const char *padName,
-                  std::string &error) {
-    for (GstElement *e : elements) {
-        if (e) continue;
-        error = "a GStreamer element is missing (plugins base/good/bad installed?)";
-        for (GstElement *other : elements)
-            if (other) gst_object_unref(gst_object_ref_sink(other));
-        return nullptr;
-    }
-    GstElement *bin = gst_bin_new(nullptr);
-    for (GstElement *e : elements) gst_bin_add(GST_BIN(bin), e);  // the bin takes them all
-    GstElement *prev = nullptr;
-    for (GstElement *e : elements) {
-        if (prev && !gst_element_link(prev, e)) {
-            error = "could not link audio elements";
-            gst_object_unref(gst_object_ref_sink(bin));
-            return nullptr;
-        }
-        prev = e;
-    }
-    bool isSink = g_str_equal(padName, "sink");
-    GstElement *edge = isSink ? *elements.begin() : prev;
-    GstPad *pad = gst_element_get_static_pad(edge, padName);  // transfer full
-    gst_element_add_pad(bin, gst_ghost_pad_new(padName, pad));
-    gst_object_unref(pad);
-    return bin;
-}
-
 GstElement *liveTestSource(const char *wave, double hz) {
     GstElement *src = make("audiotestsrc");
     if (!src) return nullptr;
@@ -67,16 +37,6 @@ GstElement *liveTestSource(const char *wave, double hz) {
     g_object_set(src, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
     if (hz > 0) g_object_set(src, "freq", hz, nullptr);
     return src;
-}
-
-GstElement *rawCaps() {
-    GstElement *filter = make("capsfilter");
-    if (!filter) return nullptr;
-    GstCaps *caps = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, kAudioRate, "channels",
-                                        G_TYPE_INT, 1, nullptr);
-    g_object_set(filter, "caps", caps, nullptr);
-    gst_caps_unref(caps);
-    return filter;
 }
 
 // decodebin and uridecodebin expose their pads late; the first audio one feeds the converter
@@ -99,10 +59,10 @@ GstElement *fileSource(const std::string &path, std::string &error) {
         error = "input file not found: " + path;
         return nullptr;
     }
-    GstElement *silence = makeLiveSilence(), *silenceCaps = rawCaps();
+    GstElement *silence = makeLiveSilence(), *silenceCaps = makeRawCapsFilter();
     GstElement *filesrc = make("filesrc"), *decode = make("decodebin");
     GstElement *convert = make("audioconvert"), *resample = make("audioresample");
-    GstElement *mixer = makeLiveMixer(), *outCaps = rawCaps();
+    GstElement *mixer = makeLiveMixer(), *outCaps = makeRawCapsFilter();
     GstElement *all[] = {silence, silenceCaps, filesrc, decode, convert, resample, mixer, outCaps};
     for (GstElement *e : all) {
         if (e) continue;
@@ -170,6 +130,62 @@ GstPadProbeReturn startAtRunningTimeNow(GstPad *pad, GstPadProbeInfo *info, gpoi
 }
 
 }  // namespace
+
+bool allMade(std::initializer_list<GstElement *> elements, std::string &error) {
+    bool complete = true;
+    for (GstElement *e : elements) complete = complete && e;
+    if (complete) return true;
+    for (GstElement *e : elements)
+        if (e) gst_object_unref(gst_object_ref_sink(e));
+    if (error.empty()) error = "a GStreamer element is missing (plugins base/good/bad/libav installed?)";
+    return false;
+}
+
+bool linkInOrder(std::initializer_list<GstElement *> elements, std::string &error) {
+    GstElement *prev = nullptr;
+    for (GstElement *e : elements) {
+        if (prev && !gst_element_link(prev, e)) {
+            error = std::string("could not link ") + GST_OBJECT_NAME(prev) + " to " + GST_OBJECT_NAME(e);
+            return false;
+        }
+        prev = e;
+    }
+    return true;
+}
+
+GstElement *chainBin(std::initializer_list<GstElement *> elements, std::string &error) {
+    if (!allMade(elements, error)) return nullptr;
+    GstElement *bin = gst_bin_new(nullptr);
+    for (GstElement *e : elements) gst_bin_add(GST_BIN(bin), e);  // the bin takes them all
+    if (!linkInOrder(elements, error)) {
+        gst_object_unref(gst_object_ref_sink(bin));
+        return nullptr;
+    }
+    // The first element's sink and the last one's src, where they have them.
+    for (auto [edge, name] : {std::pair{*elements.begin(), "sink"}, std::pair{*std::prev(elements.end()), "src"}}) {
+        if (GstPad *pad = gst_element_get_static_pad(edge, name)) {
+            gst_element_add_pad(bin, gst_ghost_pad_new(name, pad));
+            gst_object_unref(pad);
+        }
+    }
+    return bin;
+}
+
+bool addChain(GstElement *container, std::initializer_list<GstElement *> elements, std::string &error) {
+    if (!allMade(elements, error)) return false;
+    for (GstElement *e : elements) gst_bin_add(GST_BIN(container), e);  // takes the floating refs
+    return linkInOrder(elements, error);
+}
+
+GstElement *makeRawCapsFilter() {
+    GstElement *filter = make("capsfilter");
+    if (!filter) return nullptr;
+    GstCaps *caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate", G_TYPE_INT,
+                                        kAudioRate, "channels", G_TYPE_INT, 1, nullptr);
+    g_object_set(filter, "caps", caps, nullptr);
+    gst_caps_unref(caps);
+    return filter;
+}
 
 bool addMixedFile(const std::string &source, GstElement *container, GstElement *mixer,
                   std::function<void()> onEnd, MixedFile &file, std::string &error) {
@@ -252,7 +268,7 @@ AudioBin makeDecodedFile(const std::string &pathOrUri) {
         g_free(converted);
     }
     GstElement *decode = make("uridecodebin"), *convert = make("audioconvert");
-    GstElement *resample = make("audioresample"), *caps = rawCaps();
+    GstElement *resample = make("audioresample"), *caps = makeRawCapsFilter();
     GstElement *all[] = {decode, convert, resample, caps};
     for (GstElement *e : all) {
         if (e) continue;
@@ -282,21 +298,22 @@ AudioBin makeAudioSource(const AudioEndpoint &input) {
     AudioBin r;
     switch (input.kind) {
     case AudioEndpoint::Kind::Tone:
-        r.bin = binOf({liveTestSource("sine", input.hz)}, "src", r.error);
+        // From a table: computing each sample (sin) was a tenth of a G.711 call's send path (perf).
+        r.bin = chainBin({liveTestSource("sine-table", input.hz)}, r.error);
         break;
     case AudioEndpoint::Kind::File:
         r.bin = fileSource(input.path, r.error);
         break;
     case AudioEndpoint::Kind::Device:
         if (GstElement *device = firstDeviceElement("Audio/Source")) {
-            r.bin = binOf({device, make("audioconvert"), make("audioresample")}, "src", r.error);
+            r.bin = chainBin({device, make("audioconvert"), make("audioresample")}, r.error);
             break;
         }
         r.noDevice = true;
         [[fallthrough]];
     case AudioEndpoint::Kind::Silence:
     case AudioEndpoint::Kind::Null:
-        r.bin = binOf({liveTestSource("silence", 0)}, "src", r.error);
+        r.bin = chainBin({liveTestSource("silence", 0)}, r.error);
         break;
     }
     return r;
@@ -308,13 +325,13 @@ AudioBin makeAudioSink(const AudioEndpoint &output) {
     case AudioEndpoint::Kind::File: {
         GstElement *sink = make("filesink");
         if (sink) g_object_set(sink, "location", output.path.c_str(), "async", FALSE, nullptr);
-        r.bin = binOf({make("wavenc"), sink}, "sink", r.error);
+        r.bin = chainBin({make("wavenc"), sink}, r.error);
         if (r.bin) r.recorder = sink;
         break;
     }
     case AudioEndpoint::Kind::Device:
         if (GstElement *device = firstDeviceElement("Audio/Sink")) {
-            r.bin = binOf({make("audioconvert"), make("audioresample"), device}, "sink", r.error);
+            r.bin = chainBin({make("audioconvert"), make("audioresample"), device}, r.error);
             break;
         }
         r.noDevice = true;
@@ -324,7 +341,7 @@ AudioBin makeAudioSink(const AudioEndpoint &output) {
     case AudioEndpoint::Kind::Tone: {
         GstElement *sink = make("fakesink");
         if (sink) g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-        r.bin = binOf({sink}, "sink", r.error);
+        r.bin = chainBin({sink}, r.error);
         break;
     }
     }

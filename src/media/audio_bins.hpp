@@ -28,6 +28,18 @@ AudioBin makeAudioSource(const AudioEndpoint &input);
 // A raw audio sink with a ghost pad "sink". A file recording is 16-bit mono at kAudioRate.
 AudioBin makeAudioSink(const AudioEndpoint &output);
 
+// True if every element was made; otherwise releases the ones that were (floating) and says so.
+bool allMade(std::initializer_list<GstElement *> elements, std::string &error);
+// `elements` (floating) in a new bin (floating), linked in order, with ghost pads "sink" (the
+// first one's) and "src" (the last one's) where they have them. Null, everything released, if an
+// element is missing or will not link.
+GstElement *chainBin(std::initializer_list<GstElement *> elements, std::string &error);
+// Adds `elements` (floating) to `container` and links them in order. On a missing element
+// nothing is added (and the others are released); on a link failure they stay in `container`.
+bool addChain(GstElement *container, std::initializer_list<GstElement *> elements, std::string &error);
+// A capsfilter for the call's raw audio: S16LE mono at kAudioRate (floating; null if missing).
+GstElement *makeRawCapsFilter();
+
 // Live silence in 20 ms buffers stamped with the running time: the clock of a mixer.
 GstElement *makeLiveSilence();
 // An audiomixer for a live pipeline (null if the plugin is missing), `latency` behind its live

@@ -12,9 +12,13 @@ namespace sipw {
 // The factory a worker hands its sessions; starts the media warm-up (startMediaPrewarm).
 std::shared_ptr<MediaFactory> createMediaFactory();
 
-// The WebRTC profile: GStreamer webrtcbin, ICE, DTLS-SRTP, Opus, BUNDLE, rtcp-mux.
+// The WebRTC profile: GStreamer webrtcbin, ICE, DTLS-SRTP, BUNDLE, rtcp-mux.
 std::unique_ptr<MediaSession> createWebRtcMedia(GMainContext *loop, const MediaOptions &options,
                                                 MediaSession::Callbacks callbacks);
+// The rtp (RTP/AVP) and srtp (RTP/SAVP, SDES keys) profiles, per options.profile: GStreamer
+// rtpbin over our own UDP sockets, symmetric RTP, RTCP on port + 1 or rtcp-mux.
+std::unique_ptr<MediaSession> createRtpMedia(GMainContext *loop, const MediaOptions &options,
+                                             MediaSession::Callbacks callbacks);
 
 // GStreamer pipelines and webrtcbins of media sessions not yet finalized (each session holds one
 // of each while open): for statistics and leak checks; 0 once every session is closed.

@@ -28,7 +28,9 @@ bool before(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }
 std::vector<TelephoneEvent> TelephoneEventReader::onPacket(uint32_t timestamp, const uint8_t *payload,
                                                          std::size_t length, int clockRate) {
     std::vector<TelephoneEvent> done;
-    if (!payload || length < 4 || clockRate <= 0) return done;
+    // An event packet is exactly 4 bytes (§2.3); anything else on the stream is not one (seen: an
+    // Opus packet carrying the telephone-event payload type, which would otherwise end a tone).
+    if (!payload || length != 4 || clockRate <= 0) return done;
     int event = payload[0];
     bool end = payload[1] & 0x80;
     uint32_t duration = uint32_t(payload[2]) << 8 | payload[3];

@@ -32,6 +32,7 @@ public:
     //   duration, §2.5.1.3) is added to it, not reported as a new event;
     // - packets of an event older than the current one (late, reordered: up to 10 s behind)
     //   are ignored; further behind, the sender restarted its timestamps: a new event;
+    // - a payload that is not exactly 4 bytes is not an event packet and is ignored;
     // - unknown event codes (not DTMF) are followed but not reported.
     std::vector<TelephoneEvent> onPacket(uint32_t timestamp, const uint8_t *payload, std::size_t length, int clockRate);
 

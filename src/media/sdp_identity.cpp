@@ -1,6 +1,6 @@
 #include "media/sdp_identity.hpp"
 
-#include "media/sdp_util.hpp"
+#include "media/remote_sdp.hpp"
 
 #include <glib.h>
 
@@ -30,13 +30,19 @@ std::string attribute(const std::string &sdp, const std::string &name, bool fold
     return {};
 }
 
+// The answer's codec: its first (only) audio format.
+int firstPayloadType(const std::string &sdp) {
+    RemoteMedia media = inspect(sdp);
+    return media.formats.empty() ? -1 : media.formats.front().payloadType;
+}
+
 }  // namespace
 
 bool sameMediaEndpoint(const std::string &a, const std::string &b) {
     return attribute(a, "ice-ufrag", false) == attribute(b, "ice-ufrag", false) &&
            attribute(a, "ice-pwd", false) == attribute(b, "ice-pwd", false) &&
            attribute(a, "fingerprint", true) == attribute(b, "fingerprint", true) &&
-           inspectRemote(a).opusPayload == inspectRemote(b).opusPayload;
+           firstPayloadType(a) == firstPayloadType(b);
 }
 
 }  // namespace sipw::sdp

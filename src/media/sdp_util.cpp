@@ -1,7 +1,5 @@
 #include "media/sdp_util.hpp"
 
-#include <gst/sdp/sdp.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <sstream>
@@ -152,7 +150,7 @@ std::string withSetupRole(const std::string &sdp, const std::string &role) {
     return joinLines(lines);
 }
 
-std::string withTelephoneEvent(const std::string &sdp, int payloadType) {
+std::string withTelephoneEvent(const std::string &sdp, int payloadType, int clockRate) {
     const std::string pt = std::to_string(payloadType);
     auto lines = splitLines(sdp);
     auto starts = mediaSectionStarts(lines);
@@ -171,7 +169,7 @@ std::string withTelephoneEvent(const std::string &sdp, int payloadType) {
             for (size_t i = 1; i < section.size(); ++i)
                 if (startsWith(section[i], "a=rtpmap:") || startsWith(section[i], "a=fmtp:")) at = i + 1;
             section.insert(section.begin() + static_cast<long>(at),
-                           {"a=rtpmap:" + pt + " telephone-event/48000", "a=fmtp:" + pt + " 0-16"});
+                           {"a=rtpmap:" + pt + " telephone-event/" + std::to_string(clockRate), "a=fmtp:" + pt + " 0-16"});
         }
         out.insert(out.end(), section.begin(), section.end());
     }
@@ -185,66 +183,6 @@ unsigned long long originVersion(const std::string &sdp) {
         return words.size() == 6 ? std::strtoull(words[2].c_str(), nullptr, 10) : 0;
     }
     return 0;
-}
-
-std::string RemoteAudio::unusableReason() const {
-    if (!parsed) return "not a parsable SDP with an audio section";
-    if (!secureProfile) return "audio is not offered over UDP/TLS/RTP/SAVPF (DTLS-SRTP)";
-    if (!fingerprint) return "no DTLS fingerprint";
-    if (!iceCredentials) return "no ICE credentials (ice-ufrag/ice-pwd)";
-    if (opusPayload < 0) return "no opus/48000/2 payload";
-    return {};
-}
-
-RemoteAudio inspectRemote(const std::string &text) {
-    RemoteAudio r;
-    GstSDPMessage *msg = nullptr;
-    // GStreamer logs a CRITICAL for an empty text (an INVITE without SDP); that is just unusable.
-    if (text.empty()) return r;
-    if (gst_sdp_message_new_from_text(text.c_str(), &msg) != GST_SDP_OK || !msg) return r;
-    const GstSDPMedia *audio = nullptr;
-    for (guint i = 0; i < gst_sdp_message_medias_len(msg) && !audio; ++i) {
-        const GstSDPMedia *m = gst_sdp_message_get_media(msg, i);
-        if (g_strcmp0(gst_sdp_media_get_media(m), "audio") == 0 && gst_sdp_media_get_port(m) != 0)
-            audio = m;
-    }
-    if (audio && gst_sdp_message_get_version(msg)) {
-        r.parsed = true;
-        const char *proto = gst_sdp_media_get_proto(audio);
-        r.secureProfile = proto && (g_str_equal(proto, "UDP/TLS/RTP/SAVPF") ||
-                                    g_str_equal(proto, "UDP/TLS/RTP/SAVP"));
-        auto attr = [&](const char *key) -> const char * {
-            const char *v = gst_sdp_media_get_attribute_val(audio, key);
-            return v ? v : gst_sdp_message_get_attribute_val(msg, key);
-        };
-        r.fingerprint = attr("fingerprint") != nullptr;
-        r.iceCredentials = attr("ice-ufrag") && attr("ice-pwd");
-        if (r.iceCredentials) r.iceUfrag = attr("ice-ufrag");
-        r.rtcpMux = gst_sdp_media_get_attribute_val(audio, "rtcp-mux") != nullptr;
-        // A direction at session level applies to every media section without its own (RFC 4566).
-        for (guint i = 0; i < gst_sdp_message_attributes_len(msg); ++i) {
-            const GstSDPAttribute *a = gst_sdp_message_get_attribute(msg, i);
-            if (a->key && isDirection(a->key)) r.direction = a->key;
-        }
-        if (const char *setup = attr("setup")) r.setup = setup;
-        for (guint i = 0; i < gst_sdp_media_attributes_len(audio); ++i) {
-            const GstSDPAttribute *a = gst_sdp_media_get_attribute(audio, i);
-            if (a->key && isDirection(a->key)) r.direction = a->key;
-            if (g_strcmp0(a->key, "rtpmap") != 0 || !a->value) continue;
-            // "<pt> opus/48000/2", "<pt> telephone-event/8000"
-            int pt = -1;
-            char name[32] = {0};
-            unsigned rate = 0;
-            if (sscanf(a->value, "%d %31[^/]/%u", &pt, name, &rate) != 3) continue;
-            if (strcasecmp(name, "opus") == 0 && rate == 48000 && r.opusPayload < 0) r.opusPayload = pt;
-            if (strcasecmp(name, "telephone-event") == 0) {
-                if (rate == 48000 && r.telephoneEventPayload < 0) r.telephoneEventPayload = pt;
-                if (rate == 8000) r.telephoneEvent8000 = true;
-            }
-        }
-    }
-    gst_sdp_message_free(msg);
-    return r;
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// SDP text fix-ups and checks for the WebRTC media profile.
+// SDP text fix-ups for the WebRTC media profile, and the offer/answer direction rules.
 //
 // SIP carries no trickle ICE, so the SDP we hand to sessions must carry the candidates itself,
 // and webrtcbin 1.22 leaves "m=audio 9" / "c=IN IP4 0.0.0.0" and omits candidates from re-offers.
@@ -41,37 +41,16 @@ std::string withDirectionAndVersion(const std::string &sdp, const std::string &d
 // was actually negotiated when we build an answer from it).
 std::string withSetupRole(const std::string &sdp, const std::string &role);
 
-// Returns `sdp` with RFC 4733 telephone-event at 48 kHz added to its audio section as payload
-// `payloadType`: the format on the m= line, "a=rtpmap:PT telephone-event/48000" and
+// Returns `sdp` with RFC 4733 telephone-event at `clockRate` added to its audio section as
+// payload `payloadType`: the format on the m= line, "a=rtpmap:PT telephone-event/RATE" and
 // "a=fmtp:PT 0-16". webrtcbin 1.22 never offers or answers telephone-event itself (codec
 // preferences do not get it into an answer), and it builds its payload map from the last
 // description applied, so this goes into our description before set-local-description.
 // Unchanged if the section already lists the payload type.
-std::string withTelephoneEvent(const std::string &sdp, int payloadType);
+std::string withTelephoneEvent(const std::string &sdp, int payloadType, int clockRate);
 
 // Session version of the o= line (0 if absent).
 unsigned long long originVersion(const std::string &sdp);
-
-// What a remote description offers, inspected with GstSDPMessage before webrtcbin sees it.
-struct RemoteAudio {
-    bool parsed = false;          // GstSDPMessage could parse it and it has an audio section
-    bool secureProfile = false;   // UDP/TLS/RTP/SAVPF (DTLS-SRTP), not RTP/AVP
-    bool fingerprint = false;     // a=fingerprint at session or media level
-    bool iceCredentials = false;  // a=ice-ufrag and a=ice-pwd
-    int opusPayload = -1;         // payload type of opus/48000/2, -1 if not offered
-    // RFC 4733 telephone-event at Opus's 48 kHz, -1 if not offered. Only telephone-event/8000
-    // offered (telephoneEvent8000) is not taken: its timestamps would run at another rate than
-    // the Opus stream it shares an SSRC with; such calls send DTMF by SIP INFO.
-    int telephoneEventPayload = -1;
-    bool telephoneEvent8000 = false;
-    bool rtcpMux = false;
-    std::string direction = "sendrecv";  // of the audio section
-    std::string setup;            // a=setup value of the audio section (actpass/active/passive)
-    std::string iceUfrag;
-    // Empty when usable; otherwise an English reason for logs.
-    std::string unusableReason() const;
-};
-RemoteAudio inspectRemote(const std::string &sdp);
 
 // The direction that answers `remoteDirection` when we ourselves want `wanted` (RFC 3264 §6.1):
 // the mirror of the offer (sendonly ↔ recvonly, inactive, sendrecv), narrowed to what we want.

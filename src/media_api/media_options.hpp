@@ -1,8 +1,9 @@
-// The options of a call's media: what is sent and what is done with what is received, ICE, and
-// the receive latency. Plain data shared by the configuration (INIT, per-call options) and the media
-// profiles; it includes neither sofia-sip nor GStreamer.
+// The options of a call's media: the profile and codecs, what is sent and what is done with what
+// is received, ICE, and the receive latency. Plain data shared by the configuration (INIT, per-call
+// options) and the media profiles; it includes neither sofia-sip nor GStreamer.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,13 +37,49 @@ struct IceOptions {
     std::vector<std::string> addresses;  // restrict ICE to these local IPs or interface names (empty: all)
 };
 
+// How a call's media travels: "webrtc" (UDP/TLS/RTP/SAVPF: ICE, DTLS-SRTP, rtcp-mux), "rtp"
+// (RTP/AVP: plain RTP and RTCP, symmetric RTP) or "srtp" (RTP/SAVP with SDES keys, a=crypto).
+enum class MediaProfile { WebRtc, Rtp, Srtp };
+const char *profileName(MediaProfile profile);
+// Case-insensitive; false for anything else.
+bool parseProfile(const std::string &name, MediaProfile &out);
+
+// The audio codecs of every profile (telephone-event is added beside them, at each one's clock).
+enum class AudioCodec { Opus, G722, Pcmu, Pcma };
+const char *codecName(AudioCodec codec);  // "opus", "G722", "PCMU", "PCMA"
+// Case-insensitive; false for anything else.
+bool parseCodec(const std::string &name, AudioCodec &out);
+
 struct MediaOptions {
+    // Of the calls we offer; an incoming offer chooses its own profile.
+    MediaProfile profile = MediaProfile::WebRtc;
+    // The codecs we allow, most preferred first: our offers list them in this order, and an
+    // answer takes the offerer's most preferred one of them.
+    std::vector<AudioCodec> codecs = {AudioCodec::Opus, AudioCodec::G722, AudioCodec::Pcmu, AudioCodec::Pcma};
+    // The call ends with "RTP Timeout" when no RTP arrives for this long while neither side holds
+    // it (0: never).
+    int rtpTimeoutMs = 30000;
+    // The address our SIP messages leave from: plain RTP (no ICE) binds and advertises it.
+    std::string localAddress;
     AudioEndpoint input;                 // what we send
     AudioEndpoint output;                // what we do with what we receive
     IceOptions ice;
     int jitterBufferMs = 40;             // receive latency
     int opusComplexity = 5;              // 0..10: encoder CPU against quality
     int connectTimeoutMs = 10000;        // offer/answer applied → ICE+DTLS up, or IceFailed
+};
+
+// INIT `media` or CALL/ANSWER `options.media`: what a caller chose; unset fields keep the defaults
+// (or INIT's, for one call).
+struct MediaChoice {
+    std::optional<MediaProfile> profile;
+    std::optional<std::vector<AudioCodec>> codecs;
+    std::optional<int> rtpTimeoutMs;
+    void applyTo(MediaOptions &options) const {
+        if (profile) options.profile = *profile;
+        if (codecs) options.codecs = *codecs;
+        if (rtpTimeoutMs) options.rtpTimeoutMs = *rtpTimeoutMs;
+    }
 };
 
 }  // namespace sipw

@@ -23,9 +23,10 @@ namespace sipw {
 
 // Why the media of a call failed. Sessions map these to JsSIP causes.
 enum class MediaError {
-    IncompatibleSdp,     // remote offer unusable (no fingerprint, RTP/AVP, no common codec) → 488
+    IncompatibleSdp,     // remote offer unusable (unknown profile, no common codec, no usable key) → 488
     BadMediaDescription, // remote answer could not be applied → BYE
     IceFailed,           // ICE or DTLS failed → "RTP Timeout"
+    MediaTimeout,        // no RTP for MediaOptions::rtpTimeoutMs while not on hold → "RTP Timeout"
     Internal,            // pipeline could not be built or broke → "WebRTC Error"
 };
 
@@ -50,8 +51,11 @@ public:
         std::function<void(const std::string &sdp)> onLocalDescription;
         // A fatal media error; detail is English text for logs and the event's `reason`.
         std::function<void(MediaError, const std::string &detail)> onError;
-        // ICE + DTLS are up and media flows.
+        // Media can flow: ICE + DTLS are up (webrtc), or offer and answer are applied (rtp, srtp).
         std::function<void()> onConnected;
+        // The profile ("webrtc", "rtp", "srtp") and codec ("opus", "G722", "PCMU", "PCMA") agreed
+        // with the peer: once negotiated, and again when a re-negotiation changes the codec.
+        std::function<void(const std::string &profile, const std::string &codec)> onNegotiated;
         // Non-fatal: e.g. no sound card, so "device" fell back to silence/null. key = i18n error key.
         std::function<void(const std::string &key, const std::string &arg)> onWarning;
         // The first audio from the peer has been decoded (optional).
@@ -81,23 +85,32 @@ public:
     // is applied (or the same), else an English reason why this profile cannot follow it (the
     // caller then ends the call as for an answer it cannot use).
     virtual std::string updateAnswer(const std::string &remoteSdp) = 0;
+    // The profile carrying the call: "webrtc", "rtp" or "srtp".
+    virtual std::string profile() const = 0;
+    // Whether `remoteSdp` can answer our offer, without applying it: empty if so, else English
+    // text (for a 2xx whose answer the call cannot use).
+    virtual std::string checkAnswer(const std::string &remoteSdp) const = 0;
+    // The i18n key of a warning that tells the user what to change when the peer refused our
+    // offer (488/606), e.g. a plain SIP phone refusing WebRTC media; empty when there is none.
+    virtual std::string refusalHint() const = 0;
 
-    // Re-offers for hold/resume keep ICE candidates and DTLS state; direction is one of
-    // "sendrecv", "sendonly", "recvonly", "inactive", applied in our own pipeline once the
-    // answer (acceptAnswer) says what was agreed.
+    // Re-offers for hold/resume keep the codec, ICE candidates and keys; direction is one of
+    // "sendrecv", "sendonly", "recvonly", "inactive", applied once the answer (acceptAnswer)
+    // says what was agreed.
     virtual void createReoffer(const std::string &direction) = 0;
-    // The peer re-offered (hold/resume): answer from the cached description with the mirrored
-    // direction (sendonly → recvonly, ...), narrowed while we hold (sendrecv → sendonly,
-    // sendonly → inactive) → onLocalDescription(answer), applied in our pipeline.
-    // A re-offer that changes ICE credentials (ICE restart) → onError(IncompatibleSdp).
+    // The peer re-offered (hold/resume, or media moved to a new address or codec): answer with the
+    // mirrored direction (sendonly → recvonly, ...), narrowed while we hold (sendrecv →
+    // sendonly, sendonly → inactive) → onLocalDescription(answer), applied in our pipeline.
+    // A re-offer we cannot serve (webrtc: an ICE restart; no common codec) →
+    // onError(IncompatibleSdp), and the call goes on as before.
     virtual void acceptReoffer(const std::string &remoteSdp) = 0;
     virtual void setMuted(bool muted) = 0;
     // We hold the call: send silence and drop what arrives, at once and whatever the SDP
     // direction (there is no music on hold). Also decides how acceptReoffer answers.
     virtual void setHeld(bool held) = 0;
 
-    // True once offer and answer both carry RFC 4733 telephone-event at 48 kHz (we always offer
-    // it, and answer it when offered), so sendDtmf can be used.
+    // True once offer and answer both carry RFC 4733 telephone-event at the clock rate of the
+    // agreed codec (we always offer it, and answer it when offered), so sendDtmf can be used.
     virtual bool telephoneEventNegotiated() const = 0;
     // Sends `tones` (0-9 * # A-D, already validated) as RFC 4733 events, one after another, each
     // durationMs long and followed by gapMs of pause. The sender enforces at least 250 ms per
@@ -131,17 +144,22 @@ public:
 struct RemoteDescription {
     std::string unusableReason;          // empty when a media session can use it; else English text
     std::string direction = "sendrecv";  // of its audio section
+    std::string profile;                 // the profile an offer asks for ("webrtc", "rtp", "srtp"), if known
 };
 
 // Makes the media sessions of one worker's calls.
 class MediaFactory {
 public:
     virtual ~MediaFactory() = default;
-    // A session whose callbacks run on `loop` (the caller's loop thread).
+    // A session whose callbacks run on `loop` (the caller's loop thread): for a call we offer,
+    // in options.profile; with `remoteOffer`, one that answers it, in the profile the offer asks for.
     virtual std::unique_ptr<MediaSession> create(GMainContext *loop, const MediaOptions &options,
-                                                 MediaSession::Callbacks callbacks) = 0;
-    // Inspects `sdp` without building anything (an empty text is unusable).
-    virtual RemoteDescription describe(const std::string &sdp) const = 0;
+                                                 MediaSession::Callbacks callbacks,
+                                                 const std::string &remoteOffer = {}) = 0;
+    // Inspects an offer (or the direction of any description) without building anything: the
+    // profile it asks for, and whether a session with `options` (its codecs) could answer it. An
+    // empty text is unusable.
+    virtual RemoteDescription describe(const std::string &sdp, const MediaOptions &options) const = 0;
 };
 
 }  // namespace sipw

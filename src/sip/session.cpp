@@ -6,6 +6,8 @@
 #include "sip/registration.hpp"
 #include "sip/request_details.hpp"
 
+#include <algorithm>
+
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
@@ -211,11 +213,15 @@ void Session::createMedia(const CallOptions &options) {
     MediaOptions media = host_.config().media;
     if (options.input) media.input = *options.input;
     if (options.output) media.output = *options.output;
+    options.media.applyTo(media);
+    // The address toward the SIP server (over WebSocket the stack itself talks to loopback).
+    const auto &servers = host_.config().servers;
+    media.localAddress = servers.empty() ? (stack_ ? stack_->localAddress() : std::string())
+                                         : localAddressToward(servers.front().host, servers.front().port);
     // libnice never gathers loopback addresses. With the SIP server on loopback the peers are
     // on this host (tests, demos, a local PBX), so loopback is the address to use.
     if (media.ice.addresses.empty()) {
-        std::string local = stack_ ? stack_->localAddress()
-                                   : (host_.config().servers.empty() ? "" : host_.config().servers.front().host);
+        std::string local = stack_ ? stack_->localAddress() : (servers.empty() ? "" : servers.front().host);
         if (g_str_has_prefix(local.c_str(), "127.") || local == "::1") media.ice.addresses = {local};
     }
     MediaSession::Callbacks callbacks;
@@ -224,6 +230,11 @@ void Session::createMedia(const CallOptions &options) {
     callbacks.onConnected = [this] {
         info_.mediaConnected = true;
         info_.telephoneEvent = media_ && media_->telephoneEventNegotiated();
+        host_.publish(info_);
+    };
+    callbacks.onNegotiated = [this](const std::string &profile, const std::string &codec) {
+        info_.profile = profile;
+        info_.codec = codec;
         host_.publish(info_);
     };
     callbacks.onFirstAudio = [this] { info_.firstAudioTime = nowMillis(); host_.publish(info_); };
@@ -240,7 +251,11 @@ void Session::createMedia(const CallOptions &options) {
         host_.emit(CauseData::warning("dtmf_failed", {detail}, "system",
                                       {{"sessionId", info_.sessionId}, {"method", "rfc4733"}}));
     };
-    media_ = host_.media().create(g_main_context_get_thread_default(), media, std::move(callbacks));
+    // An incoming call's media answers its offer, in the profile the offer asks for.
+    std::string offer = info_.direction == "incoming" ? remoteOffer_ : std::string();
+    media_ = host_.media().create(g_main_context_get_thread_default(), media, std::move(callbacks), offer);
+    info_.profile = media_->profile();
+    host_.publish(info_);
 }
 
 void Session::start() {
@@ -257,7 +272,13 @@ void Session::start() {
         return;
     }
     // Incoming: nothing is built for an offer we could never answer.
-    std::string why = remoteOffer_.empty() ? "no SDP offer in the INVITE" : host_.media().describe(remoteOffer_).unusableReason;
+    std::string why = "no SDP offer in the INVITE";
+    if (!remoteOffer_.empty()) {
+        RemoteDescription offer = host_.media().describe(remoteOffer_, host_.config().media);
+        why = offer.unusableReason;
+        info_.profile = offer.profile;
+        host_.publish(info_);
+    }
     emitState("newRTCSession", "remote");
     if (!unsupportedBodyType_.empty()) {
         nua_respond(handle_, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
@@ -267,7 +288,11 @@ void Session::start() {
         return;
     }
     if (!why.empty()) {
-        nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(("399 sipworker \"" + why + "\"").c_str()), TAG_END());
+        // A quoted-string (RFC 3261 §25.1): the reason's own quotes become single ones.
+        std::string text = why;
+        std::replace(text.begin(), text.end(), '"', '\'');
+        std::replace(text.begin(), text.end(), '\\', '/');
+        nua_respond(handle_, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(("399 sipworker \"" + text + "\"").c_str()), TAG_END());
         canceled_ = true;
         end(Terminal::Failed, {"system", remoteOffer_.empty() ? "Missing SDP" : "Incompatible SDP", 488, why});
         finishLater(kLingerMs);
@@ -412,8 +437,10 @@ void Session::onMediaError(MediaError error, const std::string &detail) {
         [[fallthrough]];
     case MediaError::BadMediaDescription:
     case MediaError::IceFailed:
+    case MediaError::MediaTimeout:
     case MediaError::Internal: {
-        std::string cause = error == MediaError::IceFailed     ? "RTP Timeout"
+        bool timedOut = error == MediaError::IceFailed || error == MediaError::MediaTimeout;
+        std::string cause = timedOut                           ? "RTP Timeout"
                             : error == MediaError::Internal    ? "WebRTC Error"
                                                                : "Bad Media Description";
         bool answered = info_.state == "accepted" || info_.state == "confirmed";
@@ -766,9 +793,11 @@ void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip)
         std::string sdp = sdpOf(sip);
         // As in JsSIP, a call whose answer cannot be used was never accepted: ACK (nua does),
         // BYE and session_failed, without a session_accepted first.
-        std::string unusable = remoteDescriptionApplied_ || sdp.empty() ? "" : host_.media().describe(sdp).unusableReason;
+        std::string unusable = remoteDescriptionApplied_ || sdp.empty() ? "" : media_->checkAnswer(sdp);
         if (!remoteDescriptionApplied_ && (sdp.empty() || !unusable.empty())) {
             nua_bye(handle_, TAG_END());
+            if (!unusable.empty())
+                host_.emit(CauseData::warning("sdp_bad_answer", {unusable}, "remote", {{"sessionId", info_.sessionId}}));
             end(Terminal::Failed, {"remote", sdp.empty() ? "Missing SDP" : "Bad Media Description", status,
                                    phrase ? phrase : ""});
             finishLater(kLingerMs);
@@ -796,6 +825,11 @@ void Session::onInviteResponse(int status, const char *phrase, const sip_t *sip)
     }
     SipOutcome o = sipOutcome(status, phrase, sip);
     if (status == 401 || status == 407) o.cause = "Authentication Error";
+    if ((status == 488 || status == 606) && media_) {
+        // What the user can change, e.g. a plain SIP phone that refuses WebRTC media.
+        std::string hint = media_->refusalHint();
+        if (!hint.empty()) host_.emit(CauseData::warning(hint, {}, "remote", {{"sessionId", info_.sessionId}}));
+    }
     end(Terminal::Failed, {o.local ? "system" : "remote", o.cause, status, o.reason});
     finishLater(kLingerMs);
 }
@@ -825,7 +859,7 @@ void Session::onIncomingReinvite(const sip_t *sip) {
 
 // The peer's direction in its offer or answer tells whether it holds us.
 void Session::noteRemoteDirection(const std::string &sdp) {
-    auto remote = host_.media().describe(sdp);
+    auto remote = host_.media().describe(sdp, host_.config().media);
     bool remoteHolds = remote.direction == "sendonly" || remote.direction == "inactive";
     if (remoteHolds == info_.remoteHeld) return;
     info_.remoteHeld = remoteHolds;

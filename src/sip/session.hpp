@@ -35,6 +35,7 @@ namespace sipw {
 struct CallOptions {
     std::optional<AudioEndpoint> input;   // options.audio.input (else INIT's)
     std::optional<AudioEndpoint> output;  // options.audio.output (else INIT's)
+    MediaChoice media;                    // options.media: profile, codecs, rtpTimeoutMs (else INIT's)
     std::vector<std::string> extraHeaders;  // options.extraHeaders: "Name: value" lines
 };
 

@@ -40,9 +40,10 @@ nlohmann::json SessionInfo::toJson() const {
 
 nlohmann::json SessionInfo::base() const {
     auto ms = [](long long t) { return t ? nlohmann::json(t) : nlohmann::json(nullptr); };
+    auto text = [](const std::string &s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
     return {{"sessionId", sessionId}, {"direction", direction}, {"state", state},
             {"remoteUri", remoteUri}, {"remoteUser", remoteUser}, {"remoteDisplayName", remoteDisplayName},
-            {"localUri", localUri}, {"held", held}, {"remoteHeld", remoteHeld}, {"muted", muted}, {"mediaConnected", mediaConnected},
+            {"localUri", localUri}, {"profile", text(profile)}, {"codec", text(codec)}, {"held", held}, {"remoteHeld", remoteHeld}, {"muted", muted}, {"mediaConnected", mediaConnected},
             {"telephoneEvent", telephoneEvent}, {"recording", recording}, {"playingFile", playingFile},
             {"startTime", ms(startTime)}, {"answerTime", ms(answerTime)}, {"endTime", ms(endTime)},
             {"firstAudioTime", ms(firstAudioTime)}, {"earlyMedia", earlyMedia}};

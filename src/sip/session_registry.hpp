@@ -35,10 +35,12 @@ struct SessionInfo {
     std::string remoteUser;
     std::string remoteDisplayName;
     std::string localUri;
+    std::string profile;  // "webrtc" | "rtp" | "srtp": of our offer, or the one the peer's offer asks for
+    std::string codec;    // the agreed audio codec ("opus", "G722", "PCMU", "PCMA"); empty until negotiated
     bool held = false;        // we put the call on hold
     bool remoteHeld = false;  // the peer put the call on hold
     bool muted = false;
-    bool mediaConnected = false;  // ICE and DTLS are up
+    bool mediaConnected = false;  // media can flow (webrtc: ICE and DTLS are up)
     bool hangupRequested = false; // HANGUP accepted, not yet carried out on the loop
     bool telephoneEvent = false;  // RFC 4733 DTMF negotiated (known once media is connected)
     bool recording = false;       // RECORD running

@@ -34,6 +34,7 @@ CallOptions readCallOptions(const Payload &payload, IgnoredOptions *ignored) {
         options.input = readAudioInput(*audio, "input");
         options.output = readAudioOutput(*audio, "output");
     }
+    if (auto media = fields->object("media")) options.media = readMediaChoice(*media, nullptr);
     options.extraHeaders = readExtraHeaders(*fields, "extraHeaders");
     if (ignored) {
         // JsSIP's call and answer options that describe a browser's media, then those it has
@@ -43,7 +44,7 @@ CallOptions readCallOptions(const Payload &payload, IgnoredOptions *ignored) {
         static const char *const unsupported[] = {"anonymous", "fromUserName", "fromDisplayName",
                                                   "sessionTimersExpires", "data"};
         std::vector<std::string> others;
-        fields->collectUnknown({"audio", "extraHeaders"}, others);
+        fields->collectUnknown({"audio", "media", "extraHeaders"}, others);
         for (const std::string &path : others) {
             std::string key = path.substr(path.rfind('.') + 1);
             auto is = [&](const char *const *list, size_t n) {

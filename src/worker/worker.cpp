@@ -296,6 +296,10 @@ void Worker::postSessionCommand(Command command, const std::string &name, const 
         if (info->direction != "incoming" || info->state != "ringing") throw refuse();
         IgnoredOptions ignored;
         CallOptions options = readCallOptions(payload, &ignored);
+        // The caller's offer chose the profile; an answer cannot change it.
+        if (options.media.profile && profileName(*options.media.profile) != info->profile)
+            throw Error(ResultCode::InvalidArgument, "invalid_value",
+                        {"options.media.profile", "the caller's offer asks for \"" + info->profile + "\""});
         if (!sessions_->advance(id, "ringing", "answering")) {
             auto now = sessions_->find(id);
             throw Error(ResultCode::WrongState, "wrong_state", {name, now ? now->state : "terminated"});

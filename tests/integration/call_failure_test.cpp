@@ -167,18 +167,25 @@ TEST_F(CallFailures, IncomingNoAnswerTimesOut) {
     EXPECT_NE(caller.log().find("final response 408"), std::string::npos) << caller.log();
 }
 
-// A plain RTP/AVP offer (no DTLS, no opus): 488 at once, no ringing.
-TEST_F(CallFailures, IncomingRtpAvpOfferIsIncompatible) {
+// A plain RTP/AVP offer (a SIP phone, a PBX) is answered in the rtp profile with its codec.
+TEST_F(CallFailures, IncomingRtpAvpOfferIsAnswered) {
     Phone &p = phone("3013");
-    Sipp &caller = uac("3014", 5107, "3013", "uac_rtpavp.xml", {"-set", "expect", "488"});
+    Sipp &caller = uac("3014", 5107, "3013", "uac_rtpavp.xml", {"-set", "expect", "200"});
     Json incoming = waitSession(p.w, "newRTCSession");
     ASSERT_FALSE(incoming.is_null()) << caller.describe();
     std::string sid = incoming["sessionId"];
-    expectTerminal(waitSession(p.w, "session_failed", sid), "session_failed", "Incompatible SDP",
-                   "与对方的媒体格式不兼容", 488, "system");
-    EXPECT_EQ(sessionMessages(p.w, sid), (std::vector<std::string>{"newRTCSession", "session_failed"}));
+    EXPECT_EQ(sessionInfo(p.w, sid)["profile"], "rtp");
+    // The offer chose the profile: an answer cannot change it.
+    expectError(p.w.post("ANSWER", {{"sessionId", sid}, {"options", {{"media", {{"profile", "webrtc"}}}}}}),
+                SIPW_EINVAL, "options.media.profile");
+    ASSERT_EQ(p.w.post("ANSWER", {{"sessionId", sid}, {"options", {{"media", {{"profile", "rtp"}}}}}}), 0)
+        << sipw_last_error();
+    EXPECT_FALSE(waitSession(p.w, "session_confirmed", sid).is_null());
+    EXPECT_EQ(sessionInfo(p.w, sid)["codec"], "PCMU");
+    expectTerminal(waitSession(p.w, "session_ended", sid), "session_ended", "Bye", "对方已挂断", 0, "remote");
     EXPECT_EQ(caller.wait(), 0) << caller.describe();
-    EXPECT_NE(caller.log().find("final response 488"), std::string::npos) << caller.log();
+    EXPECT_NE(caller.log().find("final response 200"), std::string::npos) << caller.log();
+    EXPECT_NE(caller.messages().find("RTP/AVP 0"), std::string::npos) << caller.messages();
 }
 
 // HANGUP of an unanswered incoming call rejects it with 480.
@@ -354,6 +361,11 @@ TEST_F(CallInput, CallOptionsAreChecked) {
     expectError(call({{"audio", {{"input", "tone:abc"}}}}), SIPW_EINVAL, "options.audio.input");
     expectError(call({{"audio", {{"input", "file:"}}}}), SIPW_EINVAL, "options.audio.input");
     expectError(call({{"audio", {{"output", "speaker"}}}}), SIPW_EINVAL, "options.audio.output");
+    expectError(call({{"media", "rtp"}}), SIPW_EINVAL, "options.media");
+    expectError(call({{"media", {{"profile", "sip"}}}}), SIPW_EINVAL, "options.media.profile");
+    expectError(call({{"media", {{"codecs", {"G729"}}}}}), SIPW_EINVAL, "options.media.codecs");
+    expectError(call({{"media", {{"codec", "PCMU"}}}}), SIPW_EINVAL, "options.media.codec");
+    expectError(call({{"media", {{"rtpTimeoutMs", -1}}}}), SIPW_EINVAL, "options.media.rtpTimeoutMs");
     expectError(call({{"extraHeaders", "X-A: 1"}}), SIPW_EINVAL, "extraHeaders");
     expectError(call({{"extraHeaders", {1}}}), SIPW_EINVAL, "extraHeaders");
     expectError(call({{"extraHeaders", {"no colon"}}}), SIPW_EINVAL, "extraHeaders");

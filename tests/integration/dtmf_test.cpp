@@ -13,18 +13,6 @@ namespace {
 
 const std::string kAllTones = "0123456789*#ABCD";
 
-// The newDTMF events of session `sid`, waiting until `count` arrived (or timeoutMs passed).
-std::vector<Json> receivedDtmf(TestWorker &w, const std::string &sid, size_t count, int timeoutMs) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    for (;;) {
-        std::vector<Json> out;
-        for (const auto &ev : w.history())
-            if (ev.value("_channel", "") == "newDTMF" && ev.value("sessionId", "") == sid) out.push_back(ev);
-        if (out.size() >= count || Clock::now() >= deadline) return out;
-        w.waitFor("newDTMF", 200);
-    }
-}
-
 std::string tonesOf(const std::vector<Json> &events) {
     std::string out;
     for (const auto &ev : events) out += ev["data"].value("tone", "?");
@@ -39,10 +27,13 @@ bool mediaUp(TestWorker &w, const std::string &sid) { return infoBecomes(w, sid,
 // A call between two workers of this process, confirmed, with media up.
 class Dtmf : public SippCalls {
 protected:
-    void connect(const std::string &callerUser, const std::string &calleeUser) {
+    // `media`: CALL options.media (another profile, codecs), when given.
+    void connect(const std::string &callerUser, const std::string &calleeUser, const Json &media = nullptr) {
         caller_ = &phone(callerUser);
         callee_ = &phone(calleeUser);
-        ASSERT_EQ(caller_->w.post("CALL", {{"target", calleeUser}, {"sessionId", "dtmf-call"}}), 0) << sipw_last_error();
+        Json call = {{"target", calleeUser}, {"sessionId", "dtmf-call"}};
+        if (!media.is_null()) call["options"] = {{"media", media}};
+        ASSERT_EQ(caller_->w.post("CALL", call), 0) << sipw_last_error();
         Json incoming = waitSession(callee_->w, "newRTCSession");
         ASSERT_FALSE(incoming.is_null());
         calleeSid_ = incoming["sessionId"];
@@ -93,6 +84,35 @@ TEST_F(Dtmf, AllSixteenTonesOverRfc4733InOrderWithDurations) {
         EXPECT_LE(ev["data"].value("duration", 0), 400) << ev.dump();
     }
     hangUp();
+}
+
+// Plain RTP with G.711 and SDES-SRTP with G.722: RFC 4733 at 8000 Hz, then INFO, both ways.
+TEST_F(Dtmf, RtpAndSrtpProfilesBothWaysByRfc4733AndInfo) {
+    int user = 3321;
+    for (Json media : {Json{{"profile", "rtp"}, {"codecs", {"PCMA"}}}, Json{{"profile", "srtp"}, {"codecs", {"G722"}}}}) {
+        SCOPED_TRACE(media.dump());
+        connect(std::to_string(user), std::to_string(user + 1), media);
+        user += 2;
+        EXPECT_EQ(sessionInfo(callee_->w, calleeSid_)["profile"], media["profile"]);
+        EXPECT_EQ(sessionInfo(callee_->w, calleeSid_).value("telephoneEvent", false), true);
+        for (const char *transport : {"rfc4733", "info"}) {
+            size_t before = receivedDtmf(callee_->w, calleeSid_, 0, 0).size();
+            size_t beforeCaller = receivedDtmf(caller_->w, "dtmf-call", 0, 0).size();
+            ASSERT_EQ(caller_->w.post("DTMF", {{"sessionId", "dtmf-call"}, {"tones", "19#"}, {"transport", transport}}), 0)
+                << sipw_last_error();
+            ASSERT_EQ(callee_->w.post("DTMF", {{"sessionId", calleeSid_}, {"tones", "*0"}, {"transport", transport}}), 0)
+                << sipw_last_error();
+            auto atCallee = receivedDtmf(callee_->w, calleeSid_, before + 3, 6000);
+            auto atCaller = receivedDtmf(caller_->w, "dtmf-call", beforeCaller + 2, 6000);
+            ASSERT_EQ(atCallee.size(), before + 3) << transport;
+            ASSERT_EQ(atCaller.size(), beforeCaller + 2) << transport;
+            EXPECT_EQ(tonesOf({atCallee.begin() + long(before), atCallee.end()}), "19#") << transport;
+            EXPECT_EQ(tonesOf({atCaller.begin() + long(beforeCaller), atCaller.end()}), "*0") << transport;
+            EXPECT_EQ(atCallee.back()["data"]["method"], transport);
+            EXPECT_EQ(atCaller.back()["data"]["method"], transport);
+        }
+        hangUp();
+    }
 }
 
 TEST_F(Dtmf, AllSixteenTonesOverSipInfoInOrderWithDurations) {

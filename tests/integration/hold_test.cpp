@@ -101,20 +101,24 @@ struct Recording {
     }
 };
 
-Json audioOptions(const std::string &input, const std::string &output) {
-    return {{"audio", {{"input", input}, {"output", output}}}};
+// Call options: audio, and `media` (profile, codecs) when given.
+Json audioOptions(const std::string &input, const std::string &output, const Json &media = nullptr) {
+    Json options = {{"audio", {{"input", input}, {"output", output}}}};
+    if (!media.is_null()) options["media"] = media;
+    return options;
 }
 
 }  // namespace
 
 class HoldCalls : public SippCalls {
 protected:
-    // `caller` calls `callee`: the caller sends the tone, the callee records it to `recording`.
-    // Returns the callee's session id once both sides are confirmed and the callee has decoded
-    // the caller's first audio (empty on failure).
-    std::string connect(Phone &caller, Phone &callee, const std::string &sid, const std::string &recording) {
+    // `caller` calls `callee` (with `media` options, e.g. another profile): the caller sends the
+    // tone, the callee records it to `recording`. Returns the callee's session id once both
+    // sides are confirmed and the callee has decoded the caller's first audio (empty on failure).
+    std::string connect(Phone &caller, Phone &callee, const std::string &sid, const std::string &recording,
+                        const Json &media = nullptr) {
         EXPECT_EQ(caller.w.post("CALL", {{"target", callee.user}, {"sessionId", sid},
-                                         {"options", audioOptions("tone:1000", "null")}}),
+                                         {"options", audioOptions("tone:1000", "null", media)}}),
                   0) << sipw_last_error();
         Json incoming = waitSession(callee.w, "newRTCSession");
         if (incoming.is_null()) return ADD_FAILURE() << "no incoming call", std::string();
@@ -132,25 +136,16 @@ protected:
         return calleeSid;
     }
 
-    // `caller` (sipp) calls `p`, which answers. Returns the session id once confirmed (empty on failure).
-    std::string answerSippCall(Phone &p, Sipp &caller) {
-        Json incoming = waitSession(p.w, "newRTCSession");
-        if (incoming.is_null()) return ADD_FAILURE() << "no incoming call: " << caller.describe(), std::string();
-        std::string sid = incoming["sessionId"];
-        EXPECT_EQ(p.w.post("ANSWER", {{"sessionId", sid}}), 0) << sipw_last_error();
-        if (waitSession(p.w, "session_confirmed", sid).is_null())
-            return ADD_FAILURE() << "call not confirmed: " << caller.describe(), std::string();
-        return sid;
-    }
-
     // One side holds for ~2 s and resumes; the caller's tone must stop in the callee's recording
     // and come back.
-    void holdAndResume(bool calleeHolds, const std::string &callerUser, const std::string &calleeUser) {
+    // On rtp/srtp (`media`) the directions are really renegotiated: the held side stops sending.
+    void holdAndResume(bool calleeHolds, const std::string &callerUser, const std::string &calleeUser,
+                       const Json &media = nullptr) {
         Phone &caller = phone(callerUser);
         Phone &callee = phone(calleeUser);
         std::string recording = tempWav("hold_" + calleeUser);
         std::string callerSid = "hold-" + callerUser;
-        std::string calleeSid = connect(caller, callee, callerSid, recording);
+        std::string calleeSid = connect(caller, callee, callerSid, recording, media);
         ASSERT_FALSE(calleeSid.empty());
         Phone &holder = calleeHolds ? callee : caller;
         Phone &held = calleeHolds ? caller : callee;
@@ -210,6 +205,10 @@ protected:
 TEST_F(HoldCalls, CallerHoldsAndResumes) { holdAndResume(false, "3201", "3202"); }
 
 TEST_F(HoldCalls, CalleeHoldsAndResumes) { holdAndResume(true, "3203", "3204"); }
+
+TEST_F(HoldCalls, RtpCallerHoldsAndResumes) { holdAndResume(false, "3217", "3218", {{"profile", "rtp"}, {"codecs", {"PCMU"}}}); }
+
+TEST_F(HoldCalls, SrtpCalleeHoldsAndResumes) { holdAndResume(true, "3219", "3220", {{"profile", "srtp"}, {"codecs", {"G722"}}}); }
 
 // sipp calls us, we answer; sipp then holds (sendonly), resumes (sendrecv), holds again with
 // inactive and resumes, and checks the direction of each of our answers itself.

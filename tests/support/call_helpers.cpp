@@ -77,8 +77,19 @@ bool waitForInfo(TestWorker &w, const std::string &sid, const std::function<bool
     }
 }
 
-bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, bool value, int timeoutMs) {
-    return waitForInfo(w, sid, [&](const Json &info) { return info.value(field, !value) == value; }, timeoutMs);
+bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, const Json &value, int timeoutMs) {
+    return waitForInfo(w, sid, [&](const Json &info) { return info.contains(field) && info[field] == value; }, timeoutMs);
+}
+
+std::vector<Json> receivedDtmf(TestWorker &w, const std::string &sid, size_t count, int timeoutMs) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    for (;;) {
+        std::vector<Json> out;
+        for (const auto &ev : w.history())
+            if (ev.value("_channel", "") == "newDTMF" && ev.value("sessionId", "") == sid) out.push_back(ev);
+        if (out.size() >= count || Clock::now() >= deadline) return out;
+        w.waitFor("newDTMF", 200);
+    }
 }
 
 std::string tempWav(const std::string &name) {
@@ -137,34 +148,28 @@ bool udpPortBound(int port) {
     return false;
 }
 
-Sipp::Sipp(const std::string &name, std::vector<std::string> args) : name_(name) {
-    fs::create_directories("sipp-logs");
-    std::string base = "sipp-logs/" + name;
-    for (const char *ext : {".msg", ".log", ".err", ".stderr"}) std::remove((base + ext).c_str());
-    std::vector<std::string> argv = {"sipp", "127.0.0.1:5060", "-i", "127.0.0.1", "-nostdin", "-m", "1",
-                                     "-timeout", "20s", "-timeout_error",
-                                     "-trace_msg", "-message_file", base + ".msg",
-                                     "-trace_logs", "-log_file", base + ".log",
-                                     "-trace_err", "-error_file", base + ".err"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string stderrPath = base + ".stderr";
+ChildProcess::ChildProcess(const std::vector<std::string> &argv, const std::string &stdoutPath,
+                           const std::string &stderrPath, const std::vector<std::string> &environment) {
     pid_ = fork();
     if (pid_ == 0) {
-        int null = open("/dev/null", O_RDWR);
-        int err = open(stderrPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        auto output = [](const std::string &path) {
+            return path.empty() ? open("/dev/null", O_WRONLY) : open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        };
+        int null = open("/dev/null", O_RDWR), out = output(stdoutPath), err = output(stderrPath);
         dup2(null, 0);
-        dup2(null, 1);
+        if (out >= 0) dup2(out, 1);
         if (err >= 0) dup2(err, 2);
+        for (const auto &assignment : environment) putenv(strdup(assignment.c_str()));
         std::vector<char *> cargv;
         for (auto &a : argv) cargv.push_back(const_cast<char *>(a.c_str()));
         cargv.push_back(nullptr);
-        execvp("sipp", cargv.data());
+        execvp(cargv[0], cargv.data());
         _exit(127);
     }
     if (pid_ < 0) ADD_FAILURE() << "fork: " << strerror(errno);
 }
 
-int Sipp::wait(int timeoutMs) {
+int ChildProcess::wait(int timeoutMs) {
     if (pid_ <= 0) return exitCode_;
     auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
     for (;;) {
@@ -183,11 +188,30 @@ int Sipp::wait(int timeoutMs) {
     }
 }
 
-void Sipp::kill() {
+void ChildProcess::stop(int timeoutMs) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    wait(timeoutMs);
+}
+
+void ChildProcess::kill() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
     pid_ = 0;
+}
+
+Sipp::Sipp(const std::string &name, std::vector<std::string> args) : name_(name) {
+    fs::create_directories("sipp-logs");
+    std::string base = "sipp-logs/" + name;
+    for (const char *ext : {".msg", ".log", ".err", ".stderr"}) std::remove((base + ext).c_str());
+    std::vector<std::string> argv = {"sipp", "127.0.0.1:5060", "-i", "127.0.0.1", "-nostdin", "-m", "1",
+                                     "-timeout", "20s", "-timeout_error",
+                                     "-trace_msg", "-message_file", base + ".msg",
+                                     "-trace_logs", "-log_file", base + ".log",
+                                     "-trace_err", "-error_file", base + ".err"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    process_ = std::make_unique<ChildProcess>(argv, "", base + ".stderr");
 }
 
 std::string Sipp::log() const { return readText("sipp-logs/" + name_ + ".log"); }
@@ -285,6 +309,16 @@ Sipp &SippCalls::uac(const std::string &caller, int port, const std::string &cal
                                      "-set", "caller", caller, "-au", caller, "-ap", "pass" + caller};
     args.insert(args.end(), extra.begin(), extra.end());
     return sipp(testName() + "_" + caller + "_uac", args);
+}
+
+std::string SippCalls::answerSippCall(Phone &p, Sipp &caller, const Json &options) {
+    Json incoming = waitSession(p.w, "newRTCSession");
+    if (incoming.is_null()) return ADD_FAILURE() << "no incoming call: " << caller.describe(), std::string();
+    std::string sid = incoming["sessionId"];
+    EXPECT_EQ(p.w.post("ANSWER", {{"sessionId", sid}, {"options", options}}), 0) << sipw_last_error();
+    if (waitSession(p.w, "session_confirmed", sid).is_null())
+        return ADD_FAILURE() << "call not confirmed: " << caller.describe(), std::string();
+    return sid;
 }
 
 Json SippCalls::callAndWaitForEnd(Phone &p, const std::string &target, const std::string &sid, int timeoutMs) {

@@ -35,7 +35,9 @@ Json sessionInfo(TestWorker &w, const std::string &sid);
 bool waitForInfo(TestWorker &w, const std::string &sid, const std::function<bool(const Json &)> &ok,
                  int timeoutMs = 4000);
 // Waits until sipw_session_info(sid)[field] is `value`.
-bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, bool value, int timeoutMs = 4000);
+bool infoBecomes(TestWorker &w, const std::string &sid, const char *field, const Json &value, int timeoutMs = 4000);
+// The newDTMF events of session `sid`, waiting until `count` arrived (or timeoutMs passed).
+std::vector<Json> receivedDtmf(TestWorker &w, const std::string &sid, size_t count, int timeoutMs);
 // A per-process path in the temp directory for a recording named `name`.
 std::string tempWav(const std::string &name);
 // A 16-bit mono 44.1 kHz WAV (tempWav(name)) of a sine at `hz`, `seconds` long.
@@ -53,20 +55,40 @@ void addKamailioUser(const std::string &user);
 // True when something is bound to UDP 127.0.0.1:port (sipp is up and listening).
 bool udpPortBound(int port);
 
+// A program the tests run (a peer, a server), with its stdout and stderr in files (empty path:
+// discarded). Killed when destroyed if still running.
+class ChildProcess {
+public:
+    ChildProcess(const std::vector<std::string> &argv, const std::string &stdoutPath, const std::string &stderrPath,
+                 const std::vector<std::string> &environment = {});
+    ~ChildProcess() { kill(); }
+    ChildProcess(const ChildProcess &) = delete;
+    ChildProcess &operator=(const ChildProcess &) = delete;
+
+    // The exit code (128 + signal if killed by one), or -1 if it did not exit within timeoutMs
+    // (it is killed then).
+    int wait(int timeoutMs);
+    // Asks it to stop (SIGTERM), waits up to timeoutMs, then kills it.
+    void stop(int timeoutMs = 3000);
+    void kill();
+    bool running() const { return pid_ > 0; }
+
+private:
+    pid_t pid_ = -1;
+    int exitCode_ = -1;
+};
+
 // One sipp run against Kamailio, as a child process. Logs go to sipp-logs/NAME.* in the current
 // directory (kept for post-mortems). Killed when destroyed if still running.
 class Sipp {
 public:
     Sipp(const std::string &name, std::vector<std::string> args);
-    ~Sipp() { kill(); }
-    Sipp(const Sipp &) = delete;
-    Sipp &operator=(const Sipp &) = delete;
 
     // sipp's exit code (0 = every call as scripted), or -1 if it did not exit within timeoutMs
     // (it is killed then).
-    int wait(int timeoutMs = 25000);
-    void kill();
-    bool running() const { return pid_ > 0; }
+    int wait(int timeoutMs = 25000) { return process_->wait(timeoutMs); }
+    void kill() { process_->kill(); }
+    bool running() const { return process_->running(); }
     // What sipp logged (<log> lines) and sent/received, for assertions and failure messages.
     std::string log() const;
     std::string messages() const;
@@ -74,8 +96,7 @@ public:
 
 private:
     std::string name_;
-    pid_t pid_ = -1;
-    int exitCode_ = -1;
+    std::unique_ptr<ChildProcess> process_;
 };
 
 bool isTerminal(const std::string &msg);  // session_ended or session_failed
@@ -101,6 +122,9 @@ protected:
     // A sipp UAC from `caller` (made known to Kamailio) to `callee`, running `scenarioFile`.
     Sipp &uac(const std::string &caller, int port, const std::string &callee, const std::string &scenarioFile,
               std::vector<std::string> extra = {});
+    // `caller` (sipp) calls `p`, which answers with `options`. The session id once confirmed
+    // (empty, and a test failure, if not).
+    std::string answerSippCall(Phone &p, Sipp &caller, const Json &options = Json::object());
     // Our worker calls `target` and waits for its terminal event.
     Json callAndWaitForEnd(Phone &p, const std::string &target, const std::string &sid, int timeoutMs = 10000);
 

@@ -1,6 +1,7 @@
 // INIT payload validation and server URI forms (SPEC §3).
 #include "config/config.hpp"
 #include "base/error.hpp"
+#include "base/payload.hpp"
 
 #include <gtest/gtest.h>
 
@@ -214,4 +215,72 @@ TEST(AudioEndpoint, InputAndOutputForms) {
     EXPECT_TRUE(AudioEndpoint::parseOutput("file:/tmp/rec.wav", e));
     for (const char *bad : {"silence", "tone:440", "speaker", "file:"})
         EXPECT_FALSE(AudioEndpoint::parseOutput(bad, e)) << bad;
+}
+
+// INIT media: the profile of our offers, the codecs we allow in order, the RTP timeout.
+TEST(InitConfig, MediaProfileCodecsAndTimeout) {
+    Config defaults = parse(kMinimal);
+    EXPECT_EQ(defaults.media.profile, MediaProfile::WebRtc);
+    EXPECT_EQ(defaults.media.codecs,
+              (std::vector<AudioCodec>{AudioCodec::Opus, AudioCodec::G722, AudioCodec::Pcmu, AudioCodec::Pcma}));
+    EXPECT_EQ(defaults.media.rtpTimeoutMs, 30000);
+
+    json p = kMinimal;
+    p["media"] = {{"profile", "RTP"}, {"codecs", {"pcma", "G722"}}, {"rtpTimeoutMs", 0}};
+    Config c = parse(p);
+    EXPECT_EQ(c.media.profile, MediaProfile::Rtp);
+    EXPECT_EQ(c.media.codecs, (std::vector<AudioCodec>{AudioCodec::Pcma, AudioCodec::G722}));
+    EXPECT_EQ(c.media.rtpTimeoutMs, 0);
+    p["media"] = {{"profile", "srtp"}, {"shiny", true}};
+    std::vector<std::string> unknown;
+    EXPECT_EQ(parse(p, &unknown).media.profile, MediaProfile::Srtp);
+    EXPECT_EQ(unknown, (std::vector<std::string>{"media.shiny"}));
+}
+
+TEST(InitConfig, BadMediaValuesNameTheFieldAndTheChoices) {
+    struct Case {
+        json media;
+        const char *field;
+        const char *mentions;
+    } cases[] = {
+        {{{"profile", "sdes"}}, "media.profile", "\"rtp\""},
+        {{{"profile", 1}}, "media.profile", "string"},
+        {{{"codecs", "PCMU"}}, "media.codecs", "array"},
+        {{{"codecs", json::array()}}, "media.codecs", "at least one"},
+        {{{"codecs", {"PCMU", "G729"}}}, "media.codecs", "\"G729\" is not one of opus, G722, PCMU, PCMA"},
+        {{{"codecs", {"PCMU", "pcmu"}}}, "media.codecs", "PCMU is listed twice"},
+        {{{"codecs", {"telephone-event"}}}, "media.codecs", "telephone-event is always added"},
+        {{{"rtpTimeoutMs", 500}}, "media.rtpTimeoutMs", "0 (never)"},
+        {{{"rtpTimeoutMs", "30s"}}, "media.rtpTimeoutMs", "integer"},
+        {"rtp", "media", "object"},
+    };
+    for (const auto &c : cases) {
+        json p = kMinimal;
+        p["media"] = c.media;
+        auto [code, text] = failure(p);
+        EXPECT_EQ(code, ResultCode::InvalidArgument) << c.media;
+        EXPECT_NE(text.find(c.field), std::string::npos) << text;
+        EXPECT_NE(text.find(c.mentions), std::string::npos) << text;
+    }
+}
+
+// CALL/ANSWER options.media: the same fields; an unknown one is refused (no event could carry it).
+TEST(MediaChoice, PerCallOptionsAreStrict) {
+    json options = {{"profile", "srtp"}, {"codecs", {"opus"}}};
+    MediaChoice choice = readMediaChoice(Payload(options, "options.media."), nullptr);
+    ASSERT_TRUE(choice.profile && choice.codecs);
+    EXPECT_FALSE(choice.rtpTimeoutMs);
+    MediaOptions o;
+    choice.applyTo(o);
+    EXPECT_EQ(o.profile, MediaProfile::Srtp);
+    EXPECT_EQ(o.codecs, std::vector<AudioCodec>{AudioCodec::Opus});
+    EXPECT_EQ(o.rtpTimeoutMs, 30000);
+    try {
+        json misspelt = {{"profiles", "rtp"}};
+        readMediaChoice(Payload(misspelt, "options.media."), nullptr);
+        ADD_FAILURE() << "an unknown field was accepted";
+    } catch (const Error &e) {
+        EXPECT_NE(e.message().en.find("options.media.profiles"), std::string::npos) << e.message().en;
+        EXPECT_NE(e.message().zh.find("options.media.profiles"), std::string::npos) << e.message().zh;
+    }
 }

@@ -1,162 +1,13 @@
 // Two WebRTC media sessions in one process, on one loop thread, talking over loopback.
 //
 // Run inside a private network namespace so ICE never leaves loopback:
-//   unshare --net bash -c 'ip link set lo up; ./media_test'
-#include "media/media_factory.hpp"
-
-#include "audio_analysis.hpp"
-
-#include <gst/gst.h>
-#include <gtest/gtest.h>
-
-#include <dirent.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
-#include <cstring>
-#include <functional>
-#include <memory>
-#include <string>
+//   unshare --net bash -c 'ip link set lo up; ./sipw_media_tests'
+#include "media_fixture.hpp"
 
 using namespace sipw;
-using Clock = std::chrono::steady_clock;
+using namespace sipw_media_test;
 
 namespace {
-
-double msSince(Clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-int countEntries(const char *dir) {
-    int n = 0;
-    if (DIR *d = opendir(dir)) {
-        while (struct dirent *e = readdir(d)) n += e->d_name[0] != '.';
-        closedir(d);
-    }
-    return n;
-}
-
-// One media session and everything it reported.
-struct Peer {
-    std::unique_ptr<MediaSession> media;
-    Clock::time_point created;
-    std::string localSdp;
-    int descriptions = 0;
-    bool connected = false;
-    Clock::time_point connectedAt;
-    bool failed = false;
-    MediaError error = MediaError::Internal;
-    std::string errorDetail;
-    std::vector<std::string> warnings;
-    std::vector<std::pair<char, int>> dtmf;  // received: tone, duration ms
-    Clock::time_point firstAudioAt;
-    std::vector<std::string> dtmfFailures;
-};
-
-class MediaTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        context_ = g_main_context_new();
-        g_main_context_push_thread_default(context_);
-    }
-    void TearDown() override {
-        g_main_context_pop_thread_default(context_);
-        // Drain what is still queued (tasks for closed sessions are dropped, not run).
-        while (g_main_context_iteration(context_, FALSE)) {}
-        g_main_context_unref(context_);
-    }
-
-    static MediaOptions options(const std::string &input, const std::string &output) {
-        MediaOptions o;
-        EXPECT_TRUE(AudioEndpoint::parseInput(input, o.input)) << input;
-        EXPECT_TRUE(AudioEndpoint::parseOutput(output, o.output)) << output;
-        o.ice.addresses = {"127.0.0.1"};
-        return o;
-    }
-
-    std::unique_ptr<Peer> makePeer(const MediaOptions &o) {
-        auto peer = std::make_unique<Peer>();
-        Peer *p = peer.get();
-        MediaSession::Callbacks cb;
-        cb.onLocalDescription = [p](const std::string &sdp) { p->localSdp = sdp; ++p->descriptions; };
-        cb.onConnected = [p] { p->connected = true; p->connectedAt = Clock::now(); };
-        cb.onError = [p](MediaError e, const std::string &detail) {
-            p->failed = true;
-            p->error = e;
-            p->errorDetail = detail;
-        };
-        cb.onWarning = [p](const std::string &key, const std::string &arg) {
-            p->warnings.push_back(key + ":" + arg);
-        };
-        cb.onDtmf = [p](char tone, int ms) { p->dtmf.emplace_back(tone, ms); };
-        cb.onFirstAudio = [p] { p->firstAudioAt = Clock::now(); };
-        cb.onDtmfFailed = [p](const std::string &detail) { p->dtmfFailures.push_back(detail); };
-        p->created = Clock::now();
-        p->media = createWebRtcMedia(context_, o, cb);
-        return peer;
-    }
-
-    // Runs the loop until `done` or `timeoutMs`; true if done.
-    bool runUntil(const std::function<bool()> &done, int timeoutMs) {
-        auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-        while (!done()) {
-            if (Clock::now() >= deadline) return false;
-            GSource *wake = g_timeout_source_new(5);  // bounds each blocking iteration
-            g_source_set_callback(wake, [](gpointer) { return G_SOURCE_REMOVE; }, nullptr, nullptr);
-            g_source_attach(wake, context_);
-            g_main_context_iteration(context_, TRUE);
-            g_source_destroy(wake);
-            g_source_unref(wake);
-        }
-        return true;
-    }
-    void runFor(int ms) { runUntil([] { return false; }, ms); }
-
-    // A offers, B answers, A applies the answer; both connect. Returns offer→connected ms.
-    double negotiate(Peer &a, Peer &b) {
-        auto start = Clock::now();
-        a.media->createOffer();
-        EXPECT_TRUE(runUntil([&] { return a.descriptions > 0 || a.failed; }, 3000));
-        double offerMs = msSince(start);
-        b.media->acceptOffer(a.localSdp);
-        EXPECT_TRUE(runUntil([&] { return b.descriptions > 0 || b.failed; }, 3000));
-        double answerMs = msSince(start);
-        a.media->acceptAnswer(b.localSdp);
-        EXPECT_TRUE(runUntil([&] { return (a.connected && b.connected) || a.failed || b.failed; }, 5000))
-            << "offer:\n" << a.localSdp << "answer:\n" << b.localSdp;
-        EXPECT_FALSE(a.failed) << a.errorDetail;
-        EXPECT_FALSE(b.failed) << b.errorDetail;
-        if (getenv("SIPW_TEST_VERBOSE") || firstNegotiation_)
-            printf("[ timing   ] offer %.1f ms, answer %.1f ms, connected A %.1f B %.1f ms\n", offerMs,
-                   answerMs,
-                   std::chrono::duration<double, std::milli>(a.connectedAt - start).count(),
-                   std::chrono::duration<double, std::milli>(b.connectedAt - start).count());
-        firstNegotiation_ = false;
-        return std::chrono::duration<double, std::milli>(std::max(a.connectedAt, b.connectedAt) - start).count();
-    }
-
-    GMainContext *context_ = nullptr;
-    static bool firstNegotiation_;  // the process's first call: print its timing
-};
-bool MediaTest::firstNegotiation_ = true;
-
-// The recording is valid, lasts as long as the call (±15 %) and carries `hz` (±2 %).
-void expectRecording(const std::string &path, double callSeconds, double hz) {
-    test::Wav wav;
-    std::string error;
-    ASSERT_TRUE(test::readWav(path, wav, error)) << path << ": " << error;
-    EXPECT_EQ(wav.sampleRate, 48000);
-    EXPECT_NEAR(wav.durationSeconds(), callSeconds, callSeconds * 0.15) << path;
-    // Skip setup (before media flows) and measure ≥ 2 s of the call.
-    size_t begin = size_t(0.8 * wav.sampleRate);
-    size_t end = begin + size_t(2 * wav.sampleRate);
-    ASSERT_LT(end, wav.samples.size()) << "recording too short";
-    double measured = test::dominantFrequency(wav, begin, end);
-    printf("[ measure  ] %s: %.1f Hz (expected %.0f), %.2f s for a %.2f s call\n", path.c_str(),
-           measured, hz, wav.durationSeconds(), callSeconds);
-    EXPECT_NEAR(measured, hz, hz * 0.02) << path;
-}
 
 TEST_F(MediaTest, TwoWayCallCarriesEachTone) {
     const std::string wavA = "/tmp/sipw_media_test_a.wav", wavB = "/tmp/sipw_media_test_b.wav";
@@ -186,6 +37,57 @@ TEST_F(MediaTest, TwoWayCallCarriesEachTone) {
     printf("[ timing   ] close both: %.1f ms\n", msSince(closing));
     expectRecording(wavA, callA, 440);
     expectRecording(wavB, callB, 1000);
+}
+
+// webrtcbin carries G.722 and G.711 too: A offers one codec, B (every codec) answers with it.
+TEST_F(MediaTest, EveryCodecOverWebRtc) {
+    struct Call {
+        AudioCodec codec;
+        std::unique_ptr<Peer> a, b;
+        std::string wavA, wavB;
+    };
+    std::vector<Call> calls;
+    for (AudioCodec codec : {AudioCodec::Opus, AudioCodec::G722, AudioCodec::Pcmu, AudioCodec::Pcma}) {
+        Call c{codec, nullptr, nullptr, "/tmp/sipw_webrtc_" + std::string(codecName(codec)) + "_a.wav",
+               "/tmp/sipw_webrtc_" + std::string(codecName(codec)) + "_b.wav"};
+        c.a = makePeer(options("tone:1000", "file:" + c.wavA, MediaProfile::WebRtc, {codec}));
+        c.b = makePeer(options("tone:440", "file:" + c.wavB));
+        calls.push_back(std::move(c));
+    }
+    for (Call &c : calls) negotiate(*c.a, *c.b);
+    runFor(2500);
+    for (Call &c : calls) {
+        c.a->media->close();
+        c.b->media->close();
+    }
+    for (Call &c : calls) {
+        SCOPED_TRACE(codecName(c.codec));
+        EXPECT_NE(c.b->localSdp.find(std::string(codecName(c.codec)) == "opus" ? "OPUS/48000/2"
+                                                                                 : std::string(codecName(c.codec)) + "/8000"),
+                  std::string::npos) << c.b->localSdp;
+        EXPECT_EQ(c.a->codec, codecName(c.codec));
+        EXPECT_EQ(c.b->codec, codecName(c.codec));
+        EXPECT_EQ(c.b->profile, "webrtc");
+        double heardByA = lastHeardFrequency(c.wavA), heardByB = lastHeardFrequency(c.wavB);
+        printf("[ measure  ] webrtc %s: A heard %.1f Hz, B heard %.1f Hz\n", codecName(c.codec), heardByA, heardByB);
+        EXPECT_NEAR(heardByA, 440, 440 * 0.03);
+        EXPECT_NEAR(heardByB, 1000, 1000 * 0.03);
+    }
+}
+
+// The offerer encodes its first codec before the answer comes; an answer with another one (a
+// G.711-only peer) swaps the encoder in webrtcbin's input.
+TEST_F(MediaTest, AnswerWithAnotherCodecSwapsTheEncoder) {
+    const std::string wavA = "/tmp/sipw_webrtc_swap_a.wav", wavB = "/tmp/sipw_webrtc_swap_b.wav";
+    auto a = makePeer(options("tone:1000", "file:" + wavA));
+    auto b = makePeer(options("tone:440", "file:" + wavB, MediaProfile::WebRtc, {AudioCodec::Pcma}));
+    negotiate(*a, *b);
+    runFor(2500);
+    a->media->close();
+    b->media->close();
+    EXPECT_EQ(a->codec, "PCMA");
+    EXPECT_NEAR(lastHeardFrequency(wavA), 440, 440 * 0.03);
+    EXPECT_NEAR(lastHeardFrequency(wavB), 1000, 1000 * 0.03);
 }
 
 TEST_F(MediaTest, MutedWindowIsSilentThenAudioReturns) {
@@ -345,19 +247,13 @@ TEST_F(MediaTest, AnswerUsesTheOfferedOpusPayloadType) {
     EXPECT_NE(b->localSdp.find("a=rtpmap:109 OPUS/48000/2"), std::string::npos) << b->localSdp;
 }
 
-std::string receivedTones(const Peer &p) {
-    std::string out;
-    for (const auto &[tone, ms] : p.dtmf) out += tone;
-    return out;
-}
-
 TEST_F(MediaTest, Rfc4733DtmfBothWaysInOrderWithDurations) {
     auto a = makePeer(options("tone:1000", "null"));
     auto b = makePeer(options("tone:440", "null"));
     negotiate(*a, *b);
     for (const std::string *sdp : {&a->localSdp, &b->localSdp}) {
-        EXPECT_NE(sdp->find("a=rtpmap:101 telephone-event/48000"), std::string::npos) << *sdp;
-        EXPECT_NE(sdp->find("a=fmtp:101 0-16"), std::string::npos) << *sdp;
+        EXPECT_NE(sdp->find("a=rtpmap:110 telephone-event/48000"), std::string::npos) << *sdp;
+        EXPECT_NE(sdp->find("a=fmtp:110 0-16"), std::string::npos) << *sdp;
     }
     EXPECT_TRUE(a->media->telephoneEventNegotiated());
     EXPECT_TRUE(b->media->telephoneEventNegotiated());
@@ -446,6 +342,27 @@ TEST_F(MediaTest, FiftyCallsLeaveNothingBehind) {
     EXPECT_LE(threadsAfter, threads);
     EXPECT_EQ(objectsAfter, objects);
     EXPECT_EQ(objects, 0);
+}
+
+// Tones asked for right after the answer, before DTLS is up and before the codec's first packet:
+// they wait for the codec (a tone's packet reaching webrtcbin first stalled the DTMF source for
+// good; seen on the second call of a process, where set-up is fast).
+TEST_F(MediaTest, DtmfRightAfterTheAnswerWaitsForTheCodec) {
+    for (int call = 0; call < 2; ++call) {
+        auto a = makePeer(options("tone:1000", "null"));
+        auto b = makePeer(options("tone:440", "null"));
+        a->media->createOffer();
+        ASSERT_TRUE(runUntil([&] { return a->descriptions > 0; }, 3000));
+        b->media->acceptOffer(a->localSdp);
+        ASSERT_TRUE(runUntil([&] { return b->descriptions > 0; }, 3000));
+        a->media->acceptAnswer(b->localSdp);
+        a->media->sendDtmf("12#", 160, 100);
+        EXPECT_TRUE(runUntil([&] { return b->dtmf.size() >= 3 || !a->dtmfFailures.empty(); }, 5000));
+        EXPECT_EQ(receivedTones(*b), "12#") << "call " << call;
+        EXPECT_TRUE(a->dtmfFailures.empty()) << a->dtmfFailures.front();
+        a->media->close();
+        b->media->close();
+    }
 }
 
 }  // namespace

@@ -117,3 +117,17 @@ TEST(Rfc4733, ShortOrForeignPayloadsAreIgnored) {
     EXPECT_EQ(events[0].tone, '0');
     EXPECT_EQ(events[0].durationMs, 100);
 }
+
+// A packet of the event's stream that is no event packet (an Opus frame with the telephone-event
+// payload type, seen from GStreamer's rtpdtmfmux) neither ends the tone nor starts one.
+TEST(Rfc4733, APayloadThatIsNotFourBytesIsNotAnEvent) {
+    Feed feed;
+    feed(1000, 12, false, 160);
+    const uint8_t opus[] = {248, 0xff, 0xfe, 0x10, 0x22, 0x31};
+    EXPECT_TRUE(feed.reader.onPacket(1100, opus, sizeof opus, kRate).empty());
+    for (int t = 40; t < 300; t += 20) feed(1000, 12, false, t * 8);
+    for (int i = 0; i < 3; ++i) feed(1000, 12, true, 300 * 8);
+    EXPECT_EQ(feed.tones, "C");
+    ASSERT_EQ(feed.durations.size(), 1u);
+    EXPECT_EQ(feed.durations[0], 300);
+}

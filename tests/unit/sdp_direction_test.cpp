@@ -1,4 +1,5 @@
 // Media directions in SDP offer/answer (RFC 3264 §6.1), as hold and resume use them.
+#include "media/remote_sdp.hpp"
 #include "media/sdp_util.hpp"
 
 #include <gtest/gtest.h>
@@ -38,8 +39,8 @@ std::string offerWith(const std::string &sessionLevel, const std::string &mediaL
 }  // namespace
 
 TEST(SdpDirection, SessionLevelDirectionAppliesWhenTheMediaHasNone) {
-    EXPECT_EQ(sdp::inspectRemote(offerWith("", "")).direction, "sendrecv");
-    EXPECT_EQ(sdp::inspectRemote(offerWith("sendonly", "")).direction, "sendonly");
-    EXPECT_EQ(sdp::inspectRemote(offerWith("", "inactive")).direction, "inactive");
-    EXPECT_EQ(sdp::inspectRemote(offerWith("sendonly", "sendrecv")).direction, "sendrecv");
+    EXPECT_EQ(sdp::inspect(offerWith("", "")).direction, "sendrecv");
+    EXPECT_EQ(sdp::inspect(offerWith("sendonly", "")).direction, "sendonly");
+    EXPECT_EQ(sdp::inspect(offerWith("", "inactive")).direction, "inactive");
+    EXPECT_EQ(sdp::inspect(offerWith("sendonly", "sendrecv")).direction, "sendrecv");
 }

@@ -1,0 +1,404 @@
+// The rtp and srtp profiles: media sessions in one process talking plain RTP or SDES-SRTP over
+// loopback (rtpbin over their own UDP sockets), and a socket of the test playing a hostile peer.
+#include "media_fixture.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cmath>
+#include <thread>
+
+using namespace sipw;
+using namespace sipw_media_test;
+
+namespace {
+
+constexpr double kTolerance = 0.03;  // of a tone's frequency, in the other side's recording
+
+// A UDP socket of the test that sends RTP packets of its own making (PCMU of a tone) to a port.
+class RogueSender {
+public:
+    RogueSender() : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bind(fd_, reinterpret_cast<sockaddr *>(&local), sizeof local);
+    }
+    ~RogueSender() { close(fd_); }
+    // `packets` 20 ms PCMU packets of `hz` to 127.0.0.1:port, a new SSRC every `perSsrc` packets.
+    void send(int port, int packets, int perSsrc, double hz, int gapMs = 0) {
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(uint16_t(port));
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        for (int i = 0; i < packets; ++i) {
+            uint8_t packet[12 + 160];
+            uint32_t ssrc = 0x5000 + uint32_t(i / perSsrc), timestamp = uint32_t(i) * 160;
+            packet[0] = 0x80;
+            packet[1] = 0;  // PCMU
+            packet[2] = uint8_t(seq_ >> 8), packet[3] = uint8_t(seq_);
+            ++seq_;
+            for (int b = 0; b < 4; ++b) {
+                packet[4 + b] = uint8_t(timestamp >> (24 - 8 * b));
+                packet[8 + b] = uint8_t(ssrc >> (24 - 8 * b));
+            }
+            for (int s = 0; s < 160; ++s) packet[12 + s] = mulaw(0.5 * std::sin(2 * M_PI * hz * (i * 160 + s) / 8000));
+            sendto(fd_, packet, sizeof packet, 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
+            if (gapMs) std::this_thread::sleep_for(std::chrono::milliseconds(gapMs));
+        }
+    }
+
+private:
+    static uint8_t mulaw(double x) {  // G.711 µ-law of a sample in -1..1
+        int sample = int(x * 32124), sign = sample < 0 ? 0x80 : 0;
+        if (sample < 0) sample = -sample;
+        sample += 132;
+        int exponent = 7;
+        for (int mask = 0x4000; (sample & mask) == 0 && exponent > 0; mask >>= 1) --exponent;
+        int mantissa = (sample >> (exponent + 3)) & 0x0f;
+        return uint8_t(~(sign | (exponent << 4) | mantissa));
+    }
+    int fd_;
+    uint16_t seq_ = 1;
+};
+
+struct Pair {
+    std::unique_ptr<Peer> a, b;
+    std::string wavA, wavB;
+};
+
+class RtpMedia : public MediaTest {
+protected:
+    // A (tone 1000 Hz, only `codec`) calls B (tone 440 Hz, every codec), both recording.
+    Pair call(MediaProfile profile, AudioCodec codec, const std::string &name) {
+        Pair p;
+        p.wavA = "/tmp/sipw_rtp_" + name + "_a.wav";
+        p.wavB = "/tmp/sipw_rtp_" + name + "_b.wav";
+        p.a = makePeer(options("tone:1000", "file:" + p.wavA, profile, {codec}));
+        p.b = makePeer(options("tone:440", "file:" + p.wavB, profile));
+        return p;
+    }
+    void start(Pair &p) {
+        p.a->media->createOffer();
+        ASSERT_TRUE(runUntil([&] { return p.a->descriptions > 0 || p.a->failed; }, 3000));
+        p.b->media->acceptOffer(p.a->localSdp);
+        ASSERT_TRUE(runUntil([&] { return p.b->descriptions > 0 || p.b->failed; }, 3000));
+        p.a->media->acceptAnswer(p.b->localSdp);
+    }
+};
+
+// Every codec in both profiles, all calls at once: each side hears the other's tone, both report
+// the codec, and the SDP says what the profile is.
+TEST_F(RtpMedia, EveryCodecInRtpAndSrtpCarriesAToneBothWays) {
+    std::vector<std::pair<MediaProfile, AudioCodec>> cases;
+    for (MediaProfile profile : {MediaProfile::Rtp, MediaProfile::Srtp})
+        for (AudioCodec codec : {AudioCodec::Opus, AudioCodec::G722, AudioCodec::Pcmu, AudioCodec::Pcma})
+            cases.emplace_back(profile, codec);
+    std::vector<Pair> pairs;
+    for (auto [profile, codec] : cases)
+        pairs.push_back(call(profile, codec, std::string(profileName(profile)) + "_" + codecName(codec)));
+    for (Pair &p : pairs) start(p);
+    ASSERT_TRUE(runUntil([&] {
+        for (Pair &p : pairs)
+            if (!(p.a->connected && p.b->connected) && !p.a->failed && !p.b->failed) return false;
+        return true;
+    }, 5000));
+    runFor(2500);
+    for (Pair &p : pairs) {
+        p.a->media->close();
+        p.b->media->close();
+    }
+    for (size_t i = 0; i < pairs.size(); ++i) {
+        auto [profile, codec] = cases[i];
+        Pair &p = pairs[i];
+        SCOPED_TRACE(std::string(profileName(profile)) + " " + codecName(codec));
+        EXPECT_FALSE(p.a->failed) << p.a->errorDetail;
+        EXPECT_FALSE(p.b->failed) << p.b->errorDetail;
+        EXPECT_EQ(p.a->codec, codecName(codec));
+        EXPECT_EQ(p.b->codec, codecName(codec));
+        EXPECT_EQ(p.b->profile, profileName(profile));
+        bool secure = profile == MediaProfile::Srtp;
+        EXPECT_NE(p.b->localSdp.find(secure ? "RTP/SAVP" : "RTP/AVP"), std::string::npos) << p.b->localSdp;
+        EXPECT_EQ(p.b->localSdp.find("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:") != std::string::npos, secure)
+            << p.b->localSdp;
+        double heardByA = lastHeardFrequency(p.wavA), heardByB = lastHeardFrequency(p.wavB);
+        printf("[ measure  ] %s %s: A heard %.1f Hz, B heard %.1f Hz\n", profileName(profile), codecName(codec),
+               heardByA, heardByB);
+        EXPECT_NEAR(heardByA, 440, 440 * kTolerance);
+        EXPECT_NEAR(heardByB, 1000, 1000 * kTolerance);
+    }
+}
+
+// The offerer encodes its first codec (opus) before the answer comes; a G.711-only answer swaps it.
+TEST_F(RtpMedia, AnswerWithAnotherCodecSwapsTheEncoder) {
+    Pair p;
+    p.wavA = "/tmp/sipw_rtp_swap_a.wav";
+    p.wavB = "/tmp/sipw_rtp_swap_b.wav";
+    p.a = makePeer(options("tone:1000", "file:" + p.wavA, MediaProfile::Rtp));
+    p.b = makePeer(options("tone:440", "file:" + p.wavB, MediaProfile::Rtp, {AudioCodec::Pcma}));
+    negotiate(*p.a, *p.b);
+    runFor(2500);
+    p.a->media->close();
+    p.b->media->close();
+    EXPECT_EQ(p.a->codec, "PCMA");
+    EXPECT_NEAR(lastHeardFrequency(p.wavA), 440, 440 * kTolerance);
+    EXPECT_NEAR(lastHeardFrequency(p.wavB), 1000, 1000 * kTolerance);
+}
+
+// G.722 samples at 16 kHz but its RTP clock is 8000 (RFC 3551); telephone-event runs at 8000 too.
+TEST_F(RtpMedia, OffersListEveryCodecWithTelephoneEventAtEachClock) {
+    auto a = makePeer(options("silence", "null", MediaProfile::Rtp));
+    a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return a->descriptions > 0; }, 2000));
+    const std::string &sdp = a->localSdp;
+    EXPECT_NE(sdp.find("m=audio " + std::to_string(audioPort(sdp)) + " RTP/AVP 111 9 0 8 110 101\r\n"), std::string::npos) << sdp;
+    for (const char *line : {"a=rtpmap:111 opus/48000/2", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
+                             "a=rtpmap:8 PCMA/8000", "a=rtpmap:110 telephone-event/48000",
+                             "a=rtpmap:101 telephone-event/8000", "a=ptime:20", "a=rtcp-mux", "a=sendrecv"})
+        EXPECT_NE(sdp.find(line), std::string::npos) << line << " in\n" << sdp;
+    EXPECT_EQ(sdp.find("a=crypto"), std::string::npos) << "keys in a plain RTP offer:\n" << sdp;
+    EXPECT_EQ(audioPort(sdp) % 2, 0);
+    EXPECT_NE(sdp.find("a=rtcp:" + std::to_string(audioPort(sdp) + 1)), std::string::npos) << sdp;
+}
+
+// DTMF by RFC 4733 beside G.711 and G.722 (8000 Hz events) and beside Opus (48000 Hz), both ways.
+TEST_F(RtpMedia, Rfc4733AtTheCodecsClockBothWays) {
+    for (AudioCodec codec : {AudioCodec::Pcmu, AudioCodec::G722, AudioCodec::Opus}) {
+        SCOPED_TRACE(codecName(codec));
+        auto a = makePeer(options("tone:1000", "null", MediaProfile::Rtp, {codec}));
+        auto b = makePeer(options("tone:440", "null", MediaProfile::Rtp));
+        negotiate(*a, *b);
+        int rate = codec == AudioCodec::Opus ? 48000 : 8000;
+        EXPECT_NE(b->localSdp.find("telephone-event/" + std::to_string(rate)), std::string::npos) << b->localSdp;
+        ASSERT_TRUE(a->media->telephoneEventNegotiated());
+        ASSERT_TRUE(b->media->telephoneEventNegotiated());
+        a->media->sendDtmf("159#", 250, 100);
+        b->media->sendDtmf("*0", 250, 100);
+        EXPECT_TRUE(runUntil([&] { return b->dtmf.size() >= 4 && a->dtmf.size() >= 2; }, 6000));
+        EXPECT_EQ(receivedTones(*b), "159#");
+        EXPECT_EQ(receivedTones(*a), "*0");
+        for (auto [tone, ms] : b->dtmf) EXPECT_NEAR(ms, 300, 100) << tone;
+        a->media->close();
+        b->media->close();
+    }
+}
+
+// Comedia: A's SDP names a port where nobody listens (a NATed phone's private address would do
+// the same). B sends there until A's packets arrive, then to where they come from.
+TEST_F(RtpMedia, SymmetricRtpLatchesToWherePacketsComeFrom) {
+    Pair p = call(MediaProfile::Rtp, AudioCodec::Pcmu, "latch");
+    p.a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return p.a->descriptions > 0; }, 2000));
+    int port = audioPort(p.a->localSdp);
+    std::string wrongPort = replaced(p.a->localSdp, "m=audio " + std::to_string(port), "m=audio " + std::to_string(port + 1000));
+    p.b->media->acceptOffer(replaced(wrongPort, "a=rtcp:" + std::to_string(port + 1), "a=rtcp:" + std::to_string(port + 1001)));
+    ASSERT_TRUE(runUntil([&] { return p.b->descriptions > 0 || p.b->failed; }, 2000));
+    p.a->media->acceptAnswer(p.b->localSdp);
+    runFor(2500);
+    p.a->media->close();
+    p.b->media->close();
+    EXPECT_NEAR(lastHeardFrequency(p.wavA), 440, 440 * kTolerance) << "B never reached A's real port";
+    EXPECT_NEAR(lastHeardFrequency(p.wavB), 1000, 1000 * kTolerance);
+}
+
+// Before A sends, a rogue source floods B's port with many SSRCs: B takes a few streams and says
+// so. A's packets then come from the address in A's SDP, which wins; a rogue source afterwards is
+// dropped and said once. B hears A's tone, never the rogue's 2500 Hz.
+TEST_F(RtpMedia, RogueSourceAndSsrcFloodDoNotTakeTheCall) {
+    Pair p = call(MediaProfile::Rtp, AudioCodec::Pcmu, "rogue");
+    p.a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return p.a->descriptions > 0; }, 2000));
+    p.b->media->acceptOffer(p.a->localSdp);
+    ASSERT_TRUE(runUntil([&] { return p.b->descriptions > 0 || p.b->failed; }, 2000));
+    int bPort = audioPort(p.b->localSdp);
+    RogueSender rogue;
+    rogue.send(bPort, 200, 1, 2500);  // 200 SSRCs, one packet each
+    runFor(300);
+    EXPECT_TRUE(p.b->warned("rtp_too_many_streams")) << testing::PrintToString(p.b->warnings);
+    p.a->media->acceptAnswer(p.b->localSdp);
+    runFor(1000);
+    std::thread later([&] { rogue.send(bPort, 100, 100, 2500, 10); });  // 1 s of a rogue stream mid-call
+    runFor(2200);
+    later.join();
+    p.a->media->close();
+    p.b->media->close();
+    EXPECT_TRUE(p.b->warned("rtp_foreign_source")) << testing::PrintToString(p.b->warnings);
+    EXPECT_FALSE(p.b->failed) << p.b->errorDetail;
+    EXPECT_NEAR(lastHeardFrequency(p.wavB, 2.0), 1000, 1000 * kTolerance);
+    EXPECT_NEAR(lastHeardFrequency(p.wavA), 440, 440 * kTolerance);
+}
+
+// A PBX re-anchors the call: B gets a re-offer from another media endpoint (C) and from then on
+// hears C, and C hears B; A, still sending to B, is ignored.
+TEST_F(RtpMedia, ReofferMovesTheMediaToANewAddress) {
+    for (MediaProfile profile : {MediaProfile::Rtp, MediaProfile::Srtp}) {
+        SCOPED_TRACE(profileName(profile));
+        Pair p = call(profile, AudioCodec::Pcma, std::string("move_") + profileName(profile));
+        negotiate(*p.a, *p.b);
+        runFor(500);
+        const std::string wavC = "/tmp/sipw_rtp_move_c.wav";
+        auto c = makePeer(options("tone:660", "file:" + wavC, profile, {AudioCodec::Pcmu}));
+        c->media->createOffer();
+        ASSERT_TRUE(runUntil([&] { return c->descriptions > 0; }, 2000));
+        p.b->media->acceptReoffer(c->localSdp);
+        ASSERT_TRUE(runUntil([&] { return p.b->descriptions > 1 || p.b->failed; }, 2000));
+        c->media->acceptAnswer(p.b->localSdp);
+        runFor(2000);
+        EXPECT_EQ(p.b->codec, "PCMU");  // C offered only PCMU: B moved to it
+        c->media->close();
+        p.a->media->close();
+        p.b->media->close();
+        EXPECT_FALSE(p.b->failed) << p.b->errorDetail;
+        EXPECT_NEAR(lastHeardFrequency(p.wavB), 660, 660 * kTolerance);
+        EXPECT_NEAR(lastHeardFrequency(wavC), 440, 440 * kTolerance);
+    }
+}
+
+// A re-offer with port 0 turns the audio off: B answers port 0, warns, and neither fails nor
+// times out; a later re-offer turns it back on.
+TEST_F(RtpMedia, ReofferToPortZeroDisablesTheAudioUntilTheNext) {
+    Pair p = call(MediaProfile::Rtp, AudioCodec::Pcmu, "port0");
+    MediaOptions o = options("silence", "file:" + p.wavB, MediaProfile::Rtp);
+    o.rtpTimeoutMs = 1000;
+    p.b = makePeer(o);
+    negotiate(*p.a, *p.b);
+    runFor(500);
+    std::string first = p.a->localSdp;
+    std::string off = replaced(first, "m=audio " + std::to_string(audioPort(first)), "m=audio 0");
+    p.b->media->acceptReoffer(off);
+    ASSERT_TRUE(runUntil([&] { return p.b->descriptions > 1 || p.b->failed; }, 2000));
+    EXPECT_EQ(audioPort(p.b->localSdp), 0) << p.b->localSdp;
+    EXPECT_TRUE(p.b->warned("media_stream_disabled"));
+    runFor(2500);  // longer than B's RTP timeout
+    EXPECT_FALSE(p.b->failed) << p.b->errorDetail;
+    p.a->media->createReoffer("sendrecv");
+    ASSERT_TRUE(runUntil([&] { return p.a->descriptions > 1; }, 2000));
+    p.b->media->acceptReoffer(p.a->localSdp);
+    ASSERT_TRUE(runUntil([&] { return p.b->descriptions > 2 || p.b->failed; }, 2000));
+    EXPECT_NE(audioPort(p.b->localSdp), 0) << p.b->localSdp;
+    p.a->media->acceptAnswer(p.b->localSdp);
+    runFor(2000);
+    p.a->media->close();
+    p.b->media->close();
+    EXPECT_FALSE(p.b->failed) << p.b->errorDetail;
+    EXPECT_NEAR(lastHeardFrequency(p.wavB), 1000, 1000 * kTolerance);
+}
+
+// No RTP for the configured time while not on hold ends the call (MediaTimeout); held, it does not.
+TEST_F(RtpMedia, RtpTimeoutUnlessHeld) {
+    auto quiet = [&](bool held) {
+        MediaOptions o = options("silence", "null", MediaProfile::Rtp);
+        o.rtpTimeoutMs = 1000;
+        auto a = makePeer(options("tone:1000", "null", MediaProfile::Rtp));
+        auto b = makePeer(o);
+        negotiate(*a, *b);
+        runFor(500);
+        if (held) b->media->setHeld(true);
+        a->media->close();  // A stops sending
+        auto stopped = Clock::now();
+        runUntil([&] { return b->failed; }, 2500);
+        double after = msSince(stopped);
+        b->media->close();
+        return std::make_pair(b->failed ? after : -1.0, b->error);
+    };
+    auto [afterMs, error] = quiet(false);
+    printf("[ timing   ] RTP timeout 1000 ms: reported %.0f ms after the peer stopped\n", afterMs);
+    EXPECT_GE(afterMs, 900);
+    EXPECT_LE(afterMs, 2000);
+    EXPECT_EQ(error, MediaError::MediaTimeout);
+    EXPECT_LT(quiet(true).first, 0) << "a held call timed out";
+}
+
+TEST_F(RtpMedia, SrtpTakesTheSuiteOfTheOffer) {
+    Pair p = call(MediaProfile::Srtp, AudioCodec::G722, "srtp32");
+    p.a->media->createOffer();
+    ASSERT_TRUE(runUntil([&] { return p.a->descriptions > 0; }, 2000));
+    // Only the 32-bit tag offered (under tag 2), as some phones do.
+    std::string offer = p.a->localSdp;
+    auto first = offer.find("a=crypto:1 ");
+    offer.erase(first, offer.find("\r\n", first) + 2 - first);
+    p.b->media->acceptOffer(offer);
+    ASSERT_TRUE(runUntil([&] { return p.b->descriptions > 0 || p.b->failed; }, 2000));
+    ASSERT_FALSE(p.b->failed) << p.b->errorDetail;
+    EXPECT_NE(p.b->localSdp.find("a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"), std::string::npos) << p.b->localSdp;
+    EXPECT_EQ(p.b->localSdp.find("_80"), std::string::npos) << p.b->localSdp;
+    p.a->media->acceptAnswer(p.b->localSdp);
+    runFor(2000);
+    p.a->media->close();
+    p.b->media->close();
+    EXPECT_NEAR(lastHeardFrequency(p.wavA), 440, 440 * kTolerance);
+    EXPECT_NEAR(lastHeardFrequency(p.wavB), 1000, 1000 * kTolerance);
+}
+
+// Offers we cannot serve are refused with the reason, before anything is sent.
+TEST_F(RtpMedia, UnservableOffersAreRefusedWithTheReason) {
+    auto offerOf = [&](MediaProfile profile, std::vector<AudioCodec> codecs) {
+        auto a = makePeer(options("silence", "null", profile, codecs));
+        a->media->createOffer();
+        EXPECT_TRUE(runUntil([&] { return a->descriptions > 0; }, 2000));
+        return a->localSdp;
+    };
+    auto refusal = [&](MediaProfile profile, std::vector<AudioCodec> codecs, const std::string &offer) {
+        auto b = makePeer(options("silence", "null", profile, codecs));
+        b->media->acceptOffer(offer);
+        EXPECT_TRUE(runUntil([&] { return b->failed || b->descriptions > 0; }, 2000));
+        EXPECT_EQ(b->descriptions, 0) << b->localSdp;
+        EXPECT_EQ(b->error, MediaError::IncompatibleSdp);
+        printf("[ refused  ] %s\n", b->errorDetail.c_str());
+        return b->errorDetail;
+    };
+    std::string pcmu = offerOf(MediaProfile::Rtp, {AudioCodec::Pcmu});
+    EXPECT_NE(refusal(MediaProfile::Rtp, {AudioCodec::Opus}, pcmu).find("no common codec (offered PCMU, telephone-event; allowed opus)"),
+              std::string::npos);
+    std::string srtp = offerOf(MediaProfile::Srtp, {});
+    std::string gcm = replaced(replaced(srtp, "AES_CM_128_HMAC_SHA1_80", "AEAD_AES_256_GCM"), "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM");
+    EXPECT_NE(refusal(MediaProfile::Srtp, {}, gcm).find("no a=crypto suite we support (offered AEAD_AES_256_GCM, AEAD_AES_128_GCM"),
+              std::string::npos);
+    auto keyEnd = srtp.find("\r\n", srtp.find("a=crypto:2"));
+    std::string mki = srtp.substr(0, keyEnd) + "|2^31|1:4" + srtp.substr(keyEnd);
+    mki = mki.erase(mki.find("a=crypto:1 "), mki.find("\r\n", mki.find("a=crypto:1 ")) + 2 - mki.find("a=crypto:1 "));
+    EXPECT_NE(refusal(MediaProfile::Srtp, {}, mki).find("with MKI"), std::string::npos);
+    EXPECT_NE(refusal(MediaProfile::Srtp, {}, replaced(srtp, "a=crypto:", "a=x-crypto:")).find("without a=crypto"),
+              std::string::npos);
+    EXPECT_NE(refusal(MediaProfile::Rtp, {}, replaced(pcmu, "RTP/AVP", "RTP/XYZ")).find("unknown media transport \"RTP/XYZ\""),
+              std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+// Sockets, threads and pipelines of finished calls are all given back (rtp and srtp alike, hung
+// up at once or after media flowed).
+TEST_F(RtpMedia, CallsLeaveNothingBehind) {
+    auto cycle = [&](MediaProfile profile, bool flow) {
+        auto a = makePeer(options("tone:1000", "file:/tmp/sipw_rtp_leak.wav", profile));
+        auto b = makePeer(options("tone:440", "null", profile));
+        if (flow) {
+            negotiate(*a, *b);
+            EXPECT_EQ(liveMediaObjects(), 2);  // a pipeline per session
+            runFor(100);
+        } else {
+            a->media->createOffer();  // hung up before the answer
+        }
+        a->media->close();
+        b->media->close();
+        a.reset();
+        b.reset();
+        while (g_main_context_iteration(context_, FALSE)) {}
+    };
+    cycle(MediaProfile::Srtp, true);  // warm-up: plugins, GStreamer's thread pool
+    runFor(200);
+    int fds = countEntries("/proc/self/fd"), threads = countEntries("/proc/self/task");
+    for (int i = 0; i < 30; ++i) cycle(i % 2 ? MediaProfile::Srtp : MediaProfile::Rtp, i % 3 != 0);
+    runFor(500);  // let exiting threads finish
+    int fdsAfter = countEntries("/proc/self/fd"), threadsAfter = countEntries("/proc/self/task");
+    printf("[ measure  ] 30 rtp/srtp calls: fds %d -> %d, threads %d -> %d, live GStreamer objects %d\n", fds,
+           fdsAfter, threads, threadsAfter, liveMediaObjects());
+    EXPECT_EQ(fdsAfter, fds);
+    EXPECT_LE(threadsAfter, threads);
+    EXPECT_EQ(liveMediaObjects(), 0);
+}
+
+}  // namespace
