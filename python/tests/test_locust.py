@@ -268,6 +268,20 @@ def test_twenty_users_on_two_locust_workers_call_for_thirty_seconds(answering_pe
     assert float(stats[("SIP", "call")]["Median Response Time"]) >= 2000  # held 2 s once confirmed
 
 
+def test_more_users_than_accounts_fail_register_instead_of_sharing_one(answering_peer, tmp_path):
+    run = run_locust(tmp_path, ["-u", "3", "-r", "3", "--run-time", "4s", "--stop-timeout", "10"],
+                     SIPW_LOAD_USERS=f"{CALLERS[0]}-{CALLERS[1]}", SIPW_LOAD_DURATION="1")
+    assert run.processes["main"].returncode == 1, run.log("main")[-3000:]
+    assert_counted_once(run)
+    stats = run.stats()
+    assert (stats[("SIP", "register")]["Request Count"], stats[("SIP", "register")]["Failure Count"]) == ("3", "1")
+    assert stats[("SIP", "unregister")]["Request Count"] == "2"  # the two registered users
+    assert int(stats[("SIP", "call")]["Request Count"]) >= 2 and stats[("SIP", "call")]["Failure Count"] == "0"
+    failures = run.failures()
+    assert [row["Name"] for row in failures] == ["register"] and "no account left" in failures[0]["Error"], failures
+    assert load_bindings() == {}
+
+
 def test_a_wrong_password_fails_register_with_the_chinese_cause(load_server, tmp_path):
     run = run_locust(tmp_path, ["-u", "3", "-r", "3", "--run-time", "4s"], SIPW_LOAD_PASSWORD="wrong{user}")
     assert run.processes["main"].returncode == 1, run.log("main")[-3000:]  # failures: --exit-code-on-error
