@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Calls one Locust worker process sustains, next to the same load from plain Python threads.
 
-    tests/netns-run.sh env PYTHONPATH=build/python /usr/bin/python3 bench/locust_bench.py [--users 10,20]
+    tests/netns-run.sh env PYTHONPATH=build/python /usr/bin/python3 bench/locust_bench.py [--users 10,20] [--repeat 2]
 
 For each number of users N, twice: N SipUsers in one Locust worker process (a headless master and
 one --worker), then N Python threads running the very same register / call / unregister steps
@@ -11,7 +11,8 @@ answering_peer.py, sending a 440 Hz tone; another process on the same machine), 
 that opens --warmup seconds after its first registration: CPU of the whole process (native threads
 included), calls completed per second, average concurrent calls (Little's law: rate × call length),
 median set-up and first audio, failures. One user records every call it makes: the recordings are
-checked for gaps (a 10 ms block of silence between the first and last block of tone).
+checked for gaps (a 10 ms block of silence between the first and last block of tone). Each pair of
+runs is repeated --repeat times, the modes alternating; the CPU comparison takes the medians.
 
 Needs the loopback Kamailio of tests/netns-run.sh (accounts are added through its control socket).
 Prints a table and one JSON line per run; asserts nothing.
@@ -22,6 +23,7 @@ import json
 import os
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -137,6 +139,7 @@ def main():
     p.add_argument("--run-time", type=int, default=30, help="seconds of each run (default 30)")
     p.add_argument("--warmup", type=float, default=6.0, help="seconds from the first registration to the window")
     p.add_argument("--window", type=float, default=18.0, help="seconds measured (default 18)")
+    p.add_argument("--repeat", type=int, default=2, help="runs of each mode per number of users (default 2)")
     p.add_argument("--threads-child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.threads_child:
@@ -149,9 +152,10 @@ def main():
     peer = start_peer(top)
     rows = []
     try:
-        for users in users_list:
+        for users, repeat in [(u, r) for u in users_list for r in range(args.repeat)]:
+            # Alternating modes, so that a change in what else the machine runs hits both alike.
             for mode, run in (("locust", run_locust), ("threads", run_threads)):
-                directory = os.path.join(top, f"{mode}-{users}")
+                directory = os.path.join(top, f"{mode}-{users}-{repeat}")
                 recordings = os.path.join(directory, "rec")
                 os.makedirs(recordings)
                 result = os.path.join(directory, "result.json")
@@ -164,7 +168,7 @@ def main():
                     row = json.load(f)
                 from load_window import recording_gaps
                 checked = [recording_gaps(path) for path in sorted(glob.glob(os.path.join(recordings, "*.wav")))]
-                row.update(mode=mode, users=users, recorded=len(checked),
+                row.update(mode=mode, users=users, repeat=repeat, recorded=len(checked),
                            gap_free=sum(1 for gaps, _ in checked if gaps == 0),
                            gap_blocks=sum(gaps or 0 for gaps, _ in checked), silent=sum(g is None for g, _ in checked))
                 rows.append(row)
@@ -180,12 +184,12 @@ def main():
               f"{per_call:10.2f} {r['setup_median_ms'] or 0:8.0f} {r['first_audio_median_ms'] or 0:8.0f} "
               f"{r['first_audio_p95_ms'] or 0:5.0f} {r['failed']:6d} {r['gap_free']:4d}/{r['recorded']:<4d}")
     for users in users_list:
-        by = {r["mode"]: r for r in rows if r["users"] == users}
-        if by.get("threads", {}).get("cpu_percent") and by.get("locust"):
-            # per call, since the two runs need not complete exactly the same number of calls
-            lo = by["locust"]["cpu_percent"] / max(by["locust"]["concurrent_calls"], 1e-9)
-            th = by["threads"]["cpu_percent"] / max(by["threads"]["concurrent_calls"], 1e-9)
-            print(f"{users} users: Locust uses {100 * (lo / th - 1):+.1f} % CPU per concurrent call vs threads")
+        # Per call (two runs need not complete exactly as many calls), median over the repeats.
+        per_call = {mode: statistics.median(r["cpu_percent"] / max(r["concurrent_calls"], 1e-9)
+                                            for r in rows if r["users"] == users and r["mode"] == mode)
+                    for mode in ("locust", "threads")}
+        print(f"{users} users: median CPU per concurrent call: Locust {per_call['locust']:.2f} %, threads "
+              f"{per_call['threads']:.2f} % of a core: Locust {100 * (per_call['locust'] / per_call['threads'] - 1):+.1f} %")
     print(f"logs and recordings: {top}")
 
 

@@ -11,7 +11,6 @@ import importlib.util
 import json
 import os
 import queue
-import re
 import shutil
 import signal
 import subprocess
@@ -107,27 +106,29 @@ def load_server(sip_server):
 
 
 @pytest.fixture(scope="module")
-def answering_peer(load_server, tmp_path_factory):
-    log_path = tmp_path_factory.mktemp("peer") / "peer.log"
+def answering_peer(load_server):
     peer = subprocess.Popen([PY, os.path.join(EXAMPLES, "answering_peer.py"), "--server", SERVER,
                              "--user", PEER, "--password", f"pass{PEER}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=child_env())
     lines = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in peer.stdout], daemon=True).start()
-    try:
-        first = lines.get(timeout=20)
-    except queue.Empty:
-        first = None
-    if first != "registered\n":
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in peer.stdout], daemon=True)
+    reader.start()
+    said, deadline = [], time.monotonic() + 20
+    while "registered\n" not in said and time.monotonic() < deadline and peer.poll() is None:
+        try:
+            said.append(lines.get(timeout=0.2))
+        except queue.Empty:
+            pass
+    if "registered\n" not in said:
         peer.kill()
-        pytest.fail(f"the answering peer did not register: {first!r}")
+        pytest.fail(f"the answering peer did not register: {''.join(said)}")
     yield peer
     peer.send_signal(signal.SIGTERM)
     peer.wait(30)
-    rest = []
+    reader.join(10)  # the rest of its output
     while not lines.empty():
-        rest.append(lines.get())
-    assert peer.returncode == 0 and "unregistered" in "".join(rest), rest
+        said.append(lines.get())
+    assert peer.returncode == 0 and "unregistered" in said[-1], said
 
 
 LOCUSTFILE = '''
