@@ -79,6 +79,20 @@ def test_importing_sipworker_locust_gives_locust_its_real_version():
     assert worker_sends_it and master_checks_it, "locust.runners no longer sends/checks __version__ as it did"
 
 
+def test_init_is_merged_over_the_defaults():
+    config = json.loads(fresh_python(
+        "import json; from locust.env import Environment; from sipworker.locust import SipUser\n"
+        "class U(SipUser):\n"
+        "    sip_server = 'sip:127.0.0.1:5060'\n"
+        "    init = {'audio': {'input': 'tone:440'}, 'register': False, 'locale': 'en'}\n"
+        "u = U(Environment(user_classes=[U]))\n"
+        "u.account, u.account_index = {'uri': 'sip:7001@127.0.0.1', 'password': 'p'}, 3\n"
+        "print(json.dumps(u._init_config()))"))
+    assert config == {"uri": "sip:7001@127.0.0.1", "password": "p", "sipServer": ["sip:127.0.0.1:5060"],
+                      "sipWorkerid": "locust-3", "audio": {"input": "tone:440", "output": "null"},
+                      "register": False, "locale": "en"}, config
+
+
 # ---- helpers for the runs ---------------------------------------------------------------------------
 def kamcmd(*args):
     done = subprocess.run(["kamcmd", "-s", CTL, *args], capture_output=True, text=True, timeout=10)

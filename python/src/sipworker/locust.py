@@ -166,9 +166,9 @@ class SipUser(User):
         there is no account, or a worker whose index is not below W, reports a failed ``register``
         saying so and stops: two users never share a registration.
     ``init``
-        A dict merged into the INIT payload (after the defaults below), e.g. ``{"transport": ...}``
-        or ``{"audio": {"input": "file:/prompt.wav"}}``. The defaults send silence and play nothing
-        (``audio: {"input": "silence", "output": "null"}``).
+        A dict merged into the INIT payload over the defaults (a dict value into the default's
+        dict), e.g. ``{"audio": {"input": "file:/prompt.wav"}}`` or ``{"ice": {...}}``. The defaults
+        send silence and play nothing (``audio: {"input": "silence", "output": "null"}``).
     ``register_timeout``, ``setup_timeout``, ``first_audio_timeout``, ``unregister_timeout``
         Seconds each step may take before it is reported as failed.
 
@@ -283,5 +283,8 @@ class SipUser(User):
         config = {"uri": self.account["uri"], "password": self.account.get("password", ""),
                   "sipServer": list(servers), "sipWorkerid": f"locust-{self.account_index}",
                   "audio": {"input": "silence", "output": "null"}}
-        config.update(self.init or {})
+        for key, value in (self.init or {}).items():
+            # One level deep, so that {"audio": {"input": ...}} keeps the default output.
+            both_dicts = isinstance(value, dict) and isinstance(config.get(key), dict)
+            config[key] = {**config[key], **value} if both_dicts else value
         return config
