@@ -14,15 +14,15 @@ CONFIRMED = str(On.ON_SESSTION_CONFIRMED)
 ENDS = {str(On.ON_SESSTION_ENDED), str(On.ON_SESSTION_FAILED)}
 _REGISTRATION_OUTCOMES = {str(On.ON_REGISTERED), str(On.ON_REGISTRATIONFAILED), str(On.ON_DISCONNECTED)}
 _FIRST_AUDIO_POLL_S = 0.01  # session_info is a cheap, non-blocking look-up
-# For waits that end here, not in the core: the catalogue's texts of "Request Timeout" (ON_TIME_OUT)
-# and of a call without media.
+# Texts of failures found here rather than by the core: the catalogue's "Request Timeout"
+# (ON_TIME_OUT), and a call that was set up but brought no audio.
 _TIMEOUT = "Request Timeout / 请求超时"
 _NO_AUDIO = "No audio / 未收到对方的语音"
 
 
 class SipFailure(Exception):
     """A failed step. Its text is the core's cause and Chinese causeCN (and the SIP status), e.g.
-    ``Unavailable / 暂时无法接通 (480 Temporarily Unavailable)``. ``repr`` is that text too:
+    ``Unavailable / 对方暂时无法接通 (480 Temporarily Unavailable)``. ``repr`` is that text too:
     Locust writes ``repr(exception)`` into its failure statistics and CSVs."""
 
     def __init__(self, text, event=None):
@@ -113,7 +113,7 @@ class Call:
             return False
         ev = self._until(sid, {CONFIRMED}, self.setup_timeout)
         if ev is None:  # no answer in time: end it as a client-side timeout, the core gives the cause
-            w.hangup(sid, is_timeout=True)
+            self._hang_up(sid, is_timeout=True)
             ev = self._until(sid, set(), self.end_timeout)
         if ev is None or ev.msg != CONFIRMED:
             failure = SipFailure.from_event(ev) if ev else SipFailure(f"{_TIMEOUT} (the session did not end after the hangup)")
@@ -135,18 +135,26 @@ class Call:
         ev = self._until(sid, set(), max(0.0, duration - (time.monotonic() - confirmed)))
         ended_early = ev is not None
         if not ended_early:
-            w.hangup(sid)
+            self._hang_up(sid)
             ev = self._until(sid, set(), self.end_timeout)
         self._forget(sid)
         if ev is None:
             self._report("call", _ms(start), SipFailure(f"{_TIMEOUT} (the session did not end after the hangup)"))
             return False
-        if ev.msg != str(On.ON_SESSTION_ENDED) or (ended_early and ev.originator != "local"):
+        if ended_early or ev.msg != str(On.ON_SESSTION_ENDED):
             # Ended before we hung up: a dropped call is a failed call, with the cause of its end.
             self._report("call", _ms(start), SipFailure.from_event(ev))
             return False
         self._report("call", _ms(start), None)
         return heard is not None
+
+    def _hang_up(self, sid, is_timeout=False):
+        try:
+            self.worker.hangup(sid, is_timeout)
+        except SipwError as e:
+            # It ended just now (its end event is queued: the caller waits for it), or it is gone.
+            if e.code not in (SipwError.ESTATE, SipwError.ENOSESSION):
+                raise
 
     def _until(self, sid, wanted, timeout):
         """The session's next event in ``wanted`` or its terminal event, within ``timeout`` s."""

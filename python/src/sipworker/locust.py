@@ -177,7 +177,7 @@ class SipUser(User):
     unregisters (request ``unregister``; the registrar keeps no binding) and closes the worker.
     :meth:`call` places a call. Requests have the type ``SIP`` and response times in milliseconds; a
     failure's text is the cause and its Chinese causeCN, e.g.
-    ``Unavailable / 暂时无法接通 (480 Temporarily Unavailable)``.
+    ``Unavailable / 对方暂时无法接通 (480 Temporarily Unavailable)``.
 
     Under Locust, listeners of ``self.worker`` run on the gevent hub: a listener that blocks (not
     cooperatively) stalls every user of the process.
