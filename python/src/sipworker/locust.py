@@ -3,7 +3,7 @@
 Import it explicitly from a locustfile (``from sipworker.locust import SipUser``); the ``sipworker``
 package never imports it, because importing locust monkey-patches the whole process with gevent.
 Under that patching every :class:`~sipworker.SipWorker` waits on its event descriptor from a
-greenlet, so no native call blocks the gevent hub and thousands of users share one process.
+greenlet, so no native call blocks the gevent hub and all users of a process share its one thread.
 
 Importing this module also:
 
