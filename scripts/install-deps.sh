@@ -23,6 +23,8 @@ packages=(
   iptables libnetfilter-queue-dev
   # Python binding
   python3 python3-dev python3-pytest python3-setuptools python3-wheel python3-venv python3-pip
+  # load tests (sipworker.locust, gevent pumps)
+  python3-locust python3-gevent
   # C# binding
   mono-mcs mono-devel libnunit-cil-dev nunit-console
 )
