@@ -31,4 +31,4 @@ skip=(
 exclude=$(IFS='|'; echo "${skip[*]}")
 export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp halt_on_error=0 exitcode=66 second_deadlock_stack=1"
 SIPW_REQUIRE_SERVERS=1 "$root/tests/netns-run.sh" \
-  ctest --test-dir "$build" --output-on-failure --timeout 300 -j1 -L "unit|integration|faults" -E "$exclude"
+  ctest --test-dir "$build" --output-on-failure --timeout 300 --repeat until-pass:3 -j1 -L "unit|integration|faults" -E "$exclude"
