@@ -206,7 +206,7 @@ namespace Sipworker.Tests
                 b.Hold(incoming);
                 SessionSignal(b, OnName.ON_HOLD, incoming, "local");
                 SessionSignal(a, OnName.ON_HOLD, outgoing, "remote");
-                b.Post("ONHOLD", new { sessionId = incoming });  // the seed's value of UNHOLD
+                b.Post("ONHOLD", new { sessionId = incoming });  // the wire value of UNHOLD (JsSIP wrapper compatible)
                 SessionSignal(b, OnName.ON_RESUME, incoming, "local");
                 SessionSignal(a, OnName.ON_RESUME, outgoing, "remote");
 

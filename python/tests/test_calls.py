@@ -197,7 +197,7 @@ def test_hold_and_mute_events(registered):
     wait_session_event(callee, On.ON_RESUME, peer, "remote")
     assert caller.session_info(sid)["held"] is False and callee.session_info(peer)["remoteHeld"] is False
 
-    # The callee holds too; the seed's "ONHOLD" value resumes.
+    # The callee holds too; the "ONHOLD" value (UNHOLD's wire name) resumes.
     callee.hold(peer)
     wait_session_event(callee, On.ON_HOLD, peer, "local")
     wait_session_event(caller, On.ON_HOLD, sid, "remote")

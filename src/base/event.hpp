@@ -1,4 +1,4 @@
-// One event (the seed's CauseData) and the builder the core uses to make them.
+// One event (a CauseData, as JsSIP's wrapper names it) and the builder the core uses to make them.
 #pragma once
 
 #include "base/i18n.hpp"
@@ -35,7 +35,7 @@ struct EventIdentity {
     i18n::Locale locale = i18n::Locale::ZhCN;
 };
 
-// Builds a CauseData with the seed's field names. Optional fields are only set when given.
+// Builds a CauseData with the wrapper's field names. Optional fields are only set when given.
 class CauseData {
 public:
     CauseData(std::string channel, std::string msg);

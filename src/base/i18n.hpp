@@ -1,4 +1,4 @@
-// The one table of every user-visible text, in English and Chinese (SPEC §5).
+// The one table of every user-visible text, in English and Chinese.
 //
 // Everything a user can read — JsSIP causes, SIP reason phrases, event messages, WebSocket close
 // codes, transport/TLS errors and the synchronous errors of sipw_post — comes from here, so a

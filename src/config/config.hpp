@@ -1,4 +1,4 @@
-// The user agent's configuration: INIT's payload, parsed and validated (SPEC §3).
+// The user agent's configuration: INIT's payload, parsed and validated.
 #pragma once
 
 #include "base/i18n.hpp"

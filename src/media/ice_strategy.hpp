@@ -1,4 +1,4 @@
-// When a local description has enough ICE candidates to be sent (SPEC §6).
+// When a local description has enough ICE candidates to be sent.
 //
 // SIP has no trickle ICE: the offer/answer must carry its candidates, but waiting for gathering
 // to complete can take tens of seconds with a slow STUN/TURN server. This policy decides, from

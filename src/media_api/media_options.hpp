@@ -15,7 +15,7 @@ struct AudioEndpoint {
     Kind kind = Kind::Silence;
     std::string path;   // Kind::File
     double hz = 0;      // Kind::Tone
-    // Parses the SPEC forms; false (and why, as an i18n error key + arg) on a bad value.
+    // Parses the documented forms; false (and why, as an i18n error key + arg) on a bad value.
     static bool parseInput(const std::string &text, AudioEndpoint &out);
     static bool parseOutput(const std::string &text, AudioEndpoint &out);
 };

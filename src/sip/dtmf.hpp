@@ -1,4 +1,4 @@
-// The DTMF command (SPEC §2): what a request holds, its limits, and the tones it may carry.
+// The DTMF command: what a request holds, its limits, and the tones it may carry.
 // Shared by the worker (synchronous validation), sessions and both transports.
 #pragma once
 

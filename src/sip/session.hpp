@@ -1,7 +1,7 @@
 // One call: the SIP dialog (sofia-sip nua handle) joined to its media (MediaSession).
 //
 // Sessions are where signaling and media meet; neither side includes the other. A session lives
-// on the worker's loop thread, emits the SPEC §4 events in order (newRTCSession → progress →
+// on the worker's loop thread, emits the session events in order (newRTCSession → progress →
 // accepted → confirmed → exactly one of ended/failed) and publishes its state to the registry.
 //
 // Lifetime: the session object outlives its terminal event until nua has finished with the

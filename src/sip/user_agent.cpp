@@ -390,7 +390,7 @@ void UserAgent::shutdown(std::function<void()> done) {
         done();
         return;
     }
-    // nua_shutdown unregisters and ends dialogs itself; report the outcome as the seed would.
+    // nua_shutdown unregisters and ends dialogs itself; report the outcome as JsSIP's wrapper would.
     stopStack([this, wasRegistered, done = std::move(done)] {
         if (wasRegistered) emit_(CauseData("unregistered", "unregistered").originator("local"));
         emit_(CauseData("disconnected", "disconnected").originator("local"));

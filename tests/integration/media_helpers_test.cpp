@@ -1,4 +1,4 @@
-// The media helpers (SPEC §7): PLAY / PLAY_STOP to the local output, CALL_PLAY / CALL_PLAY_STOP
+// The media helpers: PLAY / PLAY_STOP to the local output, CALL_PLAY / CALL_PLAY_STOP
 // into a call, RECORD / RECORD_STOP of a call. Everything goes to `file:` outputs and is measured.
 #include "audio_analysis.hpp"
 #include "call_helpers.hpp"

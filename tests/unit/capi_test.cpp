@@ -44,7 +44,7 @@ TEST(CApi, UnknownAndUnsupportedCommands) {
     expectError(w.post("DANCE", "null"), SIPW_ENOCMD, "DANCE");
     expectError(w.post("NOTIFY", "null"), SIPW_ENOCMD, "NOTIFY");
     expectError(w.post("EMPTY", "null"), SIPW_ENOCMD, "EMPTY");
-    expectError(w.post("init", kInit), SIPW_ENOCMD);  // commands are case-sensitive, as in the seed
+    expectError(w.post("init", kInit), SIPW_ENOCMD);  // commands are case-sensitive, as in the JsSIP wrapper
     expectError(w.post("", "null"), SIPW_ENOCMD);
 }
 

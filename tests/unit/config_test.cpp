@@ -1,4 +1,4 @@
-// INIT payload validation and server URI forms (SPEC §3).
+// INIT payload validation and server URI forms.
 #include "config/config.hpp"
 #include "base/error.hpp"
 #include "base/payload.hpp"

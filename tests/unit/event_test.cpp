@@ -1,4 +1,4 @@
-// CauseData field names exactly as the seed spells them, and the event hub's delivery rules.
+// CauseData field names exactly as the JsSIP wrapper spells them, and the event hub's delivery rules.
 #include "base/event.hpp"
 #include "base/error.hpp"
 #include "base/event_hub.hpp"

@@ -115,7 +115,7 @@ const std::vector<int> kJsSipReasonCodes = {
     487, 488, 489, 491, 493, 494, 500, 501, 502, 503, 504, 505, 513, 580, 600, 603, 604, 606,
 };
 
-// Every `on` value of the seed's enum, then the SDK's extension channels.
+// Every `on` value of the wrapper's enum, then the SDK's extension channels.
 const std::vector<std::string_view> kEventMessages = {
     "Request Timeout", "registered", "unregistered", "registrationFailed",
     "registrationExpiring", "connecting", "connected", "disconnected", "newRTCSession",
