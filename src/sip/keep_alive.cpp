@@ -5,6 +5,10 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 
+#include <glib.h>
+
+#include <cstring>
+
 namespace sipw {
 
 KeepAlive::KeepAlive(SipStack &stack, const Config &config, int intervalMs, Report report)
@@ -24,6 +28,15 @@ void KeepAlive::stop() {
     dropHandle();
 }
 
+namespace {
+constexpr char kCallIdPrefix[] = "sipw-keepalive-";
+}
+
+bool KeepAlive::isOwnKeepAlive(const sip_t *sip) {
+    const char *id = sip && sip->sip_call_id ? sip->sip_call_id->i_id : nullptr;
+    return id && std::strncmp(id, kCallIdPrefix, sizeof kCallIdPrefix - 1) == 0;
+}
+
 void KeepAlive::dropHandle() {
     if (!handle_) return;
     nua_handle_bind(handle_, nullptr);
@@ -34,7 +47,11 @@ void KeepAlive::dropHandle() {
 void KeepAlive::send() {
     if (!handle_) {
         std::string aor = "<" + config_.uri + ">";
-        handle_ = nua_handle(stack_.nua(), this, SIPTAG_TO_STR(aor.c_str()), TAG_END());
+        gchar *random = g_uuid_string_random();
+        std::string callId = std::string(kCallIdPrefix) + random;
+        g_free(random);
+        handle_ = nua_handle(stack_.nua(), this, SIPTAG_TO_STR(aor.c_str()), SIPTAG_CALL_ID_STR(callId.c_str()),
+                             TAG_END());
     }
     outstanding_ = true;
     auth_.reset();

@@ -1,5 +1,7 @@
 #include "sip/user_agent.hpp"
 
+#include "sip/keep_alive.hpp"
+
 #include "base/error.hpp"
 
 #include <glib.h>
@@ -165,6 +167,7 @@ void UserAgent::startStack(std::unique_ptr<WsAdapter> wsAdapter) {
                                    return sessions_->incoming(stack, nh, sip);
                                },
                                [this](nua_event_t event, const sip_t *sip) {
+                                   if (event == nua_i_options && KeepAlive::isOwnKeepAlive(sip)) return;
                                    emit_(event == nua_i_message ? receivedMessageEvent(sip) : receivedOptionsEvent(sip));
                                }},
             std::move(wsAdapter));

@@ -292,3 +292,16 @@ TEST_F(Faults, PeerThatForgotTheCallEndsItAtTheNextRequest) {
     for (const auto &ev : p.w.history()) EXPECT_NE(ev.value("_channel", ""), "warning") << ev.dump();
     EXPECT_EQ(uas.wait(), 0) << uas.describe();
 }
+
+// Our own UDP keep-alives come back to us along the binding every interval; they are answered
+// but never reported as a received OPTIONS (a newOptions every 30 s would be noise to every app).
+TEST_F(Faults, OwnKeepAlivesAreNotReportedAsReceivedOptions) {
+    Phone &p = phone("4220", {{"keepAliveInterval", kKeepAliveSec}});
+    std::size_t seen = p.w.history().size();
+    // Three intervals: at least two keep-alives went out and came back.
+    EXPECT_TRUE(p.w.waitFor("newOptions", (3 * kKeepAliveSec + 1) * 1000).is_null())
+        << "a keep-alive of ours was reported as a received OPTIONS";
+    for (std::size_t i = seen; i < p.w.history().size(); ++i)
+        EXPECT_NE(p.w.history()[i].value("msg", ""), "disconnected") << "the keep-alives failed: " << p.w.history()[i];
+    EXPECT_TRUE(kamailioKnows("4220"));
+}
