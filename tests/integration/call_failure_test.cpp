@@ -182,7 +182,7 @@ TEST_F(CallFailures, IncomingRtpAvpOfferIsAnswered) {
         << sipw_last_error();
     EXPECT_FALSE(waitSession(p.w, "session_confirmed", sid).is_null());
     EXPECT_EQ(sessionInfo(p.w, sid)["codec"], "PCMU");
-    expectTerminal(waitSession(p.w, "session_ended", sid), "session_ended", "Bye", "对方已挂断", 0, "remote");
+    expectTerminal(waitSession(p.w, "session_ended", sid), "session_ended", "Terminated", "对方已挂断", 0, "remote");
     EXPECT_EQ(caller.wait(), 0) << caller.describe();
     EXPECT_NE(caller.log().find("final response 200"), std::string::npos) << caller.log();
     EXPECT_NE(caller.messages().find("RTP/AVP 0"), std::string::npos) << caller.messages();

@@ -50,7 +50,7 @@ TEST_F(RtpPeers, SippPlaysARealG711CallAndRfc4733Digits) {
     }
     Json ended = waitSession(p.w, "session_ended", sid, 5000);
     ASSERT_FALSE(ended.is_null()) << caller.describe();
-    EXPECT_EQ(ended["cause"], "Bye");
+    EXPECT_EQ(ended["cause"], "Terminated");
     EXPECT_EQ(caller.wait(), 0) << caller.describe();
 
     sipw::test::Wav reference, recording;
@@ -74,7 +74,7 @@ TEST_F(RtpPeers, ReinviteToPortZeroIsAnsweredWithPortZero) {
     ASSERT_FALSE(sid.empty());
     Json ended = waitSession(p.w, "session_ended", sid, 8000);
     ASSERT_FALSE(ended.is_null()) << caller.describe();
-    EXPECT_EQ(ended["cause"], "Bye");
+    EXPECT_EQ(ended["cause"], "Terminated");
     EXPECT_EQ(caller.wait(), 0) << caller.describe() << caller.messages();
     EXPECT_NE(caller.log().find("port 0 answered"), std::string::npos) << caller.log();
     auto warnings = warningsOf(p.w, "media_stream_disabled", sid);
@@ -203,7 +203,7 @@ TEST_F(RtpPeers, BaresipBothWaysWithG711) {
     ASSERT_TRUE(baresip.command("hangup"));
     Json ended = waitSession(p.w, "session_ended", sid);
     ASSERT_FALSE(ended.is_null());
-    EXPECT_EQ(ended["cause"], "Bye");
+    EXPECT_EQ(ended["cause"], "Terminated");
     std::string baresipHeardIn = baresip.lastHeard();
 
     ASSERT_FALSE(baresipHeardOut.empty() || baresipHeardIn.empty() || baresipHeardOut == baresipHeardIn)

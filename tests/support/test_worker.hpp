@@ -34,6 +34,8 @@ public:
     // True if an event matching `name` arrives within timeoutMs.
     bool sees(const std::string &name, int timeoutMs) { return !waitFor(name, timeoutMs).is_null(); }
     const std::vector<Json> &history() const { return history_; }
+    // Forgets the pulled events (a test measuring memory must not count its own history).
+    void clearHistory() { std::vector<Json>().swap(history_); }
     void destroy();
 
 private:
