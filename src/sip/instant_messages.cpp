@@ -4,6 +4,7 @@
 #include "sip/digest_auth.hpp"
 #include "sip/registration.hpp"
 #include "sip/request_details.hpp"
+#include "sip/session_manager.hpp"
 
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -14,24 +15,6 @@
 namespace sipw {
 
 namespace {
-
-std::string randomId() {
-    gchar *uuid = g_uuid_string_random();
-    std::string id;
-    for (const gchar *p = uuid; *p; ++p)
-        if (*p != '-') id += *p;
-    g_free(uuid);
-    return id;
-}
-
-std::string headerLines(const std::vector<std::string> &headers) {
-    std::string out;
-    for (const auto &h : headers) {
-        if (!out.empty()) out += "\r\n";
-        out += h;
-    }
-    return out;
-}
 
 // The full Content-Type value ("text/plain;charset=UTF-8"), as JsSIP reports it.
 std::string fullContentType(const sip_t *sip) {
@@ -170,7 +153,7 @@ void InstantMessages::finished(Outgoing *message, const CauseData &event) {
 CauseData receivedMessageEvent(const sip_t *sip, const std::string &sessionId) {
     nlohmann::json data = requestData(sip, sessionId);
     std::string body = bodyOf(sip);
-    data["messageId"] = randomId();
+    data["messageId"] = newSessionId();
     data["contentType"] = fullContentType(sip);
     if (g_utf8_validate(body.data(), static_cast<gssize>(body.size()), nullptr)) {
         data["body"] = body;

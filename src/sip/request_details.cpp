@@ -101,4 +101,20 @@ std::string contentTypeOf(const sip_t *sip) {
     return sip->sip_content_type->c_type;
 }
 
+std::string sdpOf(const sip_t *sip) {
+    if (sip && sip->sip_content_type && sip->sip_content_type->c_type &&
+        g_ascii_strncasecmp(sip->sip_content_type->c_type, "application/sdp", 15) != 0)
+        return {};
+    return bodyOf(sip);
+}
+
+std::string headerLines(const std::vector<std::string> &headers) {
+    std::string out;
+    for (const auto &h : headers) {
+        if (!out.empty()) out += "\r\n";
+        out += h;
+    }
+    return out;
+}
+
 }  // namespace sipw

@@ -35,6 +35,10 @@ RequestDetails detailsOf(const sip_t *sip);
 
 // The body of a message (empty without one) and its Content-Type ("" when absent).
 std::string bodyOf(const sip_t *sip);
+// The body if it is SDP (or untyped), else empty.
+std::string sdpOf(const sip_t *sip);
+// extraHeaders joined as nua wants them (SIPTAG_HEADER_STR takes CRLF-separated lines).
+std::string headerLines(const std::vector<std::string> &headers);
 std::string contentTypeOf(const sip_t *sip);
 
 }  // namespace sipw

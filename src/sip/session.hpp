@@ -138,6 +138,11 @@ public:
                     tagi_t tags[]) override;
 
 private:
+    // After the terminal event, how long nua may take to finish the dialog (CANCEL answered, BYE
+    // answered) before the session is dropped regardless: a little over Timer F (64*T1 = 32 s), so a
+    // BYE nobody answers has had all its retransmissions. The terminal event does not wait for it.
+    static constexpr int kLingerMs = 34000;
+
     // TransferOwner
     nua_handle_t *dialogHandle() const override { return handle_; }
     nua_t *stackNua() const override { return stack_ ? stack_->nua() : nullptr; }
