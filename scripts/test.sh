@@ -7,18 +7,21 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build
+# Each phase prints when it starts, in seconds since this script began: the budget is one hour.
+phase() { echo "== $* (at ${SECONDS} s)"; }
+trap 'echo "== end (at ${SECONDS} s)"' EXIT
 "$root/scripts/install-deps.sh"
 
-echo "== build"
+phase "build"
 "$root/scripts/build.sh"
 
 # A test that fails is run again, up to three times in all: these tests measure real audio and
 # real timers on shared 2-core machines, and a run that fails three times in a row fails CI.
-echo "== all suites (ctest), loopback servers in a private network namespace"
+phase "all suites (ctest), loopback servers in a private network namespace"
 SIPW_REQUIRE_SERVERS=1 "$root/tests/netns-run.sh" \
   ctest --test-dir "$build" --output-on-failure --timeout 300 --repeat until-pass:3 -j1
 
-echo "== core and C ABI tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+phase "core and C ABI tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 BUILD_DIR=$root/build-asan "$root/scripts/build.sh" -DSIPW_SANITIZE=ON -DSIPW_PYTHON=OFF -DSIPW_CSHARP=OFF -DSIPW_EXAMPLES=OFF
 # sofia-sip and GLib keep process-lifetime allocations that are not ours; leaks in our code
 # still show up because the suppressions name only those libraries.
@@ -28,11 +31,11 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 SIPW_REQUIRE_SERVERS=1 "$root/tests/netns-run.sh" \
   ctest --test-dir "$root/build-asan" --output-on-failure --timeout 300 --repeat until-pass:3 -j1 -L "unit|integration|media|soak"
 
-echo "== core and integration tests under ThreadSanitizer"
+phase "core and integration tests under ThreadSanitizer"
 "$root/scripts/tsan.sh"
 
-echo "== fuzz: the SIP-over-WebSocket rewriting and SIP messages through sofia-sip's parser (libFuzzer, clang), 30 s each"
+phase "fuzz: the SIP-over-WebSocket rewriting and SIP messages through sofia-sip's parser (libFuzzer, clang), 30 s each"
 "$root/scripts/fuzz.sh" 30
 
-echo "== consumer: install, then build a tiny C program with pkg-config and with find_package(sipw)"
+phase "consumer: install, then build a tiny C program with pkg-config and with find_package(sipw)"
 "$root/tests/consumer/run.sh" "$build"
