@@ -229,7 +229,15 @@ def py_names(data):
     out += ["", "", "class ResultCodes:",
             '    """The result codes as plain class attributes (SipwError.EINVAL ...)."""']
     out += [f"    {r['name']} = ResultCode.{r['name']}" for r in data["results"]]
-    out.append("")
+    out += ["", "", "# The texts of the error keys, English and Chinese; {0}, {1}... are the arguments.",
+            "TEXTS = {"]
+    out += [f"    {cstr(e['key'])}: ({cstr(e['en'])}, {cstr(e['zh'])})," for e in data["errors"]]
+    out += ["}", "", "",
+            "def text(key, *args):",
+            '    """The text of an error key with its arguments: "English / 中文"."""',
+            "    en, zh = TEXTS[key]",
+            '    return f"{en.format(*args)} / {zh.format(*args)}"',
+            ""]
     return "\n".join(out)
 
 

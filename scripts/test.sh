@@ -15,14 +15,29 @@ trap 'echo "== end (at ${SECONDS} s)"' EXIT
 phase "build"
 "$root/scripts/build.sh"
 
+# The sanitizer and fuzz builds run meanwhile, at the lowest CPU priority: the suites below mostly
+# wait on real time (audio, timers), and a build at nice 19 only takes what they leave. The phases
+# that use these builds build again, which then has nothing left to do or shows the error.
+asan_cmake=(-DSIPW_SANITIZE=ON -DSIPW_PYTHON=OFF -DSIPW_CSHARP=OFF -DSIPW_EXAMPLES=OFF -DSIPW_BENCH=OFF)
+phase "sanitizer and fuzz builds start in the background (nice 19, log: build/background-build.log)"
+(
+  BUILD_DIR=$root/build-asan nice -n 19 "$root/scripts/build.sh" "${asan_cmake[@]}" &&
+  SIPW_BUILD_ONLY=1 nice -n 19 "$root/scripts/tsan.sh" &&
+  nice -n 19 "$root/scripts/fuzz.sh" 0
+) > "$build/background-build.log" 2>&1 &
+background_build=$!
+
 # A test that fails is run again, up to three times in all: these tests measure real audio and
 # real timers on shared 2-core machines, and a run that fails three times in a row fails CI.
 phase "all suites (ctest), loopback servers in a private network namespace"
 SIPW_REQUIRE_SERVERS=1 "$root/tests/netns-run.sh" \
   ctest --test-dir "$build" --output-on-failure --timeout 300 --repeat until-pass:3 -j1
 
+phase "waiting for the background builds"
+wait "$background_build" || { echo "a background build failed; its log ends:"; tail -40 "$build/background-build.log"; }
+
 phase "core and C ABI tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-BUILD_DIR=$root/build-asan "$root/scripts/build.sh" -DSIPW_SANITIZE=ON -DSIPW_PYTHON=OFF -DSIPW_CSHARP=OFF -DSIPW_EXAMPLES=OFF
+BUILD_DIR=$root/build-asan "$root/scripts/build.sh" "${asan_cmake[@]}"
 # sofia-sip and GLib keep process-lifetime allocations that are not ours; leaks in our code
 # still show up because the suppressions name only those libraries.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \

@@ -3,12 +3,14 @@
 # fault tests run against the loopback servers in a private network namespace (tests/netns-run.sh).
 # Suppressions (tests/tsan.supp) name only libraries we do not own. Extra arguments go to cmake.
 # Exits non-zero on a failed test or any ThreadSanitizer report (exit code 66 of the test).
+# SIPW_BUILD_ONLY=1: build, do not run.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$root/build-tsan}
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython3_EXECUTABLE=/usr/bin/python3 \
   -DSIPW_TSAN=ON -DSIPW_PYTHON=OFF -DSIPW_CSHARP=OFF -DSIPW_EXAMPLES=OFF -DSIPW_BENCH=OFF "$@" >/dev/null
 cmake --build "$build" -j"$(nproc)" --target sipw_unit_tests sipw_integration_tests sipw_fault_tests sipw_c_test sipw_event_fd_test
+[[ ${SIPW_BUILD_ONLY:-0} == 1 ]] && exit 0  # a build ahead of the run (scripts/test.sh)
 
 # Left out under ThreadSanitizer, with the reason:
 skip=(

@@ -1,7 +1,10 @@
 #include "sip/request_details.hpp"
 
+#include "base/i18n.hpp"
+
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/url.h>
 
@@ -115,6 +118,21 @@ std::string headerLines(const std::vector<std::string> &headers) {
         out += h;
     }
     return out;
+}
+
+std::string validUtf8(const std::string &text) {
+    if (g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr)) return text;
+    gchar *valid = g_utf8_make_valid(text.data(), static_cast<gssize>(text.size()));
+    std::string out = valid;
+    g_free(valid);
+    return out;
+}
+
+std::string phraseFor(int status, const std::string &given) {
+    if (!given.empty()) return given;
+    if (const i18n::Text *t = i18n::reasonPhrase(status)) return std::string(t->en);
+    const char *known = sip_status_phrase(status);
+    return known ? known : "";
 }
 
 }  // namespace sipw

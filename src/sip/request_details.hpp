@@ -41,4 +41,11 @@ std::string sdpOf(const sip_t *sip);
 std::string headerLines(const std::vector<std::string> &headers);
 std::string contentTypeOf(const sip_t *sip);
 
+// Text from the network for the user: invalid UTF-8 (a display name in a legacy encoding)
+// becomes U+FFFD rather than failing whoever serializes it later.
+std::string validUtf8(const std::string &text);
+
+// The phrase of a status we send: the caller's, else the usual one.
+std::string phraseFor(int status, const std::string &given);
+
 }  // namespace sipw

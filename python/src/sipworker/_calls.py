@@ -7,17 +7,13 @@ compared. Each step reports through ``report(name, milliseconds, failure_or_None
 import time
 
 from .errors import SipwError
-from .names import On
+from .names import On, text
 
 SESSION = str(On.ON_RTCSESSION_STATE)
 CONFIRMED = str(On.ON_SESSTION_CONFIRMED)
 ENDS = {str(On.ON_SESSTION_ENDED), str(On.ON_SESSTION_FAILED)}
 _REGISTRATION_OUTCOMES = {str(On.ON_REGISTERED), str(On.ON_REGISTRATIONFAILED), str(On.ON_DISCONNECTED)}
 _FIRST_AUDIO_POLL_S = 0.01  # session_info is a cheap, non-blocking look-up
-# Texts of failures found here rather than by the core: the catalogue's "Request Timeout"
-# (ON_TIME_OUT), and a call that was set up but brought no audio.
-_TIMEOUT = "Request Timeout / 请求超时"
-_NO_AUDIO = "No audio / 未收到对方的语音"
 
 
 class SipFailure(Exception):
@@ -59,7 +55,7 @@ def register(worker, config, timeout, report):
     # The outcome is the first of registered / registrationFailed / disconnected.
     ev = worker.wait_for("*", timeout=timeout, predicate=lambda e: e.channel in _REGISTRATION_OUTCOMES)
     if ev is None:
-        report("register", _ms(start), SipFailure(f"{_TIMEOUT} (no answer within {timeout:g} s)"))
+        report("register", _ms(start), SipFailure(text("step_no_answer", "REGISTER", f"{timeout:g}")))
         return False
     if ev.channel != On.ON_REGISTERED:
         report("register", _ms(start), SipFailure.from_event(ev))
@@ -79,7 +75,7 @@ def unregister(worker, timeout, report):
         return False
     ev = worker.wait_for(On.ON_UNREGISTERED, timeout=timeout)
     if ev is None:
-        report("unregister", _ms(start), SipFailure(f"{_TIMEOUT} (no answer within {timeout:g} s)"))
+        report("unregister", _ms(start), SipFailure(text("step_no_answer", "UNREGISTER", f"{timeout:g}")))
         return False
     if ev.statusCode and ev.statusCode >= 300:
         report("unregister", _ms(start), SipFailure.from_event(ev))
@@ -116,7 +112,8 @@ class Call:
             self._hang_up(sid, is_timeout=True)
             ev = self._until(sid, set(), self.end_timeout)
         if ev is None or ev.msg != CONFIRMED:
-            failure = SipFailure.from_event(ev) if ev else SipFailure(f"{_TIMEOUT} (the session did not end after the hangup)")
+            failure = (SipFailure.from_event(ev) if ev
+                       else SipFailure(text("step_no_answer", "HANGUP", f"{self.end_timeout:g}")))
             self._report("call_setup", _ms(start), failure)
             self._report("call", _ms(start), failure)
             self._forget(sid)
@@ -127,7 +124,7 @@ class Call:
         heard = self._first_audio(sid, self.first_audio_timeout)
         if heard is None:
             self._report("first_audio", _ms(start), SipFailure(
-                f"{_NO_AUDIO} (nothing decoded within {self.first_audio_timeout:g} s)"))
+                text("call_no_audio", f"{self.first_audio_timeout:g}")))
         else:
             self._report("first_audio", max(0.0, heard - start_epoch_ms), None)
 
@@ -139,7 +136,7 @@ class Call:
             ev = self._until(sid, set(), self.end_timeout)
         self._forget(sid)
         if ev is None:
-            self._report("call", _ms(start), SipFailure(f"{_TIMEOUT} (the session did not end after the hangup)"))
+            self._report("call", _ms(start), SipFailure(text("step_no_answer", "HANGUP", f"{self.end_timeout:g}")))
             return False
         if ended_early or ev.msg != str(On.ON_SESSTION_ENDED):
             # Ended before we hung up: a dropped call is a failed call, with the cause of its end.

@@ -37,6 +37,7 @@ from locust.exception import StopUser
 from locust.rpc import Message
 
 from ._calls import Call, SipFailure, register, unregister
+from .names import text
 from .worker import SipWorker
 
 __all__ = ["SipUser", "SipFailure", "LOCUST_VERSION_PATCHED", "FINAL_REPORT_GRACE_S"]
@@ -257,24 +258,20 @@ class SipUser(User):
         """Takes this user's account; returns why it cannot, or None."""
         accounts = self.accounts
         if not accounts:
-            return (f"{type(self).__name__}.accounts is empty: give it a list of {{uri, password}} / "
-                    "没有配置账号")
+            return text("load_no_accounts", type(self).__name__)
         runner = self.environment.runner
         options = self.environment.parsed_options
         workers = max(1, int(getattr(options, "expect_workers", 1) or 1)) \
             if isinstance(runner, locust.runners.WorkerRunner) else 1
         index = max(0, runner.worker_index) if isinstance(runner, locust.runners.WorkerRunner) else 0
         if index >= workers:
-            return (f"worker index {index} is not below the master's --expect-workers {workers}: "
-                    "its users would share accounts with another worker's / "
-                    "Locust 工作进程数超过 --expect-workers，账号会被重复使用")
+            return text("load_too_many_workers", index, workers)
         slots = _slots_by_accounts.setdefault(id(accounts), _Slots())
         slot = slots.take()
         account_index = slot * workers + index
         if account_index >= len(accounts):
             slots.give(slot)
-            return (f"no account left for this user: {len(accounts)} accounts, user slot {slot} of "
-                    f"worker {index} of {workers} needs account #{account_index} / 账号不足")
+            return text("load_no_account_left", len(accounts), slot, index, workers, account_index)
         self._slot, self.account_index, self.account = slot, account_index, accounts[account_index]
         return None
 
