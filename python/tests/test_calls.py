@@ -36,11 +36,17 @@ def wait_state(w, sid, msg, timeout=15):
 
 
 def wait_end(w, sid, timeout=15):
-    """The one terminal event of a session (session_ended or session_failed)."""
-    ev = w.wait_for(STATE, timeout=timeout,
-                    predicate=lambda e: e.sessionId == sid and e.msg in END_STATES)
-    assert ev is not None, f"session {sid} did not end"
-    return ev
+    """The one terminal event of a session (session_ended or session_failed).
+
+    Matched by session in the core (a dict predicate): a callable one would take every other
+    session's events out of the backlog on the way, and a later wait_end for a session that
+    ended first would never see its end."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ev = w.wait_for(STATE, timeout=max(0.0, deadline - time.monotonic()), predicate={"sessionId": sid})
+        assert ev is not None, f"session {sid} did not end"
+        if ev.msg in END_STATES:
+            return ev
 
 
 def answer_incoming(callee, timeout=15, **options):

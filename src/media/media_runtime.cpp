@@ -2,6 +2,8 @@
 #include "media/media_factory.hpp"
 #include "media/media_runtime.hpp"
 
+#include <gio/gio.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -15,7 +17,17 @@ std::atomic<int> liveObjects{0};
 
 void ensureGstInitialized() {
     static std::once_flag once;
-    std::call_once(once, [] { gst_init(nullptr, nullptr); });
+    std::call_once(once, [] {
+        gst_init(nullptr, nullptr);
+        // GLib's type system can deadlock when a type that adds an interface at registration
+        // (which takes GLib's class-init lock) is first used by two threads at once, one of them
+        // inside a class_init (holding that lock): seen between the warm-up creating udpsrc and
+        // a first call's ICE agent opening its sockets. The socket types that the UDP elements
+        // and libnice register lazily are registered here, once, before either runs.
+        for (GType type : {G_TYPE_SOCKET, G_TYPE_SOCKET_ADDRESS, G_TYPE_INET_SOCKET_ADDRESS, G_TYPE_INET_ADDRESS,
+                           G_TYPE_NETWORK_ADDRESS, G_TYPE_PROXY_ADDRESS, G_TYPE_SOCKET_CLIENT, G_TYPE_RESOLVER})
+            g_type_ensure(type);
+    });
 }
 
 // A weak reference notify: counted until GObject finalizes the object.
