@@ -18,12 +18,23 @@ phase "build"
 # The sanitizer and fuzz builds run meanwhile, at the lowest CPU priority: the suites below mostly
 # wait on real time (audio, timers), and a build at nice 19 only takes what they leave. The phases
 # that use these builds build again, which then has nothing left to do or shows the error.
-asan_cmake=(-DSIPW_SANITIZE=ON -DSIPW_PYTHON=OFF -DSIPW_CSHARP=OFF -DSIPW_EXAMPLES=OFF -DSIPW_BENCH=OFF)
+# Sanitizer builds compile at -O1 with line tables only (-g1): reports still name file and line, and
+# a test file compiles 2.5 times faster than at -O2 -g (110 s → 41 s for one under ASan).
+asan_cmake=(-DSIPW_SANITIZE=ON -DSIPW_PYTHON=OFF -DSIPW_CSHARP=OFF -DSIPW_EXAMPLES=OFF -DSIPW_BENCH=OFF
+            "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
+# What the ASan phase runs (not the fault tests: they restart the servers and firewall the namespace,
+# which is the main phase's and ThreadSanitizer's part).
+asan_targets=(sipw_unit_tests sipw_integration_tests sipw_media_tests sipw_soak_tests sipw_c_test sipw_event_fd_test
+              sipw_netem)
+asan_build() {
+  cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython3_EXECUTABLE=/usr/bin/python3 \
+    "${asan_cmake[@]}" >/dev/null
+  cmake --build "$root/build-asan" -j"$(nproc)" --target "${asan_targets[@]}"
+}
 phase "sanitizer and fuzz builds start in the background (nice 19, log: build/background-build.log)"
 (
-  BUILD_DIR=$root/build-asan nice -n 19 "$root/scripts/build.sh" "${asan_cmake[@]}" &&
-  SIPW_BUILD_ONLY=1 nice -n 19 "$root/scripts/tsan.sh" &&
-  nice -n 19 "$root/scripts/fuzz.sh" 0
+  renice -n 19 -p "$BASHPID" >/dev/null  # this subshell and all it starts
+  asan_build && SIPW_BUILD_ONLY=1 "$root/scripts/tsan.sh" && "$root/scripts/fuzz.sh" 0
 ) > "$build/background-build.log" 2>&1 &
 background_build=$!
 
@@ -37,7 +48,7 @@ phase "waiting for the background builds"
 wait "$background_build" || { echo "a background build failed; its log ends:"; tail -40 "$build/background-build.log"; }
 
 phase "core and C ABI tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-BUILD_DIR=$root/build-asan "$root/scripts/build.sh" "${asan_cmake[@]}"
+asan_build
 # sofia-sip and GLib keep process-lifetime allocations that are not ours; leaks in our code
 # still show up because the suppressions name only those libraries.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
