@@ -66,6 +66,14 @@ std::string testCaFile();
         }                                                                                            \
     } while (0)
 
+// How many times slower timing bounds may be in this build: the sanitizers slow every call down
+// (ASan about 2-3 times, ThreadSanitizer more). Bounds that prove "not seconds of waiting" scale by it.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr double kTimingSlack = 3.0;
+#else
+constexpr double kTimingSlack = 1.0;
+#endif
+
 inline double secondsSince(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
