@@ -7,11 +7,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$root/build-tsan}
-# -O1 with line tables only: reports name file and line, and it compiles far faster than -O2 -g.
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython3_EXECUTABLE=/usr/bin/python3 \
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
-  -DSIPW_TSAN=ON -DSIPW_PYTHON=OFF -DSIPW_CSHARP=OFF -DSIPW_EXAMPLES=OFF -DSIPW_BENCH=OFF "$@" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target sipw_unit_tests sipw_integration_tests sipw_fault_tests sipw_c_test sipw_event_fd_test
+BUILD_DIR=$build SIPW_TARGETS="sipw_unit_tests sipw_integration_tests sipw_fault_tests sipw_c_test sipw_event_fd_test" \
+  "$root/scripts/build.sh" -DSIPW_TSAN=ON -DSIPW_PYTHON=OFF -DSIPW_CSHARP=OFF -DSIPW_EXAMPLES=OFF -DSIPW_BENCH=OFF "$@"
 [[ ${SIPW_BUILD_ONLY:-0} == 1 ]] && exit 0  # a build ahead of the run (scripts/test.sh)
 
 # Left out under ThreadSanitizer, with the reason:

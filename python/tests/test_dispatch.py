@@ -254,7 +254,7 @@ def test_post_from_many_threads(make_worker):
     assert got.wait_count(800)
 
 
-# ---- wait_for (backlog first, then new events; implemented by the core's sipw_wait_for) -----------------------
+# ---- wait_for (backlog first, then new events; implemented by the core's sipw_wait_for) -------
 def test_wait_for_finds_events_that_came_before_the_call(make_worker):
     w = configured(make_worker)
     w.post(Cmd.UNREGISTER)

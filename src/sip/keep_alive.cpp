@@ -1,11 +1,10 @@
 #include "sip/keep_alive.hpp"
 
 #include "sip/registration.hpp"
+#include "sip/session_manager.hpp"
 
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
-
-#include <glib.h>
 
 #include <cstring>
 
@@ -47,9 +46,7 @@ void KeepAlive::dropHandle() {
 void KeepAlive::send() {
     if (!handle_) {
         std::string aor = "<" + config_.uri + ">";
-        gchar *random = g_uuid_string_random();
-        std::string callId = std::string(kCallIdPrefix) + random;
-        g_free(random);
+        std::string callId = kCallIdPrefix + newSessionId();
         handle_ = nua_handle(stack_.nua(), this, SIPTAG_TO_STR(aor.c_str()), SIPTAG_CALL_ID_STR(callId.c_str()),
                              TAG_END());
     }

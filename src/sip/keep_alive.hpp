@@ -39,11 +39,11 @@ public:
     KeepAlive(const KeepAlive &) = delete;
     KeepAlive &operator=(const KeepAlive &) = delete;
 
-    // The first keep-alive goes out one interval from now; nothing happens while one is pending.
     // Whether a received OPTIONS is one of our own keep-alives coming back along the binding
     // (their Call-IDs carry a prefix of ours): answered, but not the application's business.
     static bool isOwnKeepAlive(const sip_t *sip);
 
+    // The first keep-alive goes out one interval from now; nothing happens while one is pending.
     void start();
     void stop();
     bool running() const { return intervalTimer_.active() || outstanding_; }

@@ -135,18 +135,18 @@ TEST_F(Lifetime, OutOfDialogOptionsLeaveNothingBehind) {
         for (const Json &ev : p.w.history()) reported += ev.value("msg", "") == "newOptions";
         p.w.clearHistory();
     };
+    auto pingInBatches = [&](int batches) {
+        for (int batch = 0; batch < batches; ++batch) {
+            ping(100);
+            drain();
+        }
+    };
     // Warm-up: the allocator, and the hub's backlog of recent events (for wait_for, bounded at
     // 2000) filled, so that what it keeps is not counted as growth.
-    for (int batch = 0; batch < 23; ++batch) {
-        ping(100);
-        drain();
-    }
+    pingInBatches(23);
     size_t before = mallinfo2().uordblks;
     reported = 0;
-    for (int batch = 0; batch < 30; ++batch) {
-        ping(100);
-        drain();
-    }
+    pingInBatches(30);
     drain();
     EXPECT_EQ(reported, 3000u) << "every received OPTIONS is reported once";
     long grown = static_cast<long>(mallinfo2().uordblks) - static_cast<long>(before);
