@@ -83,8 +83,9 @@ SIPW_API int sipw_off(sipw_worker *w, int listener_id);
 SIPW_API int sipw_next_event(sipw_worker *w, int timeout_ms, sipw_event **out);
 
 /* The blocking helper both bindings use (wait_for): like sipw_next_event, for the first event
- * matching `name` (as sipw_on matches) and, if match_json is a JSON object, whose fields equal all
- * of its fields, that no earlier sipw_next_match / sipw_wait_for on this worker returned —
+ * matching `name` (as sipw_on matches) and, if match_json is a JSON object, whose fields (or, for a
+ * field it lacks, its `data`'s: playId, messageId) equal all of its fields (a list: any of its
+ * values, {"msg": ["registered", "registrationFailed"]}), that no earlier sipw_next_match / sipw_wait_for on this worker returned —
  * including events that arrived before the call (the worker keeps a bounded backlog). Works with
  * or without the pull queue, and takes nothing from it. */
 SIPW_API int sipw_next_match(sipw_worker *w, const char *name, const char *match_json, int timeout_ms,

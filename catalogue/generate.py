@@ -7,8 +7,9 @@ Each option writes one output (only when its text changed, so builds stay increm
   --cpp DIR       DIR/base/names.hpp (commands, result codes, event names) and
                   DIR/base/catalogue_texts.inc (the text tables of base/i18n.cpp)
   --c-header FILE sipw_names.h, included by capi/sipw.h (SIPW_* result codes, SIPW_CMD_*, SIPW_ON_*)
-  --python FILE   sipworker/names.py (Cmd, On, ResultCode)
-  --csharp FILE   Names.cs (Cmd, On, CmdName, OnName, Value(), SipwException codes)
+  --python FILE   sipworker/names.py (Cmd, On, ResultCode, texts, the Commands methods of SipWorker)
+  --csharp FILE   Names.cs (Cmd, On, CmdName, OnName, Value(), SipwException codes, SipWorker's
+                  command methods)
   --json FILE     the catalogue as JSON, for tests in languages without a TOML reader
   --markdown FILE docs/names.md, the reference of every name and text (kept in the repository;
                   a test fails when it differs from what this script writes)
@@ -73,6 +74,23 @@ def check(data):
         for n in (int(i) for i in re.findall(r"\{(\d+)\}", e["en"] + e["zh"])):
             if n >= len(e.get("args", [])):
                 problems.append(f"error {e['key']!r} uses {{{n}}} but names {len(e.get('args', []))} args")
+    commands = {c["name"]: c for c in data["commands"]}
+    unique("method", [m["name"] for m in data["methods"]])
+    for m in data["methods"]:
+        if not re.match(r"^[a-z][a-z0-9_]*$", m["name"]):
+            problems.append(f"method name {m['name']!r} is not snake_case")
+        if commands.get(m["command"], {}).get("supported", True) is not True:
+            problems.append(f"method {m['name']!r}: {m['command']!r} is not a supported command")
+        try:
+            params = method_params(m)
+        except ValueError as e:
+            problems.append(f"method {m['name']!r}: {e}")
+            continue
+        required = [p.required for p in params if p.kind not in ("options", "config")]
+        if required != sorted(required, reverse=True):
+            problems.append(f"method {m['name']!r}: required params must come before optional ones")
+        if sum(p.kind == "id" for p in params) > 1:
+            problems.append(f"method {m['name']!r}: at most one :id param")
     if problems:
         sys.exit("catalogue/names.toml:\n  " + "\n  ".join(dict.fromkeys(problems)))
 
@@ -83,6 +101,30 @@ def value(command):
 
 def spellings(command):
     return [value(command)] + command.get("aliases", [])
+
+
+class Param:
+    """One parameter of a catalogue method: "field", "field?", "field:kind", "field:kind=default"."""
+    KINDS = ("str", "int", "bool", "strings", "options", "id", "config")
+    SPEC = re.compile(r"^([a-z][A-Za-z0-9]*)(\?)?(?::([a-z]+))?(?:=([A-Za-z0-9]+))?$")
+
+    def __init__(self, spec):
+        match = self.SPEC.match(spec)
+        if not match or (match.group(3) or "str") not in self.KINDS:
+            raise ValueError(f"bad param {spec!r}")
+        self.field, optional, kind, self.default = match.groups()
+        self.kind = kind or "str"
+        self.required = not optional and self.default is None and self.kind not in ("options", "id", "config")
+        self.snake = re.sub(r"([A-Z])", lambda c: "_" + c.group(1).lower(), self.field)
+
+
+def method_params(method):
+    return [Param(spec) for spec in method["params"]]
+
+
+def method_doc(method, data):
+    command = next(c for c in data["commands"] if c["name"] == method["command"])
+    return method.get("doc") or command["summary"]
 
 
 def camel(text):
@@ -204,12 +246,12 @@ def c_header(data):
 # ---- Python -----------------------------------------------------------------------------------
 
 def py_names(data):
-    out = [f'"""The names of sipworker: commands, event names and result codes.', "",
+    out = [f'"""The names of sipworker: commands, event names, result codes, texts, and one method per command.', "",
            HEADER, "",
            "Cmd and On are ``str`` enums with the original library's member names and values, so",
            '``Cmd.UNHOLD == "ONHOLD"`` and ``On.ON_SESSTION_CONFIRMED == "session_confirmed"`` hold and',
            "ported code reads the same; members marked extension are this SDK's own.", '"""',
-           "from enum import Enum, IntEnum", "", "",
+           "import uuid", "from enum import Enum, IntEnum", "", "",
            "class _NameEnum(str, Enum):",
            "    # str() and format() give the value (\"ONHOLD\"), not \"Cmd.UNHOLD\", so members print and",
            "    # interpolate into JSON the way the original enums do.",
@@ -236,9 +278,58 @@ def py_names(data):
             "def text(key, *args):",
             '    """The text of an error key with its arguments: "English / 中文"."""',
             "    en, zh = TEXTS[key]",
-            '    return f"{en.format(*args)} / {zh.format(*args)}"',
-            ""]
+            '    return f"{en.format(*args)} / {zh.format(*args)}"']
+    out += py_methods(data)
     return "\n".join(out)
+
+
+PY_CONVERT = {"str": "str", "int": "int", "bool": "bool", "strings": "list"}
+
+
+def py_methods(data):
+    out = ["", "",
+           "def _given(value, convert):",
+           "    return None if value is None else convert(value)", "", "",
+           "class Commands:",
+           '    """Mixed into SipWorker: one method per command, each posts it (SipwError when the core refuses).',
+           "    Parameters not given are left out of the payload, so the core's defaults apply.\"\"\""]
+    for m in data["methods"]:
+        params = method_params(m)
+        ordered = [p for p in params if p.required] + [p for p in params if not p.required and p.kind not in ("options", "config")]
+        signature = ["self"]
+        for p in ordered:
+            if p.required:
+                signature.append(p.snake)
+            elif p.default is not None:
+                signature.append(f"{p.snake}={p.default.capitalize() if p.kind == 'bool' else p.default}")
+            else:
+                signature.append(f"{p.snake}=None")
+        signature += [f"{p.field}=None, **fields" if p.kind == "config" else f"**{p.field}"
+                      for p in params if p.kind in ("options", "config")]
+        out += ["", f"    def {m['name']}({', '.join(signature)}):", f'        """{m["command"]}: {method_doc(m, data)}."""']
+        ident = next((p for p in params if p.kind == "id"), None)
+        if ident:
+            out.append(f"        {ident.snake} = {ident.snake} or str(uuid.uuid4())")
+        config = next((p for p in params if p.kind == "config"), None)
+        if config:
+            out.append(f"        self.post(Cmd.{m['command']}, {{**({config.field} or {{}}), **fields}})")
+        elif not params:
+            out.append(f"        self.post(Cmd.{m['command']})")
+        else:
+            out.append("        data = {")
+            for p in params:
+                if p.kind == "options":
+                    value = f"{p.field} or None"
+                elif p.kind == "id":
+                    value = p.snake
+                else:
+                    value = f"_given({p.snake}, {PY_CONVERT[p.kind]})"
+                out.append(f"            {cstr(p.field)}: {value},")
+            out += ["        }",
+                    f"        self.post(Cmd.{m['command']}, {{k: v for k, v in data.items() if v is not None}})"]
+        if ident:
+            out.append(f"        return {ident.snake}")
+    return out + [""]
 
 
 # ---- C# ---------------------------------------------------------------------------------------
@@ -248,7 +339,7 @@ def xml(text):
 
 
 def cs_names(data):
-    out = [f"// {HEADER}", "using System;", "", "namespace Sipworker", "{",
+    out = [f"// {HEADER}", "using System;", "using System.Collections.Generic;", "", "namespace Sipworker", "{",
            "    /// <summary>Commands of SipWorker.Post. Original members keep their names and values",
            "    /// (UNHOLD posts \"ONHOLD\"); Value() gives the string.</summary>", "    public enum Cmd", "    {"]
     for c in data["commands"]:
@@ -280,8 +371,58 @@ def cs_names(data):
             "    public partial class SipwException", "    {"]
     out += [f"        /// <summary>{r['value']}: {xml(r['en'])}</summary>\n        public const int {r['member']} = {r['value']};"
             for r in data["results"] if r["value"] != 0]
-    out += ["    }", "}", ""]
+    out += ["    }", ""] + cs_methods(data) + ["}", ""]
     return "\n".join(out)
+
+
+CS_TYPE = {"str": "string", "int": "int", "bool": "bool", "strings": "IEnumerable<string>", "options": "object",
+           "id": "string", "config": "object"}
+
+
+def cs_methods(data):
+    out = ["    // One method per command: each posts it (SipwException when the core refuses). Parameters",
+           "    // left null are left out of the payload, so the core's defaults apply.",
+           "    public sealed partial class SipWorker", "    {"]
+    for m in data["methods"]:
+        params = method_params(m)
+        signature, body = [], []
+        for p in params:
+            ctype = CS_TYPE[p.kind]
+            if p.required:
+                signature.append(f"{ctype} {p.field}")
+                body.append(f'            data["{p.field}"] = {p.field} ?? throw new ArgumentNullException(nameof({p.field}));')
+            elif p.default is not None:
+                signature.append(f"{ctype} {p.field} = {p.default}")
+                body.append(f'            data["{p.field}"] = {p.field};')
+            elif p.kind in ("int", "bool"):
+                signature.append(f"{ctype}? {p.field} = null")
+                body.append(f'            if ({p.field}.HasValue) data["{p.field}"] = {p.field}.Value;')
+            elif p.kind == "config":
+                signature.append(f"object {p.field}")
+            elif p.kind == "id":
+                signature.append(f"string {p.field} = null")
+                body.append(f'            data["{p.field}"] = {p.field} = {p.field} ?? Guid.NewGuid().ToString("N");')
+            else:
+                value = {"strings": f"new List<string>({p.field})", "options": f"EmbeddableJson({p.field})"}.get(p.kind, p.field)
+                signature.append(f"{ctype} {p.field} = null")
+                body.append(f'            if ({p.field} != null) data["{p.field}"] = {value};')
+        ident = next((p for p in params if p.kind == "id"), None)
+        name = "".join(part.capitalize() for part in m["name"].split("_"))
+        out.append(f"        /// <summary>{m['command']}: {xml(method_doc(m, data))}.</summary>")
+        head = f"        public {'string' if ident else 'void'} {name}({', '.join(signature)})"
+        if not params:
+            out += [f"{head} => Post(Cmd.{m['command']});", ""]
+            continue
+        if params[0].kind == "config":
+            out += [f"{head} => Post(Cmd.{m['command']}, {params[0].field});", ""]
+            continue
+        out += [head, "        {", "            var data = new Dictionary<string, object>();"] + body
+        out.append(f"            Post(Cmd.{m['command']}, data);")
+        if ident:
+            out.append(f"            return {ident.field};")
+        out += ["        }", ""]
+    out[-1:] = ["    }"]
+    return out
 
 
 # ---- Markdown reference ------------------------------------------------------------------------
@@ -302,6 +443,16 @@ def markdown(data):
         spelled = ", ".join(f"`{s}`" for s in spellings(c))
         tag = "extension" if c["origin"] != "seed" else ""
         out.append(f"| `{c['name']}` | {spelled} | {tag} | {md(c['summary'])} |")
+    out += ["", "## Methods", "",
+            "The same sugar in both bindings, one method per entry (Python `snake_case`, C# `PascalCase`): each",
+            "posts its command. Parameters marked `?` or with a default may be left out (the core's defaults",
+            "apply); `options` is the command's options object (Python: keyword arguments); an `id` parameter",
+            "is the caller's or a new UUID, and the method returns it.", "",
+            "| Python | C# | posts | parameters | what it does |", "|---|---|---|---|---|"]
+    for m in data["methods"]:
+        cs = "".join(part.capitalize() for part in m["name"].split("_"))
+        params = ", ".join(f"`{p}`" for p in m["params"])
+        out.append(f"| `{m['name']}` | `{cs}` | `{m['command']}` | {params} | {md(method_doc(m, data))} |")
     out += ["", "## Event names", "",
             "A listener's name matches an event's channel or its `msg`. Session events come on the channel",
             "`new_RTCSession_state`.", "",

@@ -175,8 +175,9 @@ namespace Sipworker
 
         public CauseData WaitFor(Sipworker.On name, TimeSpan timeout) => WaitFor(name.Value(), null, timeout);
 
-        /// <summary>Like <see cref="WaitFor(string, TimeSpan)"/>, and the event's fields must equal
-        /// all fields of <paramref name="match"/> (e.g. <c>new { sessionId = id }</c>).</summary>
+        /// <summary>Like <see cref="WaitFor(string, TimeSpan)"/>, and the event's fields (or, for a
+        /// field it lacks, its data's) must equal all fields of <paramref name="match"/> (e.g.
+        /// <c>new { sessionId = id }</c>, <c>new { playId }</c>).</summary>
         public CauseData WaitFor(string name, object match, TimeSpan timeout)
         {
             if (name == null) throw new ArgumentNullException(nameof(name));
@@ -192,56 +193,8 @@ namespace Sipworker
             }
         }
 
-        // ---- session sugar ----------------------------------------------------------------------
-
-        /// <summary>CALL with a client-generated sessionId, returned at once; the session's events
-        /// carry it. <paramref name="options"/>: the original library's CallOptions (object or JSON text).</summary>
-        public string Call(string target, object options = null)
-        {
-            if (target == null) throw new ArgumentNullException(nameof(target));
-            string sessionId = Guid.NewGuid().ToString("N");
-            var data = new Dictionary<string, object> { ["target"] = target, ["sessionId"] = sessionId };
-            if (options != null) data["options"] = EmbeddableJson(options);
-            Post(Cmd.CALL, data);
-            return sessionId;
-        }
-
-        public void Answer(string sessionId, object options = null)
-        {
-            var data = SessionData(sessionId);
-            if (options != null) data["options"] = EmbeddableJson(options);
-            Post(Cmd.ANSWER, data);
-        }
-
-        /// <param name="sessionId">The session to end.</param>
-        /// <param name="isTimeout">End it as a client-side timeout (cause "Request Timeout").</param>
-        public void Hangup(string sessionId, bool isTimeout = false)
-        {
-            var data = SessionData(sessionId);
-            data["isTimeout"] = isTimeout;
-            Post(Cmd.HANGUP, data);
-        }
-
-        public void Hold(string sessionId) => Post(Cmd.HOLD, SessionData(sessionId));
-        public void Unhold(string sessionId) => Post(Cmd.UNHOLD, SessionData(sessionId));
-        public void Mute(string sessionId) => Post(Cmd.MUTE, SessionData(sessionId));
-        public void Unmute(string sessionId) => Post(Cmd.UNMUTE, SessionData(sessionId));
-
-        /// <summary>Sends DTMF tones ("0-9*#A-D", ',' pauses). Null arguments use the core's defaults.</summary>
-        /// <param name="sessionId">A confirmed session.</param>
-        /// <param name="tones">The tones to send.</param>
-        /// <param name="durationMs">Tone duration.</param>
-        /// <param name="interToneGapMs">Pause between tones.</param>
-        /// <param name="transport">"rfc4733" or "info".</param>
-        public void Dtmf(string sessionId, string tones, int? durationMs = null, int? interToneGapMs = null, string transport = null)
-        {
-            var data = SessionData(sessionId);
-            data["tones"] = tones ?? throw new ArgumentNullException(nameof(tones));
-            if (durationMs.HasValue) data["duration"] = durationMs.Value;
-            if (interToneGapMs.HasValue) data["interToneGap"] = interToneGapMs.Value;
-            if (transport != null) data["transport"] = transport;
-            Post(Cmd.DTMF, data);
-        }
+        // ---- sessions (one method per command, Call() Hold() Dtmf()..., comes from the generated
+        // Names.cs: the catalogue gives C# and Python the same ones) ----------------------------
 
         /// <summary>The session's state as the core's JSON object text (sessionId, direction,
         /// state, remoteUri, held, muted...), or null for an unknown session.</summary>
@@ -361,8 +314,5 @@ namespace Sipworker
 
         // A JSON text given for a nested value (CALL options...) is embedded as JSON, not as a string.
         static object EmbeddableJson(object value) => value is string text ? JsonReader.Parse(text) : value;
-
-        static Dictionary<string, object> SessionData(string sessionId) =>
-            new Dictionary<string, object> { ["sessionId"] = sessionId ?? throw new ArgumentNullException(nameof(sessionId)) };
     }
 }

@@ -92,6 +92,47 @@ namespace Sipworker.Tests
         }
 
         [Test]
+        public void CommandMethodsPostTheirCommand()
+        {
+            // The generated methods post the command with the catalogue's fields: the core's answers
+            // show it, and a generated id is the one the core reports.
+            using (var w = new SipWorker())
+            {
+                w.Init(SipServer.OfflineInit());
+                Assert.AreEqual(SipwException.UnknownSession, Assert.Throws<SipwException>(() => w.Hold("no-such-session")).Code);
+                Assert.AreEqual(SipwException.UnknownSession, Assert.Throws<SipwException>(() => w.Record("no-such-session", "/tmp/r.wav", "both")).Code);
+                string missing = System.IO.Path.Combine(System.IO.Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".wav");
+                var refused = Assert.Throws<SipwException>(() => w.Play(missing, output: "null"));
+                Assert.AreEqual(SipwException.InvalidArgument, refused.Code);
+                StringAssert.Contains(missing, refused.Message);
+
+                string silence = System.IO.Path.Combine(System.IO.Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".wav");
+                WriteSilence(silence, 1600);
+                try
+                {
+                    string playId = w.Play(silence, output: "null");
+                    var started = w.WaitFor(OnName.ON_PLAY_STARTED, new { playId }, FiveSeconds);
+                    Assert.IsNotNull(started, "playStarted with the generated playId");
+                    var ended = w.WaitFor(OnName.ON_PLAY_ENDED, new { playId }, FiveSeconds);
+                    Assert.AreEqual("finished", ended?.DataString("reason"));
+                }
+                finally { System.IO.File.Delete(silence); }
+            }
+        }
+
+        // A WAV of `samples` zero samples, 16-bit mono 8 kHz.
+        static void WriteSilence(string path, int samples)
+        {
+            using (var f = new System.IO.BinaryWriter(System.IO.File.Create(path)))
+            {
+                f.Write(System.Text.Encoding.ASCII.GetBytes("RIFF")); f.Write(36 + 2 * samples);
+                f.Write(System.Text.Encoding.ASCII.GetBytes("WAVEfmt ")); f.Write(16); f.Write((short)1); f.Write((short)1);
+                f.Write(8000); f.Write(16000); f.Write((short)2); f.Write((short)16);
+                f.Write(System.Text.Encoding.ASCII.GetBytes("data")); f.Write(2 * samples); f.Write(new byte[2 * samples]);
+            }
+        }
+
+        [Test]
         public void AfterDisposeCallsThrowObjectDisposed()
         {
             var w = OfflineWorker();

@@ -61,5 +61,18 @@ namespace Sipworker.Tests
                 .ToDictionary(r => Str(r, "member"), r => Convert.ToInt32(r["value"]));
             CollectionAssert.AreEquivalent(expected, declared);
         }
+
+        [Test]
+        public void CommandMethodsAreTheCatalogueMethods()
+        {
+            foreach (var m in Table("methods"))
+            {
+                string name = string.Concat(Str(m, "name").Split('_').Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
+                MethodInfo method = typeof(SipWorker).GetMethod(name);
+                Assert.IsNotNull(method, name);
+                var fields = ((List<object>)m["params"]).Select(p => ((string)p).Split('?', ':', '=')[0]);
+                CollectionAssert.AreEqual(fields.ToArray(), method.GetParameters().Select(p => p.Name).ToArray(), name);
+            }
+        }
     }
 }

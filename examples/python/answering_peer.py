@@ -51,8 +51,8 @@ def main():
 
         w.init(uri=f"sip:{args.user}@{host}", password=args.password, sipServer=[server],
                sipWorkerid=f"answering-peer-{args.user}", audio={"input": "silence", "output": "null"})
-        outcome = w.wait_for("*", timeout=args.timeout, predicate=lambda e: e.channel in (
-            On.ON_REGISTERED, On.ON_REGISTRATIONFAILED, On.ON_DISCONNECTED))
+        outcome = w.wait_for("*", timeout=args.timeout, match={"msg": [
+            On.ON_REGISTERED, On.ON_REGISTRATIONFAILED, On.ON_DISCONNECTED]})
         if outcome is None or outcome.channel != On.ON_REGISTERED:
             print(f"registration failed: {outcome.cause + ' / ' + outcome.causeCN if outcome else 'timeout'}",
                   file=sys.stderr, flush=True)

@@ -23,7 +23,7 @@ async def dial(w, n, target, talk, ring_timeout):
         return n, target, False, f"{e.message} / {e.message_cn}"
     answered = False
     while True:
-        ev = await w.wait_for_async(On.ON_RTCSESSION_STATE, timeout=ring_timeout, predicate={"sessionId": sid})
+        ev = await w.wait_for_async(On.ON_RTCSESSION_STATE, timeout=ring_timeout, match={"sessionId": sid})
         if ev is None:
             w.hangup(sid, is_timeout=True)  # client-side timeout: cause "Request Timeout"
             continue
@@ -51,8 +51,8 @@ async def run(args):
             "password": args.password,
             "sipServer": [f"sip:{args.server}:{port};transport={args.transport}"],
         })
-        reg = await w.wait_for_async("*", timeout=10, predicate=lambda e: e.channel in (
-            On.ON_REGISTERED, On.ON_REGISTRATIONFAILED))
+        reg = await w.wait_for_async("*", timeout=10, match={"msg": [
+            On.ON_REGISTERED, On.ON_REGISTRATIONFAILED]})
         if reg is None or reg.channel != On.ON_REGISTERED:
             print("not registered:", reg and f"{reg.cause} / {reg.causeCN}")
             return 1

@@ -1,5 +1,6 @@
 """The Python surface without a SIP server: enums, CauseData, errors, version."""
 import json
+import wave
 
 import pytest
 
@@ -158,3 +159,29 @@ def test_pull_functions_say_event_timeout_or_closed():
     finally:
         sipw.sipw_destroy(handle)
     assert sipw.sipw_next_event(handle, 10) == [SipwError.ESHUTDOWN, None]
+
+
+def test_command_methods_post_their_command(make_worker, tmp_path):
+    """The generated methods post the command with the fields named in the catalogue: the core's
+    answers show it (an unknown session, a missing file), and a generated id is the one the core uses."""
+    w = make_worker()
+    w.init(offline_config())
+    for refused in (lambda: w.hold("no-such-session"), lambda: w.dtmf("no-such-session", 12),
+                    lambda: w.record("no-such-session", str(tmp_path / "r.wav"), what="both")):
+        with pytest.raises(SipwError) as ei:
+            refused()
+        assert ei.value.code == SipwError.ENOSESSION and has_chinese(ei.value.message_cn)
+    with pytest.raises(SipwError) as ei:
+        w.play(str(tmp_path / "missing.wav"), output="null")
+    assert ei.value.code == SipwError.EINVAL and "missing.wav" in ei.value.message
+
+    tone = tmp_path / "tone.wav"
+    with wave.open(str(tone), "wb") as f:  # 0.2 s of silence is enough to start and end a playback
+        f.setnchannels(1), f.setsampwidth(2), f.setframerate(8000), f.writeframes(b"\0\0" * 1600)
+    play_id = w.play(str(tone), output="null")
+    started = w.wait_for(On.ON_PLAY_STARTED, timeout=5, match={"playId": play_id})
+    assert started is not None and started.data["file"] == str(tone)
+    ended = w.wait_for(On.ON_PLAY_ENDED, timeout=5, match={"playId": play_id})
+    assert ended is not None and ended.data["reason"] == "finished"
+    assert w.play(str(tone), output="null", play_id="mine") == "mine"
+    w.play_stop("mine")

@@ -8,7 +8,7 @@ from test_calls import STATE, registered, wait_end, wait_media_connected, wait_s
 
 
 def incoming(w, timeout=15):
-    ev = w.wait_for(On.ON_NEWRTCSESSION, timeout=timeout, predicate={"sessionOrigin": "incoming"})
+    ev = w.wait_for(On.ON_NEWRTCSESSION, timeout=timeout, match={"sessionOrigin": "incoming"})
     assert ev is not None, "no incoming call"
     return ev
 
@@ -42,14 +42,14 @@ def test_blind_transfer_by_refer(registered):
         raise AssertionError("a second REFER while the first is under way was accepted")
     except SipwError as e:
         assert e.code == SipwError.ESTATE
-    refer = b.wait_for(On.ON_REFER, timeout=10, predicate={"sessionId": at_b.sessionId})
+    refer = b.wait_for(On.ON_REFER, timeout=10, match={"sessionId": at_b.sessionId})
     assert refer is not None and c_account in refer.data["target"], refer
     new_sid = b.refer_accept(at_b.sessionId, audio=silent)
-    placed = b.wait_for(On.ON_NEWRTCSESSION, timeout=10, predicate={"sessionId": new_sid})
+    placed = b.wait_for(On.ON_NEWRTCSESSION, timeout=10, match={"sessionId": new_sid})
     assert placed.data["referredFrom"] == at_b.sessionId
     at_c = incoming(c)
     c.answer(at_c.sessionId, audio=silent)
-    accepted = a.wait_for(On.ON_REFER_ACCEPTED, timeout=15, predicate={"sessionId": sid})
+    accepted = a.wait_for(On.ON_REFER_ACCEPTED, timeout=15, match={"sessionId": sid})
     assert accepted is not None and accepted.data["statusCode"] == 200, accepted
     for w, s in ((a, sid), (c, at_c.sessionId)):
         w.hangup(s)
@@ -61,12 +61,12 @@ def test_messages(registered):
     a, a_account = registered()
     b, b_account = registered()
     mid = a.message(b_account, "你好，sipworker")
-    ok = a.wait_for(On.ON_MESSAGE_SUCCEEDED, timeout=10, predicate=lambda e: e.data["messageId"] == mid)
+    ok = a.wait_for(On.ON_MESSAGE_SUCCEEDED, timeout=10, match={"messageId": mid})
     assert ok is not None and ok.statusCode == 200
-    got = b.wait_for(On.ON_NEWMESSAGE, timeout=10, predicate={"originator": "remote"})
+    got = b.wait_for(On.ON_NEWMESSAGE, timeout=10, match={"originator": "remote"})
     assert got.data["body"] == "你好，sipworker" and a_account in got.fromUri, got
     failed_id = a.message("9999", "nobody")
-    failed = a.wait_for(On.ON_MESSAGE_FAILED, timeout=10, predicate=lambda e: e.data["messageId"] == failed_id)
+    failed = a.wait_for(On.ON_MESSAGE_FAILED, timeout=10, match={"messageId": failed_id})
     assert (failed.statusCode, failed.cause) == (404, "Not Found")
     try:
         a.message(b_account, "x" * (16 * 1024 + 1))

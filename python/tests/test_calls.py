@@ -30,7 +30,7 @@ def registered(sip_server, calls_available, make_worker, user):
 
 
 def wait_state(w, sid, msg, timeout=15):
-    ev = w.wait_for(STATE, timeout=timeout, predicate={"sessionId": sid, "msg": str(msg)})
+    ev = w.wait_for(STATE, timeout=timeout, match={"sessionId": sid, "msg": str(msg)})
     assert ev is not None, f"no {msg} for session {sid}"
     return ev
 
@@ -38,12 +38,10 @@ def wait_state(w, sid, msg, timeout=15):
 def wait_end(w, sid, timeout=15):
     """The one terminal event of a session (session_ended or session_failed).
 
-    Matched by session in the core (a dict predicate): a callable one would take every other
-    session's events out of the backlog on the way, and a later wait_end for a session that
-    ended first would never see its end."""
+    Matched by session in the core, so other sessions' events stay for their own waits."""
     deadline = time.monotonic() + timeout
     while True:
-        ev = w.wait_for(STATE, timeout=max(0.0, deadline - time.monotonic()), predicate={"sessionId": sid})
+        ev = w.wait_for(STATE, timeout=max(0.0, deadline - time.monotonic()), match={"sessionId": sid})
         assert ev is not None, f"session {sid} did not end"
         if ev.msg in END_STATES:
             return ev
@@ -51,7 +49,7 @@ def wait_end(w, sid, timeout=15):
 
 def answer_incoming(callee, timeout=15, **options):
     incoming = callee.wait_for(STATE, timeout=timeout,
-                               predicate={"msg": str(On.ON_NEWRTCSESSION), "sessionOrigin": "incoming"})
+                               match={"msg": str(On.ON_NEWRTCSESSION), "sessionOrigin": "incoming"})
     assert incoming is not None, "no incoming call"
     callee.answer(incoming.sessionId, **options)
     return incoming
@@ -112,7 +110,7 @@ def test_call_between_two_workers_with_recorded_tone(registered, tmp_path):
     callee, callee_account = registered()
     heard_by_callee, heard_by_caller = tmp_path / "callee-heard.wav", tmp_path / "caller-heard.wav"
     sid = caller.call(callee_account, audio={"input": "tone:440", "output": f"file:{heard_by_caller}"})
-    first = caller.wait_for(STATE, timeout=10, predicate={"sessionId": sid})
+    first = caller.wait_for(STATE, timeout=10, match={"sessionId": sid})
     assert first.msg == On.ON_NEWRTCSESSION and first.sessionOrigin == "outgoing"
     incoming = answer_incoming(callee, audio={"input": "tone:660", "output": f"file:{heard_by_callee}"})
     assert incoming.originator == "remote"
@@ -139,7 +137,7 @@ def test_call_between_two_workers_with_recorded_tone(registered, tmp_path):
     assert (ended.msg, ended.cause, ended.originator) == (On.ON_SESSTION_ENDED, "Terminated", "remote")
     assert has_chinese(ended.causeCN), ended.causeCN
     # Exactly one terminal event per session.
-    assert caller.wait_for(STATE, timeout=0.5, predicate=lambda e: e.sessionId == sid and e.msg in END_STATES) is None
+    assert caller.wait_for(STATE, timeout=0.5, match={"sessionId": sid, "msg": list(END_STATES)}) is None
     # Ended sessions stay known until SESSTION_DEL.
     info = caller.session_info(sid)
     assert info["state"] == "terminated" and info["endTime"] >= info["answerTime"]
@@ -178,7 +176,7 @@ def test_two_calls_on_one_worker(registered):
 
 
 def wait_session_event(w, name, sid, originator, timeout=10):
-    ev = w.wait_for(name, timeout=timeout, predicate={"sessionId": sid})
+    ev = w.wait_for(name, timeout=timeout, match={"sessionId": sid})
     assert ev is not None, f"no {name} for session {sid}"
     assert (ev.channel, ev.msg, ev.originator) == (str(name), str(name), originator), ev
     return ev
@@ -220,7 +218,7 @@ def test_hold_and_mute_events(registered):
     caller.unmute(sid)
     wait_session_event(caller, On.ON_UNMUTE, sid, "local")
     assert caller.session_info(sid)["muted"] is False
-    assert callee.wait_for(On.ON_MUTE, timeout=0.5, predicate={"sessionId": peer}) is None
+    assert callee.wait_for(On.ON_MUTE, timeout=0.5, match={"sessionId": peer}) is None
 
     caller.hangup(sid)
     assert wait_end(caller, sid).msg == On.ON_SESSTION_ENDED
@@ -234,7 +232,7 @@ def test_dtmf_reaches_the_peer(registered, dtmf_available):
     caller.dtmf(sid, "12#")
     tones = []
     for _ in range(3):
-        ev = callee.wait_for(On.ON_NEWDTMF, timeout=10, predicate={"sessionId": incoming.sessionId})
+        ev = callee.wait_for(On.ON_NEWDTMF, timeout=10, match={"sessionId": incoming.sessionId})
         assert ev is not None, f"DTMF received so far: {tones}"
         tones.append(ev.data["tone"])
     assert tones == ["1", "2", "#"]
@@ -259,7 +257,7 @@ def test_rejected_incoming_call(registered):
     caller, _ = registered()
     callee, callee_account = registered()
     sid = caller.call(callee_account)
-    incoming = callee.wait_for(STATE, timeout=15, predicate={"msg": str(On.ON_NEWRTCSESSION), "sessionOrigin": "incoming"})
+    incoming = callee.wait_for(STATE, timeout=15, match={"msg": str(On.ON_NEWRTCSESSION), "sessionOrigin": "incoming"})
     assert incoming is not None
     callee.hangup(incoming.sessionId)  # reject
     ev = wait_end(caller, sid)
@@ -271,10 +269,10 @@ def test_client_side_timeout_hangup(registered):
     caller, _ = registered()
     callee, callee_account = registered()
     sid = caller.call(callee_account)
-    incoming = callee.wait_for(STATE, timeout=15, predicate={"msg": str(On.ON_NEWRTCSESSION)})
+    incoming = callee.wait_for(STATE, timeout=15, match={"msg": str(On.ON_NEWRTCSESSION)})
     assert incoming is not None
     caller.hangup(sid, is_timeout=True)
-    timeout = caller.wait_for(On.ON_TIME_OUT, timeout=10, predicate={"sessionId": sid})
+    timeout = caller.wait_for(On.ON_TIME_OUT, timeout=10, match={"sessionId": sid})
     assert timeout is not None and timeout.channel == On.ON_TIME_OUT
     ev = wait_end(caller, sid)
     assert (ev.msg, ev.cause) == (On.ON_SESSTION_FAILED, "Request Timeout") and has_chinese(ev.causeCN)
@@ -285,7 +283,7 @@ def test_cancel_before_answer(registered):
     caller, _ = registered()
     callee, callee_account = registered()
     sid = caller.call(callee_account)
-    incoming = callee.wait_for(STATE, timeout=15, predicate={"msg": str(On.ON_NEWRTCSESSION), "sessionOrigin": "incoming"})
+    incoming = callee.wait_for(STATE, timeout=15, match={"msg": str(On.ON_NEWRTCSESSION), "sessionOrigin": "incoming"})
     assert incoming is not None
     wait_state(caller, sid, On.ON_SESSION_PROGRESS)  # 180: the INVITE reached the callee
     caller.hangup(sid)  # CANCEL

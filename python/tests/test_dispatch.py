@@ -276,22 +276,26 @@ def test_two_wait_for_calls_return_two_distinct_events(make_worker):
     assert second.data["args"] == ["secondUnknownField"]
 
 
-def test_wait_for_dict_predicate_is_matched_in_the_core_without_consuming(make_worker):
+def test_wait_for_match_is_matched_in_the_core_without_consuming(make_worker):
     w = configured(make_worker)
     w.post(Cmd.UNREGISTER)
-    assert w.wait_for(On.ON_WARNING, timeout=0.5, predicate={"originator": "remote"}) is None
-    ev = w.wait_for(On.ON_WARNING, timeout=2, predicate={"originator": "system"})
+    assert w.wait_for(On.ON_WARNING, timeout=0.5, match={"originator": "remote"}) is None
+    ev = w.wait_for(On.ON_WARNING, timeout=2, match={"originator": "system"})
     assert ev is not None and ev.originator == "system"
 
 
-def test_wait_for_callable_predicate_consumes_what_it_rejects(make_worker):
-    """Documented choice: a callable predicate takes events from the backlog one by one."""
+def test_wait_for_match_looks_into_data_and_accepts_lists(make_worker):
+    """A field the event lacks is one of its data's; a list accepts any of its values. Events that do
+    not match stay for later waits."""
     w = make_worker()
     w.post(Cmd.INIT, offline_config(firstUnknownField=1))
     w.post(Cmd.INIT, offline_config(secondUnknownField=2))
-    ev = w.wait_for("warning", timeout=5, predicate=lambda e: e.data["args"] == ["secondUnknownField"])
+    ev = w.wait_for("*", timeout=5, match={"msg": [On.ON_REGISTERED, On.ON_WARNING], "args": ["secondUnknownField"]})
     assert ev is not None and ev.data["args"] == ["secondUnknownField"]
-    assert w.wait_for("warning", timeout=0.3) is None  # the rejected first warning was consumed
+    first = w.wait_for("warning", timeout=5)
+    assert first is not None and first.data["args"] == ["firstUnknownField"]
+    with pytest.raises(TypeError):
+        w.wait_for("warning", timeout=0, match=lambda e: True)
 
 
 def test_wait_for_times_out_with_none(make_worker):

@@ -1,9 +1,12 @@
 """Every name of the package equals the catalogue (catalogue/names.toml): Cmd, On, ResultCode, the
-SipwError codes and the native module's SIPW_* constants. Fails when any list drifts."""
+SipwError codes, the native module's SIPW_* constants and the command methods. Fails when any list
+drifts."""
+import inspect
 import pathlib
+import re
 import tomllib
 
-from sipworker import Cmd, On, ResultCode, SipwError
+from sipworker import Cmd, On, ResultCode, SipwError, SipWorker
 from sipworker import sipw as native
 
 CATALOGUE = pathlib.Path(__file__).resolve().parents[2] / "catalogue" / "names.toml"
@@ -45,3 +48,15 @@ def test_native_constants_are_the_catalogue():
 
 def test_members_print_as_their_value():
     assert str(Cmd.UNHOLD) == "ONHOLD" and f"{On.ON_NEWDTMF}" == "newDTMF"
+
+
+def test_command_methods_are_the_catalogue_methods():
+    """One method per catalogue method, with its parameters in snake_case (generated, so this
+    fails only when the generation is not wired into the package)."""
+    for m in catalogue()["methods"]:
+        method = getattr(SipWorker, m["name"])
+        names = list(inspect.signature(method).parameters)[1:]
+        fields = [re.sub(r"[?:=].*", "", p) for p in m["params"]]
+        expected = {re.sub(r"([A-Z])", lambda c: "_" + c.group(1).lower(), f) for f in fields}
+        assert expected - {"config", "options"} <= set(names), m["name"]
+        assert m["command"] in method.__doc__, m["name"]

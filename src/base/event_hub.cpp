@@ -7,11 +7,28 @@
 namespace sipw {
 
 namespace {
+// The value equals `wanted`, or `wanted` is a list of the values accepted (a registration's
+// outcome is the first of three msgs: {"msg": ["registered", "registrationFailed", ...]}).
+bool valueMatches(const nlohmann::json &value, const nlohmann::json &wanted) {
+    if (value == wanted) return true;
+    if (!wanted.is_array()) return false;
+    for (const auto &accepted : wanted)
+        if (value == accepted) return true;
+    return false;
+}
+
+// Each field of the event itself, or else of its `data` (playId, messageId and the like live
+// there, and a caller waiting for one should not need to know which).
 bool fieldsMatch(const nlohmann::json &event, const nlohmann::json &match) {
     if (!match.is_object()) return true;
+    auto data = event.find("data");
+    bool hasData = data != event.end() && data->is_object();
     for (auto it = match.begin(); it != match.end(); ++it) {
         auto found = event.find(it.key());
-        if (found == event.end() || *found != it.value()) return false;
+        if (found == event.end()) {
+            if (!hasData || (found = data->find(it.key())) == data->end()) return false;
+        }
+        if (!valueMatches(*found, it.value())) return false;
     }
     return true;
 }

@@ -207,7 +207,10 @@ TEST(CApi, WaitForUsesTheBacklog) {
     ASSERT_EQ(w.post("UNREGISTER", nullptr), 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both events already happened
     sipw_event *a = sipw_wait_for(w.get(), "warning", nullptr, 1000);
-    sipw_event *b = sipw_wait_for(w.get(), "warning", R"({"msg":"warning"})", 1000);
+    // A field the event lacks is looked up in its data: the warning's key.
+    EXPECT_EQ(sipw_wait_for(w.get(), "warning", R"({"key":"some_other_key"})", 0), nullptr);
+    // A list accepts any of its values.
+    sipw_event *b = sipw_wait_for(w.get(), "*", R"({"msg":["registered","warning"],"key":"not_registered"})", 1000);
     sipw_event *c = sipw_wait_for(w.get(), "warning", nullptr, 100);
     ASSERT_NE(a, nullptr);
     ASSERT_NE(b, nullptr);

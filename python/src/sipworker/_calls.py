@@ -12,7 +12,7 @@ from .names import On, text
 SESSION = str(On.ON_RTCSESSION_STATE)
 CONFIRMED = str(On.ON_SESSTION_CONFIRMED)
 ENDS = {str(On.ON_SESSTION_ENDED), str(On.ON_SESSTION_FAILED)}
-_REGISTRATION_OUTCOMES = {str(On.ON_REGISTERED), str(On.ON_REGISTRATIONFAILED), str(On.ON_DISCONNECTED)}
+_REGISTRATION_OUTCOMES = [On.ON_REGISTERED, On.ON_REGISTRATIONFAILED, On.ON_DISCONNECTED]  # msg = channel
 _FIRST_AUDIO_POLL_S = 0.01  # session_info is a cheap, non-blocking look-up
 
 
@@ -53,7 +53,7 @@ def register(worker, config, timeout, report):
         report("register", _ms(start), SipFailure.from_error(e))
         return False
     # The outcome is the first of registered / registrationFailed / disconnected.
-    ev = worker.wait_for("*", timeout=timeout, predicate=lambda e: e.channel in _REGISTRATION_OUTCOMES)
+    ev = worker.wait_for("*", timeout=timeout, match={"msg": _REGISTRATION_OUTCOMES})
     if ev is None:
         report("register", _ms(start), SipFailure(text("step_no_answer", "REGISTER", f"{timeout:g}")))
         return False
@@ -160,7 +160,7 @@ class Call:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            ev = self.worker.wait_for(SESSION, timeout=left, predicate={"sessionId": sid})
+            ev = self.worker.wait_for(SESSION, timeout=left, match={"sessionId": sid})
             if ev is None or ev.msg in wanted or ev.msg in ENDS:
                 return ev
 

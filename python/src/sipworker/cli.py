@@ -101,8 +101,8 @@ def init_config(args):
 
 
 # ---- steps ----------------------------------------------------------------------------------------
-def expect(w, name, timeout, predicate=None):
-    ev = w.wait_for(name, timeout=timeout, predicate=predicate)
+def expect(w, name, timeout, match=None):
+    ev = w.wait_for(name, timeout=timeout, match=match)
     if ev is None:
         raise Timeout(f"no {name} within {timeout} s")
     return ev
@@ -110,10 +110,9 @@ def expect(w, name, timeout, predicate=None):
 
 def register(w, args):
     w.init(init_config(args))
-    # The outcome is the first of registered / registrationFailed / disconnected; all three are
-    # user-agent channels whose msg equals the channel, so wait on "*" with a callable filter.
-    outcomes = {str(On.ON_REGISTERED), str(On.ON_REGISTRATIONFAILED), str(On.ON_DISCONNECTED)}
-    ev = expect(w, "*", args.timeout, lambda e: e.channel in outcomes)
+    # The outcome is the first of registered / registrationFailed / disconnected (user-agent
+    # events, whose msg is their channel).
+    ev = expect(w, "*", args.timeout, {"msg": [On.ON_REGISTERED, On.ON_REGISTRATIONFAILED, On.ON_DISCONNECTED]})
     if ev.channel != On.ON_REGISTERED:
         raise Failure(ev)
     return ev
@@ -148,7 +147,7 @@ def session_end(w, sid, seconds):
         left = deadline - time.monotonic()
         if left <= 0:
             return None
-        ev = w.wait_for(SESSION_CHANNEL, timeout=left, predicate={"sessionId": sid})
+        ev = w.wait_for(SESSION_CHANNEL, timeout=left, match={"sessionId": sid})
         if ev is None:
             return None
         if ev.msg in SESSION_END_STATES:

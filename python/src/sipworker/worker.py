@@ -6,16 +6,14 @@ import json
 import logging
 import threading
 import time
-import uuid
 import weakref
 from collections.abc import Mapping
 
 from . import sipw as _native
 from ._pump import Pump, Signal, gevent_patched, pulled, run_off_hub
-from .call_control import CallControl
 from .errors import SipwError
 from .events import CauseData
-from .names import Cmd, On
+from .names import Commands, On
 from .streams import EventStream
 
 log = logging.getLogger("sipworker")
@@ -62,7 +60,7 @@ class _Deadline:
         return self._end is not None and time.monotonic() >= self._end
 
 
-class SipWorker(CallControl):
+class SipWorker(Commands):
     """One SIP user agent.
 
     ``options`` are the create options of ``sipw_create`` (a dict); the binding always adds
@@ -106,7 +104,8 @@ class SipWorker(CallControl):
     def closed(self):
         return self._closing
 
-    # ---- commands --------------------------------------------------------------------------------
+    # ---- commands (one method per command, call() hold() dtmf()..., comes from the generated
+    # Commands: the catalogue gives Python and C# the same ones) ----------------------------------
     def post(self, cmd, data=None):
         """Posts a command (``Cmd.X`` or its string) with a JSON-serialisable payload (dict or None).
 
@@ -120,74 +119,6 @@ class SipWorker(CallControl):
         rc = _native.sipw_post(self._handle, _name(cmd), data_json)
         if rc < 0:  # the detail is thread-local: read it now, on this thread
             raise SipwError.from_last_error(rc)
-
-    def init(self, config=None, **fields):
-        """``post(Cmd.INIT, {...})``: ``w.init(uri="sip:1001@127.0.0.1", password="...", ...)``."""
-        self.post(Cmd.INIT, {**(config or {}), **fields})
-
-    def login(self):
-        self.post(Cmd.LOGIN)
-
-    def logout(self):
-        self.post(Cmd.LOGOUT)
-
-    def register(self):
-        self.post(Cmd.REGISTER)
-
-    def unregister(self):
-        self.post(Cmd.UNREGISTER)
-
-    # ---- sessions (thin sugar over CALL / ANSWER / ...) ------------------------------------------
-    def call(self, target, session_id=None, **options):
-        """Starts an outgoing call and returns its session id.
-
-        The id is chosen here (a uuid4, or ``session_id``) and passed as CALL's ``sessionId``, so it
-        is known before the first event and a ``wait_for(..., {"sessionId": sid})`` cannot miss.
-        ``options`` become CALL's ``options`` (e.g. ``audio={"input": "file:/p.wav"}``)."""
-        sid = session_id or str(uuid.uuid4())
-        data = {"target": str(target), "sessionId": sid}
-        if options:
-            data["options"] = options
-        self.post(Cmd.CALL, data)
-        return sid
-
-    def answer(self, session_id, **options):
-        """Answers an incoming call; ``options`` become ANSWER's ``options``."""
-        data = {"sessionId": session_id}
-        if options:
-            data["options"] = options
-        self.post(Cmd.ANSWER, data)
-
-    def hangup(self, session_id, is_timeout=False):
-        """Cancels, rejects or ends the call; ``is_timeout=True`` ends it as a client-side timeout."""
-        self.post(Cmd.HANGUP, {"sessionId": session_id, "isTimeout": bool(is_timeout)})
-
-    def delete_session(self, session_id):
-        """SESSTION_DEL: hangs up if needed and forgets the session."""
-        self.post(Cmd.SESSTION_DEL, {"sessionId": session_id})
-
-    def hold(self, session_id):
-        self.post(Cmd.HOLD, {"sessionId": session_id})
-
-    def unhold(self, session_id):
-        self.post(Cmd.UNHOLD, {"sessionId": session_id})
-
-    def mute(self, session_id):
-        self.post(Cmd.MUTE, {"sessionId": session_id})
-
-    def unmute(self, session_id):
-        self.post(Cmd.UNMUTE, {"sessionId": session_id})
-
-    def dtmf(self, session_id, tones, duration=None, inter_tone_gap=None, transport=None):
-        """Sends DTMF tones (extension command); ``transport`` is "rfc4733" or "info"."""
-        data = {"sessionId": session_id, "tones": str(tones)}
-        if duration is not None:
-            data["duration"] = duration
-        if inter_tone_gap is not None:
-            data["interToneGap"] = inter_tone_gap
-        if transport is not None:
-            data["transport"] = transport
-        self.post(Cmd.DTMF, data)
 
     def session_info(self, session_id):
         """The session as a dict (sessionId, direction, state, remoteUri, held, muted, ...), or None
@@ -240,7 +171,7 @@ class SipWorker(CallControl):
         return bool(ids)
 
     # ---- waiting ---------------------------------------------------------------------------------
-    def wait_for(self, name, timeout=5, predicate=None):
+    def wait_for(self, name, timeout=5, match=None):
         """Blocks until an event matching ``name`` (channel or msg, as :meth:`on`) arrives and returns
         it as a CauseData, or None after ``timeout`` seconds (None: no limit) or once closed.
 
@@ -248,38 +179,28 @@ class SipWorker(CallControl):
         including events that arrived before the call (the core keeps a bounded backlog), so
         ``post(Cmd.INIT, ...)`` then ``wait_for(On.ON_REGISTERED)`` never misses a fast event.
 
-        ``predicate``:
-          - a dict: the event's fields must equal all of its items, e.g. ``{"sessionId": sid}``.
-            Matched in the core: events that do not match stay available to other waiters.
-            Prefer this form.
-          - a callable ``f(cause_data) -> bool``: each event matching ``name`` is taken from the
-            core's backlog in turn and tested here; events it rejects count as returned, so a later
-            ``wait_for`` will not see them.
+        ``match``: a dict of field values the event must have (a field it lacks is looked up in its
+        data; a list accepts any of its values), e.g. ``{"sessionId": sid}``, ``{"playId": pid}``,
+        ``{"msg": [On.ON_REGISTERED, On.ON_REGISTRATIONFAILED]}``. Matched in the core: events that
+        do not match stay available to other waiters.
         """
-        name, match_json, accept = self._wait_args(name, predicate)
+        name, match_json = self._wait_args(name, match)
         deadline = _Deadline(timeout)
-        while True:
-            if gevent_patched():  # the hub must never block in native code
-                ev = self._next_match_cooperatively(name, match_json, deadline)
-            else:
-                ev = self._next_match(name, match_json, deadline.milliseconds_left())
-            if ev is None or accept(ev):
-                return ev
+        if gevent_patched():  # the hub must never block in native code
+            return self._next_match_cooperatively(name, match_json, deadline)
+        return self._next_match(name, match_json, deadline.milliseconds_left())
 
-    async def wait_for_async(self, name, timeout=5, predicate=None):
+    async def wait_for_async(self, name, timeout=5, match=None):
         """:meth:`wait_for` for asyncio. It waits for the worker's event descriptor through the
         loop (no thread per wait); cancelling the awaiting task takes no event away."""
-        name, match_json, accept = self._wait_args(name, predicate)
+        name, match_json = self._wait_args(name, match)
         deadline = _Deadline(timeout)
         while True:
             seen = self._arrivals.generation
             ev = self._next_match(name, match_json, 0)
-            if ev is not None and accept(ev):
+            if ev is not None or self._closing or deadline.passed():
                 return ev
-            if ev is None:
-                if self._closing or deadline.passed():
-                    return None
-                await self._arrivals.wait_async(seen, deadline.seconds_left())
+            await self._arrivals.wait_async(seen, deadline.seconds_left())
 
     def _next_match_cooperatively(self, name, match_json, deadline):
         while True:
@@ -289,17 +210,12 @@ class SipWorker(CallControl):
                 return ev
             self._arrivals.wait(seen, deadline.seconds_left())
 
-    def _wait_args(self, name, predicate):
-        match_json, accept = None, lambda ev: True
-        if isinstance(predicate, Mapping):
-            match_json = json.dumps(dict(predicate), ensure_ascii=False)
-        elif callable(predicate):
-            accept = predicate
-        elif predicate is not None:
-            raise TypeError("predicate must be a dict of field values or a callable")
+    def _wait_args(self, name, match):
+        if match is not None and not isinstance(match, Mapping):
+            raise TypeError("match must be a dict of field values")
         if self._closing:
             raise SipwError.from_code(SipwError.ESHUTDOWN)
-        return _name(name), match_json, accept
+        return _name(name), None if match is None else json.dumps(dict(match), ensure_ascii=False)
 
     def _next_match(self, name, match_json, timeout_ms):
         """The core's next matching backlog event, or None on timeout or once the worker closed."""

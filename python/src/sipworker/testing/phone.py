@@ -47,14 +47,14 @@ class EventRecorder:
 
     def expect_event(self, name, timeout=5, **fields):
         """The next event matching ``name`` (channel or msg) and ``fields`` within ``timeout`` s."""
-        ev = self._worker.wait_for(name, timeout=timeout, predicate=fields or None)
+        ev = self._worker.wait_for(name, timeout=timeout, match=fields or None)
         if ev is None:
             raise AssertionError(f"no {self._describe(name, fields)} within {timeout} s; {self._seen()}")
         return ev
 
     def expect_no_event(self, name, within=1.0, **fields):
         """Fails if an event matching ``name`` and ``fields`` came, or comes within ``within`` s."""
-        ev = self._worker.wait_for(name, timeout=within, predicate=fields or None)
+        ev = self._worker.wait_for(name, timeout=within, match=fields or None)
         if ev is not None:
             raise AssertionError(f"unexpected {self._describe(name, fields)}: {_summary(ev)}; {self._seen()}")
 

@@ -1,0 +1,270 @@
+#include "media/ticked_source.hpp"
+
+#include "media/audio_bins.hpp"
+
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace sipw {
+namespace {
+
+constexpr int kFramesPerSecond = 50;
+constexpr int kFrameSamples = kAudioRate / kFramesPerSecond;
+constexpr GstClockTime kFrame = GST_SECOND / kFramesPerSecond;
+// A source this far behind (a stalled machine) skips ahead, as a live source drops what it missed,
+// instead of pushing the backlog at once.
+constexpr GstClockTime kMostBehind = 10 * kFrame;
+constexpr double kToneLevel = 0.8;  // audiotestsrc's default volume
+
+// One second of a tone (whole periods for a whole number of Hz), or one frame of silence. Tables
+// live as long as the process: buffers point into them, on any thread, until whenever.
+using Samples = std::vector<gint16>;
+
+const Samples &silenceTable() {
+    static const Samples *silence = new Samples(kFrameSamples, 0);
+    return *silence;
+}
+
+const Samples &toneTable(double hz) {
+    static std::mutex mutex;
+    static auto *tables = new std::map<long long, std::unique_ptr<Samples>>();
+    std::lock_guard<std::mutex> lock(mutex);
+    auto &table = (*tables)[std::llround(hz * 1000)];
+    if (!table) {
+        table = std::make_unique<Samples>(kAudioRate);
+        for (int i = 0; i < kAudioRate; ++i)
+            (*table)[i] = gint16(std::lround(kToneLevel * 32767 * std::sin(2 * M_PI * hz * i / kAudioRate)));
+    }
+    return *table;
+}
+
+}  // namespace
+}  // namespace sipw
+
+// ---- the element --------------------------------------------------------------------------------
+
+struct SipwTickedSource {
+    GstElement parent;
+    GstPad *src;                 // owned by the element
+    const std::vector<gint16> *table;  // immortal
+    // Touched by the ticker thread only, while the source is registered.
+    bool started;
+    GstClockTime firstTime;      // running time of the first buffer
+    guint64 frames;              // buffers pushed
+};
+
+struct SipwTickedSourceClass {
+    GstElementClass parent_class;
+};
+
+G_DEFINE_TYPE(SipwTickedSource, sipw_ticked_source, GST_TYPE_ELEMENT)
+
+namespace sipw {
+namespace {
+
+SipwTickedSource *asTicked(gpointer object) { return reinterpret_cast<SipwTickedSource *>(object); }
+
+void pushNextBuffer(SipwTickedSource *source);
+
+// The one thread that drives every ticked source of the process. It sleeps while there are none.
+class Ticker {
+public:
+    static Ticker &instance() {
+        static Ticker *ticker = new Ticker();  // never destroyed: its thread may outlive main()
+        return *ticker;
+    }
+
+    void add(SipwTickedSource *source) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sources_.push_back(GST_ELEMENT(gst_object_ref(source)));
+        if (!threadStarted_) {
+            threadStarted_ = true;
+            std::thread([this] { run(); }).detach();
+        }
+        changed_.notify_all();
+    }
+
+    // After it returns no new push starts; one already under way may still finish.
+    void remove(SipwTickedSource *source) {
+        GstElement *removed = nullptr;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            for (auto it = sources_.begin(); it != sources_.end(); ++it) {
+                if (*it != GST_ELEMENT(source)) continue;
+                removed = *it;
+                sources_.erase(it);
+                break;
+            }
+        }
+        if (removed) gst_object_unref(removed);
+    }
+
+private:
+    void run() {
+        timespec next{};
+        clock_gettime(CLOCK_MONOTONIC, &next);
+        std::vector<GstElement *> due;
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                if (sources_.empty()) {
+                    changed_.wait(lock, [this] { return !sources_.empty(); });
+                    clock_gettime(CLOCK_MONOTONIC, &next);
+                }
+            }
+            advance(next);
+            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nullptr);
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                for (GstElement *e : sources_) due.push_back(GST_ELEMENT(gst_object_ref(e)));
+            }
+            for (GstElement *e : due) {
+                pushNextBuffer(asTicked(e));
+                gst_object_unref(e);
+            }
+            due.clear();
+        }
+    }
+
+    // The next tick, 20 ms on; after a stall (a suspended VM, a long push) from now, not in a burst.
+    static void advance(timespec &next) {
+        timespec now{};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        next.tv_nsec += long(kFrame);
+        if (next.tv_nsec >= 1000000000L) {
+            next.tv_nsec -= 1000000000L;
+            ++next.tv_sec;
+        }
+        auto ns = [](const timespec &t) { return t.tv_sec * 1000000000LL + t.tv_nsec; };
+        if (ns(next) < ns(now) - (long long)kMostBehind) next = now;
+    }
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<GstElement *> sources_;  // one reference each
+    bool threadStarted_ = false;
+};
+
+// The running time now, if the source is playing (nothing is pushed otherwise, as a live source).
+bool runningTimeNow(GstElement *element, GstClockTime &now) {
+    GST_OBJECT_LOCK(element);
+    bool playing = GST_STATE(element) == GST_STATE_PLAYING && GST_ELEMENT_CLOCK(element);
+    GstClock *clock = playing ? GST_CLOCK(gst_object_ref(GST_ELEMENT_CLOCK(element))) : nullptr;
+    GstClockTime base = element->base_time;
+    GST_OBJECT_UNLOCK(element);
+    if (!clock) return false;
+    GstClockTime t = gst_clock_get_time(clock);
+    gst_object_unref(clock);
+    now = t > base ? t - base : 0;
+    return true;
+}
+
+void pushStreamStart(SipwTickedSource *source) {
+    gchar *streamId = gst_pad_create_stream_id(source->src, GST_ELEMENT(source), nullptr);
+    gst_pad_push_event(source->src, gst_event_new_stream_start(streamId));
+    g_free(streamId);
+    GstCaps *caps = gst_pad_get_pad_template_caps(source->src);
+    gst_pad_push_event(source->src, gst_event_new_caps(caps));
+    gst_caps_unref(caps);
+    GstSegment segment;
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+    gst_pad_push_event(source->src, gst_event_new_segment(&segment));
+}
+
+void pushNextBuffer(SipwTickedSource *source) {
+    GstClockTime now = 0;
+    if (!runningTimeNow(GST_ELEMENT(source), now)) return;
+    bool discont = false;
+    if (!source->started) {
+        pushStreamStart(source);
+        source->started = discont = true;
+        source->firstTime = now > kFrame ? now - kFrame : 0;  // the frame that just ended
+        source->frames = 0;
+    }
+    GstClockTime pts = source->firstTime + source->frames * kFrame;
+    if (now > pts + kMostBehind) {
+        source->frames = (now - kFrame - source->firstTime) / kFrame;
+        pts = source->firstTime + source->frames * kFrame;
+        discont = true;
+    }
+    const std::vector<gint16> &samples = *source->table;
+    size_t offset = (source->frames * kFrameSamples) % samples.size();
+    GstBuffer *buffer = gst_buffer_new();
+    // Read-only: an element that writes (volume when muted) gets a copy.
+    gst_buffer_append_memory(buffer, gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY,
+                                                            const_cast<gint16 *>(samples.data() + offset),
+                                                            kFrameSamples * sizeof(gint16), 0,
+                                                            kFrameSamples * sizeof(gint16), nullptr, nullptr));
+    GST_BUFFER_PTS(buffer) = pts;
+    GST_BUFFER_DURATION(buffer) = kFrame;
+    GST_BUFFER_OFFSET(buffer) = source->frames * kFrameSamples;
+    GST_BUFFER_OFFSET_END(buffer) = (source->frames + 1) * kFrameSamples;
+    if (discont) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+    ++source->frames;
+    gst_pad_push(source->src, buffer);  // flushing, not linked: the pipeline is stopping or relinking
+}
+
+gboolean onSourceQuery(GstPad *pad, GstObject *parent, GstQuery *query) {
+    if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
+        gst_query_set_latency(query, TRUE, kFrame, kFrame);  // live: one frame is pushed once it has ended
+        return TRUE;
+    }
+    return gst_pad_query_default(pad, parent, query);
+}
+
+GstStaticPadTemplate srcTemplate = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)48000, channels=(int)1, layout=(string)interleaved"));
+static_assert(kAudioRate == 48000, "the pad template's rate is kAudioRate");
+
+GstStateChangeReturn changeState(GstElement *element, GstStateChange transition) {
+    SipwTickedSource *source = asTicked(element);
+    if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) Ticker::instance().remove(source);
+    GstStateChangeReturn result =
+        GST_ELEMENT_CLASS(sipw_ticked_source_parent_class)->change_state(element, transition);
+    if (result == GST_STATE_CHANGE_FAILURE) return result;
+    switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+        source->started = false;
+        Ticker::instance().add(source);
+        return GST_STATE_CHANGE_NO_PREROLL;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+        return GST_STATE_CHANGE_NO_PREROLL;
+    default:
+        return result;
+    }
+}
+
+}  // namespace
+
+GstElement *makeTickedSource(double hz) {
+    auto *source = asTicked(g_object_new(sipw_ticked_source_get_type(), nullptr));
+    source->table = hz > 0 ? &toneTable(hz) : &silenceTable();
+    return GST_ELEMENT(source);  // floating
+}
+
+}  // namespace sipw
+
+static void sipw_ticked_source_class_init(SipwTickedSourceClass *klass) {
+    GstElementClass *element = GST_ELEMENT_CLASS(klass);
+    gst_element_class_add_static_pad_template(element, &sipw::srcTemplate);
+    gst_element_class_set_static_metadata(element, "Ticked audio source", "Source/Audio",
+                                          "Tone or silence pushed by a thread shared by every such source",
+                                          "sipworker");
+    element->change_state = sipw::changeState;
+}
+
+static void sipw_ticked_source_init(SipwTickedSource *self) {
+    self->src = gst_pad_new_from_static_template(&sipw::srcTemplate, "src");
+    gst_pad_use_fixed_caps(self->src);
+    gst_pad_set_query_function(self->src, sipw::onSourceQuery);
+    gst_element_add_pad(GST_ELEMENT(self), self->src);
+    GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SOURCE);
+}
