@@ -1,5 +1,7 @@
 #include "media/audio_bins.hpp"
 
+#include "media/ticked_source.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -294,12 +296,12 @@ AudioBin makeDecodedFile(const std::string &pathOrUri) {
     return r;
 }
 
-AudioBin makeAudioSource(const AudioEndpoint &input) {
+AudioBin makeAudioSource(const AudioEndpoint &input, bool ticked) {
     AudioBin r;
     switch (input.kind) {
     case AudioEndpoint::Kind::Tone:
         // From a table: computing each sample (sin) was a tenth of a G.711 call's send path (perf).
-        r.bin = chainBin({liveTestSource("sine-table", input.hz)}, r.error);
+        r.bin = chainBin({ticked ? makeTickedSource(input.hz) : liveTestSource("sine-table", input.hz)}, r.error);
         break;
     case AudioEndpoint::Kind::File:
         r.bin = fileSource(input.path, r.error);
@@ -313,7 +315,7 @@ AudioBin makeAudioSource(const AudioEndpoint &input) {
         [[fallthrough]];
     case AudioEndpoint::Kind::Silence:
     case AudioEndpoint::Kind::Null:
-        r.bin = chainBin({liveTestSource("silence", 0)}, r.error);
+        r.bin = chainBin({ticked ? makeTickedSource(0) : liveTestSource("silence", 0)}, r.error);
         break;
     }
     return r;

@@ -23,8 +23,9 @@ struct AudioBin {
 };
 
 // A live (or, for files, clock-paced) raw audio source with a ghost pad "src". A file that ends
-// is followed by silence, so the call goes on.
-AudioBin makeAudioSource(const AudioEndpoint &input);
+// is followed by silence, so the call goes on. `ticked`: a tone or silence comes from the shared
+// ticker (ticked_source.hpp), for a downstream that never blocks.
+AudioBin makeAudioSource(const AudioEndpoint &input, bool ticked = false);
 // A raw audio sink with a ghost pad "sink". A file recording is 16-bit mono at kAudioRate.
 AudioBin makeAudioSink(const AudioEndpoint &output);
 

@@ -90,13 +90,18 @@ bool CallMedia::buildShared(std::string &error) {
     GstElement *bin = pipeline_.get();
 
     // Send path, up to the tee; the encoder follows once a codec is agreed.
-    AudioBin source = makeAudioSource(options_.input);
+    // The RTP profiles' send path never blocks (UDP sinks that do not sync): a tone or silence is
+    // pushed by the shared ticker instead of a thread of the call's own. webrtcbin's may wait.
+    AudioBin source = makeAudioSource(options_.input, profile_ != MediaProfile::WebRtc);
     if (!source.bin) return error = source.error, false;
     if (source.noDevice) warnLater("no_sound_device", "input");
     // S16LE mono at kAudioRate from here on: the encoders only change the rate.
     GstElement *sendCaps = makeRawCapsFilter();
     sendVolume_ = make("volume", error);
     inputSelector_ = make("input-selector", error);
+    // A stream that is not selected is dropped, not held until the selected one catches up: the
+    // send path is live and its source may be the shared ticker.
+    if (inputSelector_) g_object_set(inputSelector_, "sync-streams", FALSE, nullptr);
     sendTee_ = make("tee", error);
     if (sendTee_) g_object_set(sendTee_, "allow-not-linked", TRUE, nullptr);
     if (!addChain(bin, {source.bin, make("audioconvert", error), make("audioresample", error), sendCaps,
