@@ -178,7 +178,9 @@ PlayRequest readPlay(const Payload &payload) {
     PlayRequest request;
     request.source = readPlayableFile(payload);
     request.loop = payload.boolean("loop").value_or(false);
-    request.output = readAudioOutput(payload, "output").value_or(AudioEndpoint{AudioEndpoint::Kind::Device});
+    AudioEndpoint device;
+    device.kind = AudioEndpoint::Kind::Device;
+    request.output = readAudioOutput(payload, "output").value_or(device);
     request.playId = readChosenId(payload, "playId");
     return request;
 }

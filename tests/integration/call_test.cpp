@@ -230,7 +230,9 @@ TEST_F(Calls, DeadStunServerDoesNotDelayTheInvite) {
     ASSERT_EQ(a.w.post("CALL", {{"target", "1014"}, {"sessionId", "deadstun"}}), 0);
     ASSERT_FALSE(waitSession(a.w, "session_connecting", "deadstun").is_null());  // the INVITE went out
     double seconds = secondsSince(t0);
-    EXPECT_LT(seconds, 0.3 + 0.7 * kTimingSlack) << "INVITE only after " << seconds << " s";
+    // 300 ms of gathering, plus room for a loaded machine (1.1 s seen with two test runs at once
+    // on 2 cores); STUN's own retransmissions would take seconds.
+    EXPECT_LT(seconds, 0.5 + 1.0 * kTimingSlack) << "INVITE only after " << seconds << " s";
     std::string bid = answerNext(b, "1013", Json::object());
     EXPECT_FALSE(waitSession(a.w, "session_confirmed", "deadstun").is_null());
     ASSERT_EQ(a.w.post("HANGUP", {{"sessionId", "deadstun"}}), 0);
