@@ -2,7 +2,7 @@
 // (call_media.hpp) sent and received through rtpbin over our own UDP sockets (rtp_transport.hpp).
 //
 //   ... rtpdtmfmux → [direction gate] → rtpbin send_rtp_sink_0 (→ srtpenc) → udpsink
-//   udpsrc → rtpbin (→ srtpdec) → recv_rtp_src_0_<ssrc>_<pt> → CallMedia::linkReceivedPad
+//   UDP source → rtpbin (→ srtpdec) → recv_rtp_src_0_<ssrc>_<pt> → CallMedia::linkReceivedPad
 //
 // Offer and answer (RFC 3264) are written and read here (rtp_sdp.hpp, remote_sdp.hpp); every
 // re-offer of either side is really applied: direction (we stop sending when the agreement says

@@ -1,5 +1,7 @@
 #include "media/rtp_transport.hpp"
 
+#include "media/polled_udp_source.hpp"
+
 #include <gst/net/gstnetaddressmeta.h>
 
 #include <arpa/inet.h>
@@ -13,7 +15,7 @@ constexpr gint64 kStreamIdleUs = 2 * G_USEC_PER_SEC;  // a stream this quiet mak
 constexpr int kPortAttempts = 64;
 constexpr int kFirstPort = 16384, kLastPort = 32766;  // even RTP ports are drawn from here
 
-// Where a received packet came from (udpsrc's address meta). Every packet goes through here:
+// Where a received packet came from (the source's address meta). Every packet goes through here:
 // no heap (an IPv4 address fits std::string's own buffer).
 bool sender(GstBuffer *buffer, UdpEndpoint &out) {
     GstNetAddressMeta *meta = gst_buffer_get_net_address_meta(buffer);
@@ -158,20 +160,15 @@ bool RtpTransport::open(const std::string &address, std::string &error) {
 
 bool RtpTransport::addReceivers(GstElement *bin, GstElement *rtpbin, bool secure, std::string &error) {
     secure_ = secure;
-    GstElement *rtpSource = makeUdp("udpsrc", rtpSocket_, error);
-    GstElement *rtcpSource = makeUdp("udpsrc", rtcpSocket_, error);
     GstElement *funnel = gst_element_factory_make("funnel", nullptr);
-    if (!rtpSource || !rtcpSource || !funnel) {
-        for (GstElement *e : {rtpSource, rtcpSource, funnel})
-            if (e) gst_object_unref(gst_object_ref_sink(e));
-        if (error.empty()) error = "missing GStreamer element funnel";
-        return false;
-    }
+    if (!funnel) return error = "missing GStreamer element funnel", false;
     // Both sockets feed rtpbin's RTP input, which takes what is not RTP as RTCP (RFC 5761): one
     // path whether or not the peer multiplexes. rtpbin takes the codecs from request-pt-map.
+    // Read by the process's one poller thread, not a udpsrc thread per socket (rtpbin only queues
+    // what arrives: its jitter buffer has a thread).
     GstCaps *caps = gst_caps_new_empty_simple(secure ? "application/x-srtp" : "application/x-rtp");
-    g_object_set(rtpSource, "caps", caps, nullptr);
-    g_object_set(rtcpSource, "caps", caps, nullptr);
+    GstElement *rtpSource = makePolledUdpSource(rtpSocket_, caps, "udp-rtp-in");
+    GstElement *rtcpSource = makePolledUdpSource(rtcpSocket_, caps, "udp-rtcp-in");
     gst_caps_unref(caps);
     gst_bin_add_many(GST_BIN(bin), rtpSource, rtcpSource, funnel, nullptr);
     GstPad *rtpOut = gst_element_get_static_pad(rtpSource, "src");

@@ -1,9 +1,9 @@
 // The UDP side of the rtp and srtp profiles: a pair of our own sockets (RTP on an even port, RTCP
-// on the next), shared by the udpsrc and udpsink of each (symmetric RTP: what we send leaves from
+// on the next), shared by the source and udpsink of each (symmetric RTP: what we send leaves from
 // the port we receive on), and the filter that decides which received packets are the peer's.
 //
-//   udpsrc(RTP socket)  → [SourceFilter probe] ─┬ funnel → rtpbin recv_rtp_sink_0 (RTP and RTCP)
-//   udpsrc(RTCP socket) → [SourceFilter probe] ─┘
+//   polled UDP source(RTP socket)  → [SourceFilter probe] ─┬ funnel → rtpbin recv_rtp_sink_0 (RTP and RTCP)
+//   polled UDP source(RTCP socket) → [SourceFilter probe] ─┘
 //   rtpbin send_rtp_src_0  → udpsink(RTP socket)
 //   rtpbin send_rtcp_src_0 → udpsink(RTCP socket; the RTP socket with rtcp-mux)
 //
@@ -78,7 +78,7 @@ public:
     // Binds the socket pair on `address` (every address if it is empty or will not bind).
     bool open(const std::string &address, std::string &error);
     int port() const { return port_; }
-    // The udpsrcs, into `bin` and rtpbin's receive pads. `secure`: SRTP/SRTCP caps.
+    // The UDP sources (polled_udp_source.hpp), into `bin` and rtpbin's receive pads. `secure`: SRTP/SRTCP caps.
     bool addReceivers(GstElement *bin, GstElement *rtpbin, bool secure, std::string &error);
     // The udpsinks, from rtpbin's send pads (send_rtp_sink_0 must be linked first), sending to
     // what setRemote said.

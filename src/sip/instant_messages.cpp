@@ -1,10 +1,10 @@
 #include "sip/instant_messages.hpp"
 
 #include "base/loop_thread.hpp"
+#include "base/random_id.hpp"
 #include "sip/digest_auth.hpp"
 #include "sip/registration.hpp"
 #include "sip/request_details.hpp"
-#include "sip/session_manager.hpp"
 
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -153,7 +153,7 @@ void InstantMessages::finished(Outgoing *message, const CauseData &event) {
 CauseData receivedMessageEvent(const sip_t *sip, const std::string &sessionId) {
     nlohmann::json data = requestData(sip, sessionId);
     std::string body = bodyOf(sip);
-    data["messageId"] = newSessionId();
+    data["messageId"] = randomId();
     data["contentType"] = fullContentType(sip);
     if (g_utf8_validate(body.data(), static_cast<gssize>(body.size()), nullptr)) {
         data["body"] = body;

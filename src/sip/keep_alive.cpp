@@ -1,7 +1,7 @@
 #include "sip/keep_alive.hpp"
 
+#include "base/random_id.hpp"
 #include "sip/registration.hpp"
-#include "sip/session_manager.hpp"
 
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -46,7 +46,7 @@ void KeepAlive::dropHandle() {
 void KeepAlive::send() {
     if (!handle_) {
         std::string aor = "<" + config_.uri + ">";
-        std::string callId = kCallIdPrefix + newSessionId();
+        std::string callId = kCallIdPrefix + randomId();
         handle_ = nua_handle(stack_.nua(), this, SIPTAG_TO_STR(aor.c_str()), SIPTAG_CALL_ID_STR(callId.c_str()),
                              TAG_END());
     }

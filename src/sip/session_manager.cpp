@@ -1,6 +1,7 @@
 #include "sip/session_manager.hpp"
 
 #include "base/loop_thread.hpp"
+#include "base/random_id.hpp"
 
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_tag.h>
@@ -11,15 +12,6 @@
 #include <thread>
 
 namespace sipw {
-
-std::string newSessionId() {
-    gchar *uuid = g_uuid_string_random();
-    std::string id;
-    for (const gchar *p = uuid; *p; ++p)
-        if (*p != '-') id += *p;
-    g_free(uuid);
-    return id;
-}
 
 SessionManager::SessionManager(const Config &config, std::shared_ptr<SessionRegistry> registry, Emit emit,
                                std::shared_ptr<MediaFactory> media)
@@ -73,7 +65,7 @@ bool SessionManager::incoming(SipStack &stack, nua_handle_t *nh, const sip_t *si
         }
         replacedId = old->id();
     }
-    std::string id = newSessionId();
+    std::string id = randomId();
     auto session = std::make_unique<Session>(static_cast<Session::Host &>(*this), stack, id, nh, sip);
     if (!replacedId.empty()) {
         // JsSIP's `replaces` accepted: the new call rings like any other; once it is confirmed

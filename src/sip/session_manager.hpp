@@ -83,7 +83,4 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-// A new session id: 32 hex characters (random UUID without dashes).
-std::string newSessionId();
-
 }  // namespace sipw

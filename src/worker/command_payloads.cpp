@@ -1,8 +1,8 @@
 #include "worker/command_payloads.hpp"
 
 #include "base/error.hpp"
+#include "base/random_id.hpp"
 #include "config/config.hpp"
-#include "sip/session_manager.hpp"
 
 #include <glib.h>
 #include <unistd.h>
@@ -113,7 +113,7 @@ std::string readCallTarget(const Payload &payload) {
 
 std::string readChosenId(const Payload &payload, const std::string &key) {
     auto id = payload.string(key);
-    if (!id) return newSessionId();
+    if (!id) return randomId();
     if (!isPrintableId(*id)) payload.invalidValue(key, "1 to 128 printable characters");
     return *id;
 }

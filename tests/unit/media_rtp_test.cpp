@@ -371,6 +371,33 @@ namespace {
 
 // Sockets, threads and pipelines of finished calls are all given back (rtp and srtp alike, hung
 // up at once or after media flowed).
+// The rtp profiles' tones and sockets have no threads of their own (one shared ticker and one
+// shared poller for the process): what a call end still brings is rtpbin's (the jitter buffer's
+// two, the RTCP timer's) and the DTMF source's. A udpsrc per socket and a live audiotestsrc were
+// three more (seven per end).
+TEST_F(RtpMedia, ACallEndBringsAtMostFourThreads) {
+    constexpr int kCalls = 6;
+    auto warmUp = makePeer(options("tone:1000", "null", MediaProfile::Rtp));
+    auto warmUpPeer = makePeer(options("silence", "null", MediaProfile::Rtp));
+    negotiate(*warmUp, *warmUpPeer);  // the shared threads start, plugins load
+    runFor(300);
+    int threads = countEntries("/proc/self/task");
+    std::vector<std::unique_ptr<Peer>> peers;
+    for (int i = 0; i < kCalls; ++i) {
+        peers.push_back(makePeer(options("tone:1000", "null", MediaProfile::Rtp)));
+        peers.push_back(makePeer(options("silence", "null", MediaProfile::Rtp)));
+        negotiate(*peers[peers.size() - 2], *peers.back());
+    }
+    runFor(500);
+    double perEnd = double(countEntries("/proc/self/task") - threads) / (2 * kCalls);
+    printf("[ measure  ] %d rtp calls: %.2f threads per call end\n", kCalls, perEnd);
+    EXPECT_LE(perEnd, 4.0);
+    for (auto &peer : peers) EXPECT_FALSE(peer->failed) << peer->errorDetail;
+    for (auto &peer : peers) peer->media->close();
+    warmUp->media->close();
+    warmUpPeer->media->close();
+}
+
 TEST_F(RtpMedia, CallsLeaveNothingBehind) {
     auto cycle = [&](MediaProfile profile, bool flow) {
         auto a = makePeer(options("tone:1000", "file:/tmp/sipw_rtp_leak.wav", profile));
