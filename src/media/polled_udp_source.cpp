@@ -1,5 +1,7 @@
 #include "media/polled_udp_source.hpp"
 
+#include "media/pushed_source.hpp"
+
 #include <gst/net/gstnetaddressmeta.h>
 
 #include <sys/socket.h>
@@ -44,29 +46,6 @@ GMainContext *pollerContext() {
     return context;
 }
 
-bool runningTimeNow(GstElement *element, GstClockTime &now) {
-    GST_OBJECT_LOCK(element);
-    GstClock *clock = GST_ELEMENT_CLOCK(element) ? GST_CLOCK(gst_object_ref(GST_ELEMENT_CLOCK(element))) : nullptr;
-    GstClockTime base = element->base_time;
-    bool playing = GST_STATE(element) == GST_STATE_PLAYING;
-    GST_OBJECT_UNLOCK(element);
-    if (!clock) return false;
-    GstClockTime t = gst_clock_get_time(clock);
-    gst_object_unref(clock);
-    now = t > base ? t - base : 0;
-    return playing;
-}
-
-void pushStreamStart(SipwPolledUdpSource *source) {
-    gchar *streamId = gst_pad_create_stream_id(source->src, GST_ELEMENT(source), nullptr);
-    gst_pad_push_event(source->src, gst_event_new_stream_start(streamId));
-    g_free(streamId);
-    gst_pad_push_event(source->src, gst_event_new_caps(source->caps));
-    GstSegment segment;
-    gst_segment_init(&segment, GST_FORMAT_TIME);
-    gst_pad_push_event(source->src, gst_event_new_segment(&segment));
-}
-
 // One datagram from the socket, or null when none is waiting.
 GstBuffer *readDatagram(SipwPolledUdpSource *source) {
     GstBuffer *buffer = gst_buffer_new_allocate(nullptr, kLargestDatagram, nullptr);
@@ -97,12 +76,12 @@ gboolean onReadable(GSocket *, GIOCondition, gpointer sourcePtr) {
         GstBuffer *buffer = readDatagram(source);
         if (!buffer) break;
         GstClockTime now = 0;
-        if (!runningTimeNow(GST_ELEMENT(source), now)) {  // stopping: the watch goes next
+        if (!playingRunningTime(GST_ELEMENT(source), now)) {  // stopping: the watch goes next
             gst_buffer_unref(buffer);
             continue;
         }
         if (!source->started) {
-            pushStreamStart(source);
+            pushStreamStart(GST_ELEMENT(source), source->src, source->caps);
             source->started = true;
             GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
         }

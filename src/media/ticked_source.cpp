@@ -1,6 +1,7 @@
 #include "media/ticked_source.hpp"
 
 #include "media/audio_bins.hpp"
+#include "media/pushed_source.hpp"
 
 #include <cmath>
 #include <condition_variable>
@@ -152,38 +153,14 @@ private:
     bool threadStarted_ = false;
 };
 
-// The running time now, if the source is playing (nothing is pushed otherwise, as a live source).
-bool runningTimeNow(GstElement *element, GstClockTime &now) {
-    GST_OBJECT_LOCK(element);
-    bool playing = GST_STATE(element) == GST_STATE_PLAYING && GST_ELEMENT_CLOCK(element);
-    GstClock *clock = playing ? GST_CLOCK(gst_object_ref(GST_ELEMENT_CLOCK(element))) : nullptr;
-    GstClockTime base = element->base_time;
-    GST_OBJECT_UNLOCK(element);
-    if (!clock) return false;
-    GstClockTime t = gst_clock_get_time(clock);
-    gst_object_unref(clock);
-    now = t > base ? t - base : 0;
-    return true;
-}
-
-void pushStreamStart(SipwTickedSource *source) {
-    gchar *streamId = gst_pad_create_stream_id(source->src, GST_ELEMENT(source), nullptr);
-    gst_pad_push_event(source->src, gst_event_new_stream_start(streamId));
-    g_free(streamId);
-    GstCaps *caps = gst_pad_get_pad_template_caps(source->src);
-    gst_pad_push_event(source->src, gst_event_new_caps(caps));
-    gst_caps_unref(caps);
-    GstSegment segment;
-    gst_segment_init(&segment, GST_FORMAT_TIME);
-    gst_pad_push_event(source->src, gst_event_new_segment(&segment));
-}
-
 void pushNextBuffer(SipwTickedSource *source) {
     GstClockTime now = 0;
-    if (!runningTimeNow(GST_ELEMENT(source), now)) return;
+    if (!playingRunningTime(GST_ELEMENT(source), now)) return;
     bool discont = false;
     if (!source->started) {
-        pushStreamStart(source);
+        GstCaps *caps = gst_pad_get_pad_template_caps(source->src);
+        pushStreamStart(GST_ELEMENT(source), source->src, caps);
+        gst_caps_unref(caps);
         source->started = discont = true;
         source->firstTime = now > kFrame ? now - kFrame : 0;  // the frame that just ended
         source->frames = 0;
