@@ -407,7 +407,7 @@ def cs_methods(data):
                 signature.append(f"{ctype} {p.field} = null")
                 body.append(f'            if ({p.field} != null) data["{p.field}"] = {value};')
         ident = next((p for p in params if p.kind == "id"), None)
-        name = "".join(part.capitalize() for part in m["name"].split("_"))
+        name = camel(m["name"])
         out.append(f"        /// <summary>{m['command']}: {xml(method_doc(m, data))}.</summary>")
         head = f"        public {'string' if ident else 'void'} {name}({', '.join(signature)})"
         if not params:
@@ -450,7 +450,7 @@ def markdown(data):
             "is the caller's or a new UUID, and the method returns it.", "",
             "| Python | C# | posts | parameters | what it does |", "|---|---|---|---|---|"]
     for m in data["methods"]:
-        cs = "".join(part.capitalize() for part in m["name"].split("_"))
+        cs = camel(m["name"])
         params = ", ".join(f"`{p}`" for p in m["params"])
         out.append(f"| `{m['name']}` | `{cs}` | `{m['command']}` | {params} | {md(method_doc(m, data))} |")
     out += ["", "## Event names", "",
