@@ -179,6 +179,19 @@ bool addChain(GstElement *container, std::initializer_list<GstElement *> element
     return linkInOrder(elements, error);
 }
 
+GstRef<GstPad> throughQueue(GstElement *bin, GstPad *from, GstClockTime most, std::string &error) {
+    GstElement *queue = make("queue");
+    if (!queue) return error = "missing GStreamer element queue", GstRef<GstPad>();
+    g_object_set(queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", guint64(most), nullptr);
+    gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+    gst_bin_add(GST_BIN(bin), queue);
+    GstPad *in = gst_element_get_static_pad(queue, "sink");
+    bool linked = gst_pad_link(from, in) == GST_PAD_LINK_OK;
+    gst_object_unref(in);
+    if (!linked) return error = "could not link a queue", GstRef<GstPad>();
+    return GstRef<GstPad>::adopt(gst_element_get_static_pad(queue, "src"));
+}
+
 GstElement *makeRawCapsFilter() {
     GstElement *filter = make("capsfilter");
     if (!filter) return nullptr;
@@ -301,21 +314,23 @@ AudioBin makeAudioSource(const AudioEndpoint &input, bool ticked) {
     switch (input.kind) {
     case AudioEndpoint::Kind::Tone:
         // From a table: computing each sample (sin) was a tenth of a G.711 call's send path (perf).
-        r.bin = chainBin({ticked ? makeTickedSource(input.hz) : liveTestSource("sine-table", input.hz)}, r.error);
+        if (ticked) r.bin = makeTickedSource(input.hz);  // its caps are already the call's
+        else r.bin = chainBin({liveTestSource("sine-table", input.hz), makeRawCapsFilter()}, r.error);
         break;
     case AudioEndpoint::Kind::File:
         r.bin = fileSource(input.path, r.error);
         break;
     case AudioEndpoint::Kind::Device:
         if (GstElement *device = firstDeviceElement("Audio/Source")) {
-            r.bin = chainBin({device, make("audioconvert"), make("audioresample")}, r.error);
+            r.bin = chainBin({device, make("audioconvert"), make("audioresample"), makeRawCapsFilter()}, r.error);
             break;
         }
         r.noDevice = true;
         [[fallthrough]];
     case AudioEndpoint::Kind::Silence:
     case AudioEndpoint::Kind::Null:
-        r.bin = chainBin({ticked ? makeTickedSource(0) : liveTestSource("silence", 0)}, r.error);
+        if (ticked) r.bin = makeTickedSource(0);
+        else r.bin = chainBin({liveTestSource("silence", 0), makeRawCapsFilter()}, r.error);
         break;
     }
     return r;

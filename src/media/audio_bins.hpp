@@ -22,7 +22,8 @@ struct AudioBin {
     std::string error;               // English, when bin is null
 };
 
-// A live (or, for files, clock-paced) raw audio source with a ghost pad "src". A file that ends
+// A live (or, for files, clock-paced) source of S16LE mono audio at kAudioRate (the call's raw
+// caps, so the send path needs no converter of its own) with a pad "src". A file that ends
 // is followed by silence, so the call goes on. `ticked`: a tone or silence comes from the shared
 // ticker (ticked_source.hpp), for a downstream that never blocks.
 AudioBin makeAudioSource(const AudioEndpoint &input, bool ticked = false);
@@ -38,6 +39,10 @@ GstElement *chainBin(std::initializer_list<GstElement *> elements, std::string &
 // Adds `elements` (floating) to `container` and links them in order. On a missing element
 // nothing is added (and the others are released); on a link failure they stay in `container`.
 bool addChain(GstElement *container, std::initializer_list<GstElement *> elements, std::string &error);
+// `from` → a new queue in `container` that holds at most `most` and drops the oldest beyond (a
+// thread of its own between `from` and what may wait downstream): the queue's output pad, or null
+// with `error`.
+GstRef<GstPad> throughQueue(GstElement *container, GstPad *from, GstClockTime most, std::string &error);
 // A capsfilter for the call's raw audio: S16LE mono at kAudioRate (floating; null if missing).
 GstElement *makeRawCapsFilter();
 

@@ -95,8 +95,7 @@ bool CallMedia::buildShared(std::string &error) {
     AudioBin source = makeAudioSource(options_.input, profile_ != MediaProfile::WebRtc);
     if (!source.bin) return error = source.error, false;
     if (source.noDevice) warnLater("no_sound_device", "input");
-    // S16LE mono at kAudioRate from here on: the encoders only change the rate.
-    GstElement *sendCaps = makeRawCapsFilter();
+    // S16LE mono at kAudioRate from the source on: the encoders only change the rate.
     sendVolume_ = make("volume", error);
     inputSelector_ = make("input-selector", error);
     // A stream that is not selected is dropped, not held until the selected one catches up: the
@@ -104,9 +103,7 @@ bool CallMedia::buildShared(std::string &error) {
     if (inputSelector_) g_object_set(inputSelector_, "sync-streams", FALSE, nullptr);
     sendTee_ = make("tee", error);
     if (sendTee_) g_object_set(sendTee_, "allow-not-linked", TRUE, nullptr);
-    if (!addChain(bin, {source.bin, make("audioconvert", error), make("audioresample", error), sendCaps,
-                        inputSelector_, sendVolume_, sendTee_},
-                  error))
+    if (!addChain(bin, {source.bin, inputSelector_, sendVolume_, sendTee_}, error))
         return false;
     configuredInput_ = GstRef<GstPad>::adopt(gst_element_get_static_pad(inputSelector_, "sink_0"));
 
@@ -126,6 +123,8 @@ bool CallMedia::buildShared(std::string &error) {
 
     // Receive path: the received streams' decoders feed the selector (linkReceivedPad).
     receiveSelector_ = make("input-selector", error);
+    // Neither: the rtp profiles push received audio on shared threads that must not wait.
+    if (receiveSelector_) g_object_set(receiveSelector_, "sync-streams", FALSE, nullptr);
     recvTee_ = make("tee", error);
     if (recvTee_) g_object_set(recvTee_, "allow-not-linked", TRUE, nullptr);
     if (!addChain(bin, {receiveSelector_, recvTee_}, error)) return false;
@@ -163,7 +162,16 @@ bool CallMedia::linkOutput(const AudioBin &sink, std::string &error) {
     if (!addChain(bin, {makeLiveSilence(), makeRawCapsFilter(), mixer, makeRawCapsFilter(), sink.bin}, error))
         return false;
     GstPad *teeSrc = gst_element_request_pad_simple(recvTee_, "src_%u");  // owned by the tee
-    bool linked = linkToRequested(teeSrc, mixer, "sink_%u", remoteMixerPad_);
+    // The rtp profiles receive on a thread shared by every call, and a mixer's input may wait
+    // until the mixer took the previous buffer: a queue of the call's own waits instead.
+    GstRef<GstPad> toMixer = profile_ == MediaProfile::WebRtc
+                                 ? GstRef<GstPad>::share(teeSrc)
+                                 : throughQueue(bin, teeSrc, receivedAudioLatency(), error);
+    if (!toMixer) {
+        gst_object_unref(teeSrc);
+        return false;
+    }
+    bool linked = linkToRequested(toMixer.get(), mixer, "sink_%u", remoteMixerPad_);
     gst_object_unref(teeSrc);
     if (!linked) return error = "could not link received audio to the mixer", false;
     if (sink.recorder) outputFile_.watch(sink.bin, sink.recorder);

@@ -73,6 +73,9 @@ bool CallRecorder::start(GstElement *pipeline, const std::vector<GstElement *> &
     for (auto e = elements_.rbegin(); e != elements_.rend(); ++e) gst_element_sync_state_with_parent(*e);
     for (GstElement *tee : tees) {
         GstElement *queue = gst_element_factory_make("queue", nullptr);
+        // Full (a stalled recording) it drops the oldest instead of holding the tee's thread,
+        // which for the rtp profiles is shared by every call.
+        if (queue) gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
         if (!addChain(pipeline, {queue}, error)) {
             stop();
             return false;

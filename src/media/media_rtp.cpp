@@ -8,6 +8,7 @@
 // re-offer of either side is really applied: direction (we stop sending when the agreement says
 // so), a new address or port (a PBX moving the media), a new codec, new keys.
 #include "media/call_media.hpp"
+#include "media/inline_jitter_buffer.hpp"
 #include "media/media_factory.hpp"
 #include "media/rtp_sdp.hpp"
 #include "media/rtp_transport.hpp"
@@ -152,11 +153,10 @@ private:
         if (!rtpbin_) return error = "missing GStreamer element rtpbin", false;
         // Streams of SSRCs that went quiet (a restarted peer, a flood) leave with their pads.
         g_object_set(rtpbin_, "latency", guint(std::max(0, options().jitterBufferMs)), "autoremove", TRUE, nullptr);
-        // A stream plays from its first packet instead of after the latency: in order, packets
-        // leave the jitterbuffer as they come anyway (it only waits for a missing one).
-        connect(rtpbin_, "new-jitterbuffer", G_CALLBACK(+[](GstElement *, GstElement *jitterbuffer, guint, guint, gpointer) {
-            if (g_object_class_find_property(G_OBJECT_GET_CLASS(jitterbuffer), "faststart-min-packets"))
-                g_object_set(jitterbuffer, "faststart-min-packets", 1u, nullptr);
+        // A jitter buffer without threads (inline_jitter_buffer.hpp): a packet in sequence goes
+        // on as it comes, one after a gap waits at most the latency for the missing one.
+        connect(rtpbin_, "request-jitterbuffer", G_CALLBACK(+[](GstElement *, guint, gpointer) {
+            return makeInlineJitterBuffer();
         }));
         gst_bin_add(GST_BIN(pipeline()), rtpbin_);
         connect(rtpbin_, "request-pt-map", G_CALLBACK(+[](GstElement *, guint, guint pt, gpointer self) -> GstCaps * {

@@ -4,18 +4,29 @@
 
 #include <gst/net/gstnetaddressmeta.h>
 
+#include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 struct SipwPolledUdpSource {
     GstElement parent;
     GstPad *src;            // owned by the element
     GSocket *socket;        // a reference; the fd is closed by its owner once the pipeline stopped
     GstCaps *caps;          // owned
-    GSource *watch;         // owned reference while playing, attached to the poller
+    guint64 watchId;        // the poller's key for this source while watched, else 0
     GMutex reading;         // held while a datagram is read and pushed (the poller thread)
     bool started;           // stream-start, caps and segment were pushed (poller thread)
+    // The last sender, reused while it does not change (poller thread): one peer sends nearly
+    // every packet, and a GSocketAddress per packet was a GObject allocation each.
+    sockaddr_storage lastFrom;
+    socklen_t lastFromLength;
+    GSocketAddress *lastAddress;  // owned
 };
 
 struct SipwPolledUdpSourceClass {
@@ -29,54 +40,111 @@ namespace {
 
 constexpr gsize kLargestDatagram = 2048;  // RTP over UDP stays under the MTU; bigger is cut
 constexpr int kDatagramsPerWake = 16;     // then the other sockets get their turn
+constexpr int kEventsPerWait = 64;
 
 SipwPolledUdpSource *asPolled(gpointer object) { return reinterpret_cast<SipwPolledUdpSource *>(object); }
 
-// The one thread that watches every polled source's socket (its own GMainContext).
-GMainContext *pollerContext() {
-    static GMainContext *context = [] {
-        GMainContext *c = g_main_context_new();
-        std::thread([c] {
-            g_main_context_push_thread_default(c);
-            GMainLoop *loop = g_main_loop_new(c, FALSE);
-            g_main_loop_run(loop);  // for the life of the process
+void readAndPush(SipwPolledUdpSource *source);
+
+// The one thread that watches every polled source's socket. epoll, not a GMainContext: a wake-up
+// costs what is ready, not what is watched (with 120 sockets the context's per-wake scan of every
+// source was most of the thread's time).
+class Poller {
+public:
+    static Poller &instance() {
+        static Poller *poller = new Poller();  // never destroyed: its thread may outlive main()
+        return *poller;
+    }
+
+    bool watch(SipwPolledUdpSource *source) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        guint64 id = ++lastId_;
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.u64 = id;
+        if (epoll_ctl(epoll_, EPOLL_CTL_ADD, g_socket_get_fd(source->socket), &event) != 0) return false;
+        watched_.emplace(id, source);
+        source->watchId = id;
+        return true;
+    }
+
+    // After it returns no new read of this source starts; one under way may still be pushing
+    // (waitForRead waits it out).
+    void unwatch(SipwPolledUdpSource *source) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!source->watchId) return;
+        watched_.erase(source->watchId);
+        source->watchId = 0;
+        epoll_ctl(epoll_, EPOLL_CTL_DEL, g_socket_get_fd(source->socket), nullptr);
+    }
+
+private:
+    Poller() : epoll_(epoll_create1(EPOLL_CLOEXEC)) {
+        std::thread([this] {
+            pthread_setname_np(pthread_self(), "sipw-poller");  // named in top, perf and gdb
+            run();
         }).detach();
-        return c;
-    }();
-    return context;
+    }
+
+    void run() {
+        epoll_event events[kEventsPerWait];
+        for (;;) {
+            int ready = epoll_wait(epoll_, events, kEventsPerWait, -1);
+            for (int i = 0; i < ready; ++i) {
+                SipwPolledUdpSource *source = nullptr;
+                {
+                    // Found under the lock and its reading lock taken before letting go: unwatch
+                    // then waits for this read instead of freeing the source under it.
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    auto it = watched_.find(events[i].data.u64);
+                    if (it == watched_.end()) continue;  // unwatched since the wait returned
+                    source = it->second;
+                    g_mutex_lock(&source->reading);
+                }
+                readAndPush(source);
+                g_mutex_unlock(&source->reading);
+            }
+        }
+    }
+
+    int epoll_;
+    std::mutex mutex_;
+    guint64 lastId_ = 0;
+    std::unordered_map<guint64, SipwPolledUdpSource *> watched_;  // not references: unwatch comes first
+};
+
+// The sender's address as a GSocketAddress, new only when the sender changed.
+GSocketAddress *senderAddress(SipwPolledUdpSource *source, const sockaddr_storage &from, socklen_t length) {
+    if (!source->lastAddress || length != source->lastFromLength || memcmp(&from, &source->lastFrom, length) != 0) {
+        g_clear_object(&source->lastAddress);
+        source->lastAddress = g_socket_address_new_from_native(const_cast<sockaddr_storage *>(&from), length);
+        source->lastFrom = from;
+        source->lastFromLength = length;
+    }
+    return source->lastAddress;
 }
 
 // One datagram from the socket, or null when none is waiting.
 GstBuffer *readDatagram(SipwPolledUdpSource *source) {
-    GstBuffer *buffer = gst_buffer_new_allocate(nullptr, kLargestDatagram, nullptr);
-    GstMapInfo map;
-    gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+    guint8 data[kLargestDatagram];
     sockaddr_storage from{};
     socklen_t fromLength = sizeof from;
     // The socket stays in blocking mode for its udpsink: this one read must not wait.
-    ssize_t size = recvfrom(g_socket_get_fd(source->socket), map.data, map.size, MSG_DONTWAIT,
+    ssize_t size = recvfrom(g_socket_get_fd(source->socket), data, sizeof data, MSG_DONTWAIT,
                             reinterpret_cast<sockaddr *>(&from), &fromLength);
-    gst_buffer_unmap(buffer, &map);
-    if (size < 0) {
-        gst_buffer_unref(buffer);
-        return nullptr;
-    }
-    gst_buffer_resize(buffer, 0, size);
-    if (GSocketAddress *address = g_socket_address_new_from_native(&from, fromLength)) {
+    if (size < 0) return nullptr;
+    GstBuffer *buffer = gst_buffer_new_memdup(data, gsize(size));  // the packet's size, not the largest
+    if (GSocketAddress *address = senderAddress(source, from, fromLength))
         gst_buffer_add_net_address_meta(buffer, address);
-        g_object_unref(address);
-    }
     return buffer;
 }
 
-gboolean onReadable(GSocket *, GIOCondition, gpointer sourcePtr) {
-    SipwPolledUdpSource *source = asPolled(sourcePtr);
-    g_mutex_lock(&source->reading);
+void readAndPush(SipwPolledUdpSource *source) {
     for (int i = 0; i < kDatagramsPerWake; ++i) {
         GstBuffer *buffer = readDatagram(source);
         if (!buffer) break;
         GstClockTime now = 0;
-        if (!playingRunningTime(GST_ELEMENT(source), now)) {  // stopping: the watch goes next
+        if (!playingRunningTime(GST_ELEMENT(source), now)) {  // stopping: the unwatch comes next
             gst_buffer_unref(buffer);
             continue;
         }
@@ -88,24 +156,22 @@ gboolean onReadable(GSocket *, GIOCondition, gpointer sourcePtr) {
         GST_BUFFER_PTS(buffer) = GST_BUFFER_DTS(buffer) = now;  // the arrival time, for the jitter buffer
         gst_pad_push(source->src, buffer);
     }
-    g_mutex_unlock(&source->reading);
-    return G_SOURCE_CONTINUE;
 }
 
 void startWatching(SipwPolledUdpSource *source) {
-    if (source->watch) return;
-    source->watch = g_socket_create_source(source->socket, G_IO_IN, nullptr);
-    g_source_set_callback(source->watch, G_SOURCE_FUNC(onReadable), gst_object_ref(source), gst_object_unref);
-    g_source_attach(source->watch, pollerContext());
+    if (source->watchId) return;
+    if (!Poller::instance().watch(source))
+        GST_ELEMENT_ERROR(source, RESOURCE, READ, ("could not watch the socket"), ("epoll_ctl: %s", g_strerror(errno)));
 }
 
-// After it returns no read or push of this source is under way, and none starts.
-void stopWatching(SipwPolledUdpSource *source) {
-    if (!source->watch) return;
-    g_source_destroy(source->watch);
-    g_source_unref(source->watch);
-    source->watch = nullptr;
-    g_mutex_lock(&source->reading);  // waits out a read already dispatched
+// Not waiting for a read under way: its push may be held by a sink downstream that is already
+// paused (a pipeline stops sinks first), which only lets go once that sink stops too.
+void stopWatching(SipwPolledUdpSource *source) { Poller::instance().unwatch(source); }
+
+// After it returns no read or push of this source is under way: once downstream stopped (from
+// PAUSED to READY, after the sinks), a push under way ends at once.
+void waitForRead(SipwPolledUdpSource *source) {
+    g_mutex_lock(&source->reading);
     g_mutex_unlock(&source->reading);
 }
 
@@ -114,6 +180,7 @@ GstStateChangeReturn changeState(GstElement *element, GstStateChange transition)
     SipwPolledUdpSource *source = asPolled(element);
     if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED || transition == GST_STATE_CHANGE_PAUSED_TO_READY)
         stopWatching(source);
+    if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) waitForRead(source);
     GstStateChangeReturn result =
         GST_ELEMENT_CLASS(sipw_polled_udp_source_parent_class)->change_state(element, transition);
     if (result == GST_STATE_CHANGE_FAILURE) return result;
@@ -154,6 +221,7 @@ GstStaticPadTemplate srcTemplate = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, G
 void finalize(GObject *object) {
     SipwPolledUdpSource *source = asPolled(object);
     g_clear_object(&source->socket);
+    g_clear_object(&source->lastAddress);
     gst_caps_replace(&source->caps, nullptr);
     g_mutex_clear(&source->reading);
     G_OBJECT_CLASS(sipw_polled_udp_source_parent_class)->finalize(object);

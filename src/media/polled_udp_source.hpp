@@ -5,8 +5,10 @@
 // thread, which reads each datagram as it arrives and pushes it downstream, stamped with the
 // running time and its sender's address (GstNetAddressMeta), as udpsrc does.
 //
-// The push runs the source's downstream chain on that thread, so it must never block there:
-// use it where downstream only queues (rtpbin's receive side, whose jitter buffer has a thread).
+// The push runs the source's downstream chain on that thread, so it must never block there: use
+// it where downstream does not wait (rtpbin with the inline jitter buffer, decoders, selectors
+// that do not sync streams, sinks that do not sync to the clock). A push held by a sink that is
+// paused while the pipeline stops is let go when the sink stops: only then is it waited for.
 #pragma once
 
 #include <gio/gio.h>

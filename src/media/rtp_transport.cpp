@@ -164,8 +164,8 @@ bool RtpTransport::addReceivers(GstElement *bin, GstElement *rtpbin, bool secure
     if (!funnel) return error = "missing GStreamer element funnel", false;
     // Both sockets feed rtpbin's RTP input, which takes what is not RTP as RTCP (RFC 5761): one
     // path whether or not the peer multiplexes. rtpbin takes the codecs from request-pt-map.
-    // Read by the process's one poller thread, not a udpsrc thread per socket (rtpbin only queues
-    // what arrives: its jitter buffer has a thread).
+    // Read by the process's one poller thread, not a udpsrc thread per socket; what arrives goes
+    // on through rtpbin on that thread (its jitter buffer has no thread: inline_jitter_buffer.hpp).
     GstCaps *caps = gst_caps_new_empty_simple(secure ? "application/x-srtp" : "application/x-rtp");
     GstElement *rtpSource = makePolledUdpSource(rtpSocket_, caps, "udp-rtp-in");
     GstElement *rtcpSource = makePolledUdpSource(rtcpSocket_, caps, "udp-rtcp-in");

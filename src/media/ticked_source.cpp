@@ -2,23 +2,20 @@
 
 #include "media/audio_bins.hpp"
 #include "media/pushed_source.hpp"
+#include "media/ticker.hpp"
 
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
-#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 namespace sipw {
 namespace {
 
-constexpr int kFramesPerSecond = 50;
-constexpr int kFrameSamples = kAudioRate / kFramesPerSecond;
-constexpr GstClockTime kFrame = GST_SECOND / kFramesPerSecond;
+constexpr GstClockTime kFrame = kTickInterval;  // one buffer per tick
+constexpr int kFrameSamples = int(kAudioRate * kFrame / GST_SECOND);
 // A source this far behind (a stalled machine) skips ahead, as a live source drops what it missed,
 // instead of pushing the backlog at once.
 constexpr GstClockTime kMostBehind = 10 * kFrame;
@@ -72,88 +69,8 @@ namespace {
 
 SipwTickedSource *asTicked(gpointer object) { return reinterpret_cast<SipwTickedSource *>(object); }
 
-void pushNextBuffer(SipwTickedSource *source);
-
-// The one thread that drives every ticked source of the process. It sleeps while there are none.
-class Ticker {
-public:
-    static Ticker &instance() {
-        static Ticker *ticker = new Ticker();  // never destroyed: its thread may outlive main()
-        return *ticker;
-    }
-
-    void add(SipwTickedSource *source) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        sources_.push_back(GST_ELEMENT(gst_object_ref(source)));
-        if (!threadStarted_) {
-            threadStarted_ = true;
-            std::thread([this] { run(); }).detach();
-        }
-        changed_.notify_all();
-    }
-
-    // After it returns no new push starts; one already under way may still finish.
-    void remove(SipwTickedSource *source) {
-        GstElement *removed = nullptr;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            for (auto it = sources_.begin(); it != sources_.end(); ++it) {
-                if (*it != GST_ELEMENT(source)) continue;
-                removed = *it;
-                sources_.erase(it);
-                break;
-            }
-        }
-        if (removed) gst_object_unref(removed);
-    }
-
-private:
-    void run() {
-        timespec next{};
-        clock_gettime(CLOCK_MONOTONIC, &next);
-        std::vector<GstElement *> due;
-        for (;;) {
-            {
-                std::unique_lock<std::mutex> lock(mutex_);
-                if (sources_.empty()) {
-                    changed_.wait(lock, [this] { return !sources_.empty(); });
-                    clock_gettime(CLOCK_MONOTONIC, &next);
-                }
-            }
-            advance(next);
-            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nullptr);
-            {
-                std::lock_guard<std::mutex> lock(mutex_);
-                for (GstElement *e : sources_) due.push_back(GST_ELEMENT(gst_object_ref(e)));
-            }
-            for (GstElement *e : due) {
-                pushNextBuffer(asTicked(e));
-                gst_object_unref(e);
-            }
-            due.clear();
-        }
-    }
-
-    // The next tick, 20 ms on; after a stall (a suspended VM, a long push) from now, not in a burst.
-    static void advance(timespec &next) {
-        timespec now{};
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        next.tv_nsec += long(kFrame);
-        if (next.tv_nsec >= 1000000000L) {
-            next.tv_nsec -= 1000000000L;
-            ++next.tv_sec;
-        }
-        auto ns = [](const timespec &t) { return t.tv_sec * 1000000000LL + t.tv_nsec; };
-        if (ns(next) < ns(now) - (long long)kMostBehind) next = now;
-    }
-
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::vector<GstElement *> sources_;  // one reference each
-    bool threadStarted_ = false;
-};
-
-void pushNextBuffer(SipwTickedSource *source) {
+void pushNextBuffer(GstElement *element) {
+    SipwTickedSource *source = asTicked(element);
     GstClockTime now = 0;
     if (!playingRunningTime(GST_ELEMENT(source), now)) return;
     bool discont = false;
@@ -203,14 +120,14 @@ static_assert(kAudioRate == 48000, "the pad template's rate is kAudioRate");
 
 GstStateChangeReturn changeState(GstElement *element, GstStateChange transition) {
     SipwTickedSource *source = asTicked(element);
-    if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) Ticker::instance().remove(source);
+    if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) stopTicking(element);
     GstStateChangeReturn result =
         GST_ELEMENT_CLASS(sipw_ticked_source_parent_class)->change_state(element, transition);
     if (result == GST_STATE_CHANGE_FAILURE) return result;
     switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
         source->started = false;
-        Ticker::instance().add(source);
+        startTicking(element, pushNextBuffer);
         return GST_STATE_CHANGE_NO_PREROLL;
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
         return GST_STATE_CHANGE_NO_PREROLL;

@@ -2,8 +2,8 @@
 //
 // A live audiotestsrc owns a streaming thread that the clock wakes 50 times a second; with one per
 // call, those wake-ups were half of what a G.711 call end cost (bench/README.md). Every ticked
-// source of the process is instead driven by one shared thread: every 20 ms it pushes the next
-// buffer of each playing source, read from a shared table (no sample is computed per call).
+// source of the process is instead driven by the shared ticker (ticker.hpp): every 20 ms it pushes
+// the next buffer of each playing source, read from a shared table (no sample is computed per call).
 //
 // The push runs the source's downstream chain on that thread, so it must never block there:
 // use it only where downstream is non-blocking (the call's send path: converters, a selector that

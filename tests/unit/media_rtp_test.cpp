@@ -371,11 +371,11 @@ namespace {
 
 // Sockets, threads and pipelines of finished calls are all given back (rtp and srtp alike, hung
 // up at once or after media flowed).
-// The rtp profiles' tones and sockets have no threads of their own (one shared ticker and one
-// shared poller for the process): what a call end still brings is rtpbin's (the jitter buffer's
-// two, the RTCP timer's) and the DTMF source's. A udpsrc per socket and a live audiotestsrc were
-// three more (seven per end).
-TEST_F(RtpMedia, ACallEndBringsAtMostFourThreads) {
+// The rtp profiles' tones, sockets and jitter buffers have no threads of their own (one shared
+// ticker and one shared poller for the process): what a call end still brings is rtpbin's RTCP
+// timer and the DTMF source. A udpsrc per socket, a live audiotestsrc and rtpjitterbuffer's two
+// were five more (seven per end).
+TEST_F(RtpMedia, ACallEndBringsAtMostTwoThreads) {
     constexpr int kCalls = 6;
     auto warmUp = makePeer(options("tone:1000", "null", MediaProfile::Rtp));
     auto warmUpPeer = makePeer(options("silence", "null", MediaProfile::Rtp));
@@ -391,7 +391,7 @@ TEST_F(RtpMedia, ACallEndBringsAtMostFourThreads) {
     runFor(500);
     double perEnd = double(countEntries("/proc/self/task") - threads) / (2 * kCalls);
     printf("[ measure  ] %d rtp calls: %.2f threads per call end\n", kCalls, perEnd);
-    EXPECT_LE(perEnd, 4.0);
+    EXPECT_LE(perEnd, 2.0);
     for (auto &peer : peers) EXPECT_FALSE(peer->failed) << peer->errorDetail;
     for (auto &peer : peers) peer->media->close();
     warmUp->media->close();
