@@ -107,8 +107,8 @@ GstFlowReturn onPacket(GstPad *, GstObject *parent, GstBuffer *buffer) {
     g_mutex_lock(&jb->lock);
     int ahead = jb->haveExpected ? seqDistance(jb->expected, seq) : 0;
     if (!jb->haveExpected || ahead < -kMostMisordered || ahead > kMostDropped) {
-        // The first packet, or a sender that started again: whatever was held is of the old run.
-        dropHeld(jb);
+        // The first packet, or a sender that started again: what is held of the old run goes first.
+        while (!jb->held->empty()) giveUpGap(jb);
         jb->haveExpected = true;
         jb->expected = seq;
         jb->discont = true;

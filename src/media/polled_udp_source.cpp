@@ -93,8 +93,8 @@ private:
             for (int i = 0; i < ready; ++i) {
                 SipwPolledUdpSource *source = nullptr;
                 {
-                    // Found under the lock and its reading lock taken before letting go: unwatch
-                    // then waits for this read instead of freeing the source under it.
+                    // Found under the lock and its reading lock taken before letting go: a source
+                    // that stops waits for this read (waitForRead) before it can go.
                     std::lock_guard<std::mutex> lock(mutex_);
                     auto it = watched_.find(events[i].data.u64);
                     if (it == watched_.end()) continue;  // unwatched since the wait returned
@@ -110,7 +110,7 @@ private:
     int epoll_;
     std::mutex mutex_;
     guint64 lastId_ = 0;
-    std::unordered_map<guint64, SipwPolledUdpSource *> watched_;  // not references: unwatch comes first
+    std::unordered_map<guint64, SipwPolledUdpSource *> watched_;  // not references: see waitForRead
 };
 
 // The sender's address as a GSocketAddress, new only when the sender changed.
