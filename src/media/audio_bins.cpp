@@ -179,12 +179,12 @@ bool addChain(GstElement *container, std::initializer_list<GstElement *> element
     return linkInOrder(elements, error);
 }
 
-GstRef<GstPad> throughQueue(GstElement *bin, GstPad *from, GstClockTime most, std::string &error) {
+GstRef<GstPad> throughQueue(GstElement *container, GstPad *from, GstClockTime most, std::string &error) {
     GstElement *queue = make("queue");
     if (!queue) return error = "missing GStreamer element queue", GstRef<GstPad>();
     g_object_set(queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", guint64(most), nullptr);
     gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
-    gst_bin_add(GST_BIN(bin), queue);
+    gst_bin_add(GST_BIN(container), queue);
     GstPad *in = gst_element_get_static_pad(queue, "sink");
     bool linked = gst_pad_link(from, in) == GST_PAD_LINK_OK;
     gst_object_unref(in);

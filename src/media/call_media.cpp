@@ -123,7 +123,8 @@ bool CallMedia::buildShared(std::string &error) {
 
     // Receive path: the received streams' decoders feed the selector (linkReceivedPad).
     receiveSelector_ = make("input-selector", error);
-    // Neither: the rtp profiles push received audio on shared threads that must not wait.
+    // Here too a stream that is not selected is dropped, not held: the rtp profiles push received
+    // audio on shared threads that must not wait.
     if (receiveSelector_) g_object_set(receiveSelector_, "sync-streams", FALSE, nullptr);
     recvTee_ = make("tee", error);
     if (recvTee_) g_object_set(recvTee_, "allow-not-linked", TRUE, nullptr);
