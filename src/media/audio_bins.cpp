@@ -133,6 +133,18 @@ GstPadProbeReturn startAtRunningTimeNow(GstPad *pad, GstPadProbeInfo *info, gpoi
 
 }  // namespace
 
+GstElement *makeElement(const char *factory, std::string &error) {
+    GstElement *e = gst_element_factory_make(factory, nullptr);  // floating
+    if (!e && error.empty()) error = std::string("missing GStreamer element ") + factory;
+    return e;
+}
+
+bool linkToRequested(GstPad *from, GstElement *to, const char *templateName, GstRef<GstPad> &requested) {
+    GstPad *sink = gst_element_request_pad_simple(to, templateName);  // transfer full
+    requested = GstRef<GstPad>::adopt(sink);
+    return sink && gst_pad_link(from, sink) == GST_PAD_LINK_OK;
+}
+
 bool allMade(std::initializer_list<GstElement *> elements, std::string &error) {
     bool complete = true;
     for (GstElement *e : elements) complete = complete && e;

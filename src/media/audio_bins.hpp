@@ -30,6 +30,12 @@ AudioBin makeAudioSource(const AudioEndpoint &input, bool ticked = false);
 // A raw audio sink with a ghost pad "sink". A file recording is 16-bit mono at kAudioRate.
 AudioBin makeAudioSink(const AudioEndpoint &output);
 
+// A new element of `factory` (floating), or null with `error` naming it (an error already set
+// is kept: the first missing element is the one reported).
+GstElement *makeElement(const char *factory, std::string &error);
+// Links `from` to a new request pad of `to` from `templateName`; the request pad (transfer full,
+// also after a failed link, for the caller to release) in `requested`.
+bool linkToRequested(GstPad *from, GstElement *to, const char *templateName, GstRef<GstPad> &requested);
 // True if every element was made; otherwise releases the ones that were (floating) and says so.
 bool allMade(std::initializer_list<GstElement *> elements, std::string &error);
 // `elements` (floating) in a new bin (floating), linked in order, with ghost pads "sink" (the

@@ -20,14 +20,8 @@ const char *encodingName(const GstCaps *caps) {
     return gst_structure_get_string(gst_caps_get_structure(caps, 0), "encoding-name");
 }
 
-GstElement *make(const char *factory, std::string &error) {
-    GstElement *e = gst_element_factory_make(factory, nullptr);
-    if (!e && error.empty()) error = std::string("missing GStreamer element ") + factory;
-    return e;
-}
-
 GstElement *rawCapsFilter(int rate, bool withFormat, std::string &error) {
-    GstElement *filter = make("capsfilter", error);
+    GstElement *filter = makeElement("capsfilter", error);
     if (!filter) return nullptr;
     GstCaps *caps = gst_caps_new_simple("audio/x-raw", "channels", G_TYPE_INT, 1, nullptr);
     if (rate) gst_caps_set_simple(caps, "rate", G_TYPE_INT, rate, nullptr);
@@ -91,15 +85,15 @@ GstCaps *telephoneEventCaps(int payloadType, int clockRate) {
 // resampler is a large share of a G.711 call's CPU (quality 4, GStreamer's default, cost twice as
 // much for no audible difference at 8 kHz).
 GstElement *makeResampler(std::string &error) {
-    GstElement *resample = make("audioresample", error);
+    GstElement *resample = makeElement("audioresample", error);
     if (resample) g_object_set(resample, "quality", 2, nullptr);
     return resample;
 }
 
 GstElement *makeEncoderBin(const CodecSpec &spec, int payloadType, int ptimeMs, int opusComplexity,
                            std::string &error) {
-    GstElement *encoder = make(spec.encoder, error);
-    GstElement *payloader = make(spec.payloader, error);
+    GstElement *encoder = makeElement(spec.encoder, error);
+    GstElement *payloader = makeElement(spec.payloader, error);
     if (payloader) g_object_set(payloader, "pt", guint(payloadType), nullptr);
     if (encoder && spec.codec == AudioCodec::Opus) {
         // Complexity 10 (the default) makes Opus encoding most of a call's CPU; 5 keeps voice
@@ -119,16 +113,16 @@ GstElement *makeEncoderBin(const CodecSpec &spec, int payloadType, int ptimeMs, 
 }
 
 GstElement *makeDecoderBin(const CodecSpec &spec, std::string &error) {
-    GstElement *decoder = make(spec.decoder, error);
+    GstElement *decoder = makeElement(spec.decoder, error);
     if (spec.codec == AudioCodec::Opus) {
         // Opus packet loss concealment, where a lost packet would otherwise be a gap; mono right
         // after the decoder: the SDP says opus/48000/2, but a call is mono, and the decoder then
         // decodes one channel (half the work).
         if (decoder) g_object_set(decoder, "plc", TRUE, nullptr);
-        return chainBin({make(spec.depayloader, error), decoder, rawCapsFilter(kAudioRate, true, error)}, error);
+        return chainBin({makeElement(spec.depayloader, error), decoder, rawCapsFilter(kAudioRate, true, error)}, error);
     }
     // The decoders give S16LE mono: only the rate changes.
-    return chainBin({make(spec.depayloader, error), decoder, makeResampler(error), rawCapsFilter(kAudioRate, true, error)},
+    return chainBin({makeElement(spec.depayloader, error), decoder, makeResampler(error), rawCapsFilter(kAudioRate, true, error)},
                     error);
 }
 

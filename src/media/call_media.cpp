@@ -1,57 +1,12 @@
 #include "media/call_media.hpp"
 
 #include "media/media_runtime.hpp"
-#include "media/rfc4733.hpp"
-
-#include <gst/rtp/rtp.h>
-
-#include <cstring>
 
 namespace sipw {
 namespace {
 
 constexpr guint64 kMixerMarginMs = 60;       // decode + one packet beyond the jitterbuffer
-constexpr size_t kMaxReceivedStreams = 8;    // a peer flooding new SSRCs gets no more branches
 constexpr guint kReceiveCheckMs = 500;       // how often the RTP timeout is checked
-
-GstElement *make(const char *factory, std::string &error) {
-    GstElement *e = gst_element_factory_make(factory, nullptr);  // floating
-    if (!e && error.empty()) error = std::string("missing GStreamer element ") + factory;
-    return e;
-}
-
-// Links `from`'s static pad to a new request pad of `to`; the request pad (transfer full) in `requested`.
-bool linkToRequested(GstPad *from, GstElement *to, const char *templateName, GstRef<GstPad> &requested) {
-    GstPad *sink = gst_element_request_pad_simple(to, templateName);  // transfer full
-    requested = GstRef<GstPad>::adopt(sink);
-    return sink && gst_pad_link(from, sink) == GST_PAD_LINK_OK;
-}
-
-// Buffer probe on a telephone-event stream (streaming thread): rtpdtmfdepay's own messages carry
-// no duration, so the packets are read (TelephoneEventReader) and each event posted.
-struct DtmfProbe {
-    LoopPoster<CallMedia> poster;
-    std::function<void(CallMedia &, TelephoneEvent)> deliver;
-    TelephoneEventReader reader;
-    int clockRate = 8000;
-};
-
-GstPadProbeReturn onDtmfPacket(GstPad *pad, GstPadProbeInfo *info, gpointer probePtr) {
-    auto *probe = static_cast<DtmfProbe *>(probePtr);
-    if (GstCaps *caps = gst_pad_get_current_caps(pad)) {
-        gst_structure_get_int(gst_caps_get_structure(caps, 0), "clock-rate", &probe->clockRate);
-        gst_caps_unref(caps);
-    }
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
-    auto events = probe->reader.onPacket(gst_rtp_buffer_get_timestamp(&rtp),
-                                         static_cast<const uint8_t *>(gst_rtp_buffer_get_payload(&rtp)),
-                                         gst_rtp_buffer_get_payload_len(&rtp), probe->clockRate);
-    gst_rtp_buffer_unmap(&rtp);
-    for (const TelephoneEvent &e : events)
-        probe->poster.post([deliver = probe->deliver, e](CallMedia &m) { deliver(m, e); });
-    return GST_PAD_PROBE_OK;
-}
 
 }  // namespace
 
@@ -96,37 +51,29 @@ bool CallMedia::buildShared(std::string &error) {
     if (!source.bin) return error = source.error, false;
     if (source.noDevice) warnLater("no_sound_device", "input");
     // S16LE mono at kAudioRate from the source on: the encoders only change the rate.
-    sendVolume_ = make("volume", error);
-    inputSelector_ = make("input-selector", error);
+    sendVolume_ = makeElement("volume", error);
+    inputSelector_ = makeElement("input-selector", error);
     // A stream that is not selected is dropped, not held until the selected one catches up: the
     // send path is live and its source may be the shared ticker.
     if (inputSelector_) g_object_set(inputSelector_, "sync-streams", FALSE, nullptr);
-    sendTee_ = make("tee", error);
+    sendTee_ = makeElement("tee", error);
     if (sendTee_) g_object_set(sendTee_, "allow-not-linked", TRUE, nullptr);
     if (!addChain(bin, {source.bin, inputSelector_, sendVolume_, sendTee_}, error))
         return false;
     configuredInput_ = GstRef<GstPad>::adopt(gst_element_get_static_pad(inputSelector_, "sink_0"));
 
-    // RFC 4733 into the mux's priority sink, which mutes the codec while a tone is sent.
-    dtmfMux_ = make("rtpdtmfmux", error);
-    GstElement *dtmfSource = make("rtpdtmfsrc", error);
-    if (dtmfSource)  // three start and end packets, as RFC 4733 recommends for the end
-        g_object_set(dtmfSource, "packet-redundancy", 3u, nullptr);
-    if (!addChain(bin, {dtmfMux_}, error) || !addChain(bin, {dtmfSource}, error)) return false;
-    GstPad *dtmfOut = gst_element_get_static_pad(dtmfSource, "src");
-    GstRef<GstPad> muxPad;
-    bool linked = linkToRequested(dtmfOut, dtmfMux_, "priority_sink_%u", muxPad);
-    gst_object_unref(dtmfOut);
-    if (!linked) return error = "could not link the DTMF mux", false;
-    dtmf_.attach(dtmfSource);
+    // The codec and RFC 4733 tones meet in the mux (its priority sink mutes the codec during a
+    // tone); the tones' source joins at the first DTMF (attachDtmfSource).
+    dtmfMux_ = makeElement("rtpdtmfmux", error);
+    if (!addChain(bin, {dtmfMux_}, error)) return false;
     sendOutput_ = GstRef<GstPad>::adopt(gst_element_get_static_pad(dtmfMux_, "src"));
 
     // Receive path: the received streams' decoders feed the selector (linkReceivedPad).
-    receiveSelector_ = make("input-selector", error);
+    receiveSelector_ = makeElement("input-selector", error);
     // Here too a stream that is not selected is dropped, not held: the rtp profiles push received
     // audio on shared threads that must not wait.
     if (receiveSelector_) g_object_set(receiveSelector_, "sync-streams", FALSE, nullptr);
-    recvTee_ = make("tee", error);
+    recvTee_ = makeElement("tee", error);
     if (recvTee_) g_object_set(recvTee_, "allow-not-linked", TRUE, nullptr);
     if (!addChain(bin, {receiveSelector_, recvTee_}, error)) return false;
     AudioBin sink = makeAudioSink(options_.output);
@@ -249,100 +196,6 @@ void CallMedia::useTelephoneEvent(int payloadType) {
     if (payloadType >= 0 && codec_) dtmf_.setPayload(payloadType, codec_->clockRate);
 }
 
-// ---- received streams -------------------------------------------------------------------------
-
-void CallMedia::linkReceivedPad(GstPad *pad) {
-    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC || !pipeline_) return;
-    GstCaps *caps = gst_pad_get_current_caps(pad);
-    if (!caps) caps = gst_pad_query_caps(pad, nullptr);
-    bool telephoneEvent = isTelephoneEventCaps(caps);
-    const CodecSpec *spec = codecOfCaps(caps);
-    if (caps) gst_caps_unref(caps);
-
-    std::lock_guard<std::mutex> lock(receivedMutex_);
-    std::string error;
-    ReceivedBranch branch;
-    branch.source = GstRef<GstPad>::share(pad);
-    bool audio = spec && received_.size() < kMaxReceivedStreams;
-    if (audio) {
-        branch.branch = makeDecoderBin(*spec, error);
-        audio = branch.branch != nullptr;
-    } else if (telephoneEvent && received_.size() < kMaxReceivedStreams) {
-        GstElement *sink = make("fakesink", error);
-        if (sink) g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-        branch.branch = chainBin({make("rtpdtmfdepay", error), sink}, error);
-        if (branch.branch) {
-            GstPad *in = gst_element_get_static_pad(branch.branch, "sink");
-            auto deliver = [](CallMedia &m, TelephoneEvent e) {
-                if (!m.closed_ && m.callbacks_.onDtmf) m.callbacks_.onDtmf(e.tone, e.durationMs);
-            };
-            gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, onDtmfPacket, new DtmfProbe{*poster_, deliver, {}, 8000},
-                              [](gpointer p) { delete static_cast<DtmfProbe *>(p); });
-            gst_object_unref(in);
-        }
-    }
-    if (!branch.branch) {
-        // Never left unlinked (not-linked would stop the transport's stream): into nothing.
-        GstElement *sink = make("fakesink", error);
-        if (sink) g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-        branch.branch = sink;
-    }
-    if (!branch.branch) return;
-    gst_bin_add(GST_BIN(pipeline_.get()), branch.branch);
-    // Playing before anything reaches it: a flushing branch would stop the transport's stream.
-    gst_element_sync_state_with_parent(branch.branch);
-    if (audio) {
-        GstPad *out = gst_element_get_static_pad(branch.branch, "src");
-        // The first decoded buffer: when the peer's audio really starts (for statistics).
-        gst_pad_add_probe(out, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer self) {
-            auto *media = static_cast<CallMedia *>(self);
-            if (!media->firstAudioSeen_.exchange(true))
-                media->poster_->post([](CallMedia &m) {
-                    if (!m.closed_ && m.callbacks_.onFirstAudio) m.callbacks_.onFirstAudio();
-                });
-            return GST_PAD_PROBE_REMOVE;
-        }, this, nullptr);  // removed at the first buffer, and the pipeline dies before the session
-        if (linkToRequested(out, receiveSelector_, "sink_%u", branch.selectorPad))
-            g_object_set(receiveSelector_, "active-pad", branch.selectorPad.get(), nullptr);
-        gst_object_unref(out);
-        // Every RTP buffer of an audio stream says the peer still sends (RTP timeout).
-        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer self) {
-            static_cast<CallMedia *>(self)->lastReceivedUs_ = g_get_monotonic_time();
-            return GST_PAD_PROBE_OK;
-        }, this, nullptr);
-        // A null output: packets nobody will hear are dropped before the depayloader, so neither
-        // it nor the decoder runs (decoding was a third of a null-output call's Opus time).
-        GstPad *in = gst_element_get_static_pad(branch.branch, "sink");
-        gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer self) {
-            auto *media = static_cast<CallMedia *>(self);
-            bool needed = media->outputHeard_ || media->recording_ || !media->firstAudioSeen_;
-            return needed ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-        }, this, nullptr);
-        gst_object_unref(in);
-    }
-    GstPad *in = gst_element_get_static_pad(branch.branch, "sink");
-    gst_pad_link(pad, in);
-    gst_object_unref(in);
-    received_.push_back(std::move(branch));
-}
-
-void CallMedia::unlinkReceivedPad(GstPad *pad) {
-    GstRef<GstPad> removed = GstRef<GstPad>::share(pad);
-    // The element goes on the loop thread, out of the transport's signal emission.
-    poster_->post([removed = std::make_shared<GstRef<GstPad>>(std::move(removed))](CallMedia &m) {
-        if (!m.pipeline_) return;
-        std::lock_guard<std::mutex> lock(m.receivedMutex_);
-        for (auto it = m.received_.begin(); it != m.received_.end(); ++it) {
-            if (it->source.get() != removed->get()) continue;
-            gst_element_set_state(it->branch, GST_STATE_NULL);
-            if (it->selectorPad) gst_element_release_request_pad(m.receiveSelector_, it->selectorPad.get());
-            gst_bin_remove(GST_BIN(m.pipeline_.get()), it->branch);
-            m.received_.erase(it);
-            return;
-        }
-    });
-}
-
 // ---- direction, hold, mute, RTP timeout ---------------------------------------------------------
 
 void CallMedia::applyDirection(const std::string &direction) {
@@ -399,14 +252,43 @@ void CallMedia::sendDtmf(const std::string &tones, int durationMs, int gapMs) {
         });
         return;
     }
-    if (!encoderStarted_) return pendingTones_.push_back({tones, durationMs, gapMs});
-    dtmf_.send(tones, durationMs, gapMs);
+    pendingTones_.push_back({tones, durationMs, gapMs});
+    sendPendingTones();
 }
 
 void CallMedia::onEncoderStarted() {
     if (encoderStarted_ || !usable()) return;
     encoderStarted_ = true;
+    sendPendingTones();
+}
+
+// Tones go once the codec's first packet has gone.
+void CallMedia::sendPendingTones() {
+    if (!encoderStarted_ || pendingTones_.empty()) return;
+    attachDtmfSource();  // if it cannot, the first tone fails with the reason
     for (const Tones &t : std::exchange(pendingTones_, {})) dtmf_.send(t.tones, t.durationMs, t.gapMs);
+}
+
+// rtpdtmfsrc runs a thread of its own, idle until a tone: made for the call's first DTMF rather
+// than with every call. It plays in the running pipeline from then on.
+void CallMedia::attachDtmfSource() {
+    if (dtmf_.attached()) return;
+    std::string error;
+    GstElement *source = makeElement("rtpdtmfsrc", error);
+    if (!source) return;
+    // Three start and end packets, as RFC 4733 recommends for the end.
+    g_object_set(source, "packet-redundancy", 3u, nullptr);
+    if (!addChain(pipeline_.get(), {source}, error)) return;
+    GstPad *out = gst_element_get_static_pad(source, "src");
+    GstRef<GstPad> muxPad;
+    bool linked = linkToRequested(out, dtmfMux_, "priority_sink_%u", muxPad);
+    gst_object_unref(out);
+    if (!linked || !gst_element_sync_state_with_parent(source)) {
+        gst_element_set_state(source, GST_STATE_NULL);
+        gst_bin_remove(GST_BIN(pipeline_.get()), source);
+        return;
+    }
+    dtmf_.attach(source);
 }
 
 bool CallMedia::startRecording(const std::string &path, MediaSession::RecordWhat what, std::string &error) {

@@ -2,7 +2,8 @@
 //
 //   source bin → audioconvert → audioresample → 48k mono → input-selector → volume(mute) → tee
 //       → encoder bin (the agreed codec) → rtpdtmfmux ─→ sendOutput(): the profile's transport
-//   rtpdtmfsrc (RFC 4733, DtmfSender) → rtpdtmfmux (priority sink: mutes the codec during a tone)
+//   rtpdtmfsrc (RFC 4733, DtmfSender; added at the first tone) → rtpdtmfmux (priority sink: mutes
+//       the codec during a tone)
 //   a played file (CALL_PLAY, FileInput) → input-selector
 //   the transport's received RTP pads (linkReceivedPad), one per stream:
 //       audio → (a gate: a null output decodes only what it needs) → decoder bin → input-selector (the newest stream) → tee ─┐
@@ -158,6 +159,8 @@ private:
     void removeEncoder();
     void onFileEnded();
     void onEncoderStarted();
+    void sendPendingTones();
+    void attachDtmfSource();
     void checkReceiving();
     void teardown();
     static gboolean onBusWatch(GstBus *, GstMessage *message, gpointer posterPtr);

@@ -8,9 +8,16 @@ namespace {
 constexpr guint kStepTimeoutMs = 2000;
 }  // namespace
 
+void DtmfSender::attach(GstElement *source) {
+    source_ = source;
+    if (source_ && payloadType_ >= 0)
+        g_object_set(source_, "pt", guint(payloadType_), "clock-rate", guint(clockRate_), nullptr);
+}
+
 void DtmfSender::setPayload(int payloadType, int clockRate) {
-    if (source_)
-        g_object_set(source_, "pt", guint(payloadType), "clock-rate", guint(clockRate), nullptr);
+    payloadType_ = payloadType;
+    clockRate_ = clockRate;
+    attach(source_);
 }
 
 void DtmfSender::send(const std::string &tones, int durationMs, int gapMs) {

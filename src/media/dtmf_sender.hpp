@@ -20,8 +20,10 @@ public:
     // `failed` gets an English detail when a tone cannot be sent (the rest are dropped).
     DtmfSender(GMainContext *context, Failed failed) : context_(context), failed_(std::move(failed)) {}
 
-    // rtpdtmfsrc of the call (transfer none: owned by its pipeline); null detaches.
-    void attach(GstElement *source) { source_ = source; }
+    // rtpdtmfsrc of the call (transfer none: owned by its pipeline), given the payload set so
+    // far; null detaches.
+    void attach(GstElement *source);
+    bool attached() const { return source_ != nullptr; }
     // The negotiated telephone-event payload type and the RTP clock it runs at (the codec's).
     void setPayload(int payloadType, int clockRate);
     // Queues `tones` (0-9 * # A-D, already validated) behind those still being sent.
@@ -47,6 +49,7 @@ private:
     GMainContext *context_;
     Failed failed_;
     GstElement *source_ = nullptr;
+    int payloadType_ = -1, clockRate_ = 0;
     std::deque<Tone> queue_;
     Tone current_;
     Step step_ = Step::Idle;

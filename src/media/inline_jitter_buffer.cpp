@@ -6,6 +6,7 @@
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 namespace sipw {
@@ -20,6 +21,12 @@ struct Held {
     guint16 seq;
     GstBuffer *buffer;       // owned
     GstClockTime deadline;   // running time after which the gap before it is given up
+};
+
+// What the "stats" property reports (the fields webrtcbin's statistics read from a jitter
+// buffer). Atomic: read from any thread while the stream lock may be held by a slow push.
+struct Counters {
+    std::atomic<guint64> pushed{0}, lost{0}, late{0}, duplicates{0};
 };
 
 }  // namespace
@@ -37,6 +44,8 @@ struct SipwInlineJitterBuffer {
     bool discont;            // the next pushed buffer follows a gap or a restart
     GstClockTime lastPts;
     std::vector<sipw::Held> *held;  // owned; sorted by distance from `expected`
+    sipw::Counters *counters;       // owned
+    gboolean doRetransmission;      // atomic; kept for webrtcbin, which sets it: nothing is re-asked
 };
 
 struct SipwInlineJitterBufferClass {
@@ -48,7 +57,7 @@ G_DEFINE_TYPE(SipwInlineJitterBuffer, sipw_inline_jitter_buffer, GST_TYPE_ELEMEN
 namespace sipw {
 namespace {
 
-enum { kPropLatency = 1 };
+enum { kPropLatency = 1, kPropDoRetransmission, kPropStats };
 
 SipwInlineJitterBuffer *asBuffer(gpointer object) { return reinterpret_cast<SipwInlineJitterBuffer *>(object); }
 
@@ -71,6 +80,7 @@ void pushOut(SipwInlineJitterBuffer *jb, GstBuffer *buffer) {
         GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
         jb->discont = false;
     }
+    jb->counters->pushed.fetch_add(1, std::memory_order_relaxed);
     gst_pad_push(jb->src, buffer);  // not linked or flushing: the stream is going away
 }
 
@@ -89,6 +99,7 @@ void pushConsecutive(SipwInlineJitterBuffer *jb) {
 // Gives up the gap before the first held packet: what is held up to the next gap goes on.
 void giveUpGap(SipwInlineJitterBuffer *jb) {
     if (jb->held->empty()) return;
+    jb->counters->lost.fetch_add(guint64(seqDistance(jb->expected, jb->held->front().seq)), std::memory_order_relaxed);
     jb->expected = jb->held->front().seq;
     jb->discont = true;
     pushConsecutive(jb);
@@ -114,7 +125,8 @@ GstFlowReturn onPacket(GstPad *, GstObject *parent, GstBuffer *buffer) {
         jb->discont = true;
         ahead = 0;
     }
-    if (ahead < 0) {  // late (its gap was given up) or a duplicate
+    if (ahead < 0) {  // late (its gap was given up) or a duplicate of one pushed
+        jb->counters->late.fetch_add(1, std::memory_order_relaxed);
         g_mutex_unlock(&jb->lock);
         gst_buffer_unref(buffer);
         return GST_FLOW_OK;
@@ -128,6 +140,7 @@ GstFlowReturn onPacket(GstPad *, GstObject *parent, GstBuffer *buffer) {
         auto at = std::find_if(held.begin(), held.end(),
                                [&](const Held &h) { return seqDistance(jb->expected, h.seq) >= ahead; });
         if (at != held.end() && at->seq == seq) {
+            jb->counters->duplicates.fetch_add(1, std::memory_order_relaxed);
             gst_buffer_unref(buffer);  // a duplicate of a held one
         } else {
             GstClockTime arrival = GST_BUFFER_PTS(buffer);
@@ -249,25 +262,52 @@ GstStateChangeReturn changeState(GstElement *element, GstStateChange transition)
 }
 
 void setProperty(GObject *object, guint id, const GValue *value, GParamSpec *spec) {
-    if (id != kPropLatency) {
+    SipwInlineJitterBuffer *jb = asBuffer(object);
+    switch (id) {
+    case kPropLatency:
+        g_atomic_int_set(&jb->latencyMs, gint(std::min(g_value_get_uint(value), guint(G_MAXINT))));
+        break;
+    case kPropDoRetransmission:
+        g_atomic_int_set(&jb->doRetransmission, g_value_get_boolean(value));
+        break;
+    default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
-        return;
     }
-    g_atomic_int_set(&asBuffer(object)->latencyMs, gint(std::min(g_value_get_uint(value), guint(G_MAXINT))));
+}
+
+GstStructure *statsOf(SipwInlineJitterBuffer *jb) {
+    const Counters &c = *jb->counters;
+    return gst_structure_new("application/x-rtp-jitterbuffer-stats",
+                             "num-pushed", G_TYPE_UINT64, c.pushed.load(std::memory_order_relaxed),
+                             "num-lost", G_TYPE_UINT64, c.lost.load(std::memory_order_relaxed),
+                             "num-late", G_TYPE_UINT64, c.late.load(std::memory_order_relaxed),
+                             "num-duplicates", G_TYPE_UINT64, c.duplicates.load(std::memory_order_relaxed),
+                             "rtx-count", G_TYPE_UINT64, guint64(0), "rtx-success-count", G_TYPE_UINT64, guint64(0),
+                             nullptr);
 }
 
 void getProperty(GObject *object, guint id, GValue *value, GParamSpec *spec) {
-    if (id != kPropLatency) {
+    SipwInlineJitterBuffer *jb = asBuffer(object);
+    switch (id) {
+    case kPropLatency:
+        g_value_set_uint(value, guint(g_atomic_int_get(&jb->latencyMs)));
+        break;
+    case kPropDoRetransmission:
+        g_value_set_boolean(value, g_atomic_int_get(&jb->doRetransmission));
+        break;
+    case kPropStats:
+        g_value_take_boxed(value, statsOf(jb));
+        break;
+    default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
-        return;
     }
-    g_value_set_uint(value, guint(g_atomic_int_get(&asBuffer(object)->latencyMs)));
 }
 
 void finalize(GObject *object) {
     SipwInlineJitterBuffer *jb = asBuffer(object);
     dropHeld(jb);
     delete jb->held;
+    delete jb->counters;
     g_mutex_clear(&jb->lock);
     G_OBJECT_CLASS(sipw_inline_jitter_buffer_parent_class)->finalize(object);
 }
@@ -289,6 +329,17 @@ static void sipw_inline_jitter_buffer_class_init(SipwInlineJitterBufferClass *kl
         object, sipw::kPropLatency,
         g_param_spec_uint("latency", "Latency", "Longest wait for a missing packet, in ms", 0, G_MAXINT,
                           sipw::kDefaultLatencyMs, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+    // webrtcbin sets it from the negotiated NACK feedback; a voice stream conceals a loss rather
+    // than waits for a retransmission, so it is kept and nothing is asked again.
+    g_object_class_install_property(
+        object, sipw::kPropDoRetransmission,
+        g_param_spec_boolean("do-retransmission", "Do retransmission", "Kept; lost packets are not asked again",
+                             FALSE, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+    // Read by webrtcbin's statistics (inbound-rtp "packets-duplicated" and the raw figures).
+    g_object_class_install_property(
+        object, sipw::kPropStats,
+        g_param_spec_boxed("stats", "Statistics", "Packets pushed, lost, late and duplicated", GST_TYPE_STRUCTURE,
+                           GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
     // rtpbin connects to it on every jitter buffer; never emitted (no lip-sync for one stream).
     g_signal_new("handle-sync", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
                  G_TYPE_NONE, 1, GST_TYPE_STRUCTURE);
@@ -317,6 +368,7 @@ static void sipw_inline_jitter_buffer_init(SipwInlineJitterBuffer *self) {
     self->latencyMs = gint(sipw::kDefaultLatencyMs);
     g_mutex_init(&self->lock);
     self->held = new std::vector<sipw::Held>();
+    self->counters = new sipw::Counters();
     self->lastPts = GST_CLOCK_TIME_NONE;
     self->discont = true;
 }

@@ -16,7 +16,8 @@
 
 namespace sipw {
 
-// For rtpbin's "request-jitterbuffer" (which sets "latency", in ms). Floating reference.
+// For rtpbin's "request-jitterbuffer" (which sets "latency", in ms; webrtcbin also sets
+// "do-retransmission" and reads "stats"). Floating reference.
 GstElement *makeInlineJitterBuffer();
 
 }  // namespace sipw

@@ -15,12 +15,10 @@ constexpr gint64 kStreamIdleUs = 2 * G_USEC_PER_SEC;  // a stream this quiet mak
 constexpr int kPortAttempts = 64;
 constexpr int kFirstPort = 16384, kLastPort = 32766;  // even RTP ports are drawn from here
 
-// Where a received packet came from (the source's address meta). Every packet goes through here:
-// no heap (an IPv4 address fits std::string's own buffer).
-bool sender(GstBuffer *buffer, UdpEndpoint &out) {
-    GstNetAddressMeta *meta = gst_buffer_get_net_address_meta(buffer);
+// A sender's address as text and port.
+bool endpointOf(GSocketAddress *address, UdpEndpoint &out) {
     sockaddr_storage native;
-    if (!meta || !g_socket_address_to_native(meta->addr, &native, sizeof native, nullptr)) return false;
+    if (!g_socket_address_to_native(address, &native, sizeof native, nullptr)) return false;
     char text[INET6_ADDRSTRLEN];
     if (native.ss_family == AF_INET) {
         auto *v4 = reinterpret_cast<sockaddr_in *>(&native);
@@ -36,6 +34,30 @@ bool sender(GstBuffer *buffer, UdpEndpoint &out) {
     out.address.assign(text);
     return true;
 }
+
+}  // namespace
+
+SenderCache::~SenderCache() {
+    if (address_) g_object_unref(address_);
+}
+
+// Every received packet goes through here: no heap (an IPv4 address fits std::string's own buffer).
+bool SenderCache::lookUp(GstBuffer *buffer, UdpEndpoint &out) {
+    GstNetAddressMeta *meta = gst_buffer_get_net_address_meta(buffer);
+    if (!meta || !meta->addr) return false;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (meta->addr != address_) {
+        UdpEndpoint endpoint;
+        if (!endpointOf(meta->addr, endpoint)) return false;
+        if (address_) g_object_unref(address_);
+        address_ = G_SOCKET_ADDRESS(g_object_ref(meta->addr));
+        endpoint_ = std::move(endpoint);
+    }
+    out = endpoint_;
+    return true;
+}
+
+namespace {
 
 GSocket *bindUdp(const std::string &address, int port) {
     GInetAddress *ip = address.empty() ? nullptr : g_inet_address_new_from_string(address.c_str());
@@ -237,7 +259,7 @@ GstPadProbeReturn RtpTransport::onRtpPacket(GstPad *, GstPadProbeInfo *info, gpo
     auto *self = static_cast<RtpTransport *>(selfPtr);
     GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
     UdpEndpoint from;
-    if (!sender(buffer, from)) return GST_PAD_PROBE_DROP;
+    if (!self->rtpSenders_.lookUp(buffer, from)) return GST_PAD_PROBE_DROP;
     guint8 header[12];
     gsize size = gst_buffer_extract(buffer, 0, header, sizeof header);
     SourceFilter::Drop why;
@@ -258,7 +280,7 @@ GstPadProbeReturn RtpTransport::onRtcpPacket(GstPad *, GstPadProbeInfo *info, gp
     auto *self = static_cast<RtpTransport *>(selfPtr);
     UdpEndpoint from;
     bool moved = false;
-    if (!sender(GST_PAD_PROBE_INFO_BUFFER(info), from) || !self->filter_.onRtcpPort(from, moved))
+    if (!self->rtcpSenders_.lookUp(GST_PAD_PROBE_INFO_BUFFER(info), from) || !self->filter_.onRtcpPort(from, moved))
         return GST_PAD_PROBE_DROP;
     // Symmetric RTCP: answer from where the peer's RTCP comes.
     if (moved && !self->rtcpMux_ && self->hooks_.onLatched) self->hooks_.onLatched(true, from);
@@ -267,7 +289,7 @@ GstPadProbeReturn RtpTransport::onRtcpPacket(GstPad *, GstPadProbeInfo *info, gp
 
 void RtpTransport::confirmSource(GstBuffer *packet) {
     UdpEndpoint from;
-    if (sender(packet, from) && filter_.latched(from) && hooks_.onLatched) hooks_.onLatched(false, from);
+    if (rtpSenders_.lookUp(packet, from) && filter_.latched(from) && hooks_.onLatched) hooks_.onLatched(false, from);
 }
 
 void RtpTransport::close() {

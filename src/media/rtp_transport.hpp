@@ -64,6 +64,23 @@ private:
     std::map<guint32, gint64> streams_;  // SSRC → monotonic time last seen
 };
 
+// Where received packets come from, read from each buffer's address meta (thread-safe). The
+// polled source reuses one address object while its sender does not change, so that object's
+// identity keeps the last sender: its text form is made once per sender, not per packet.
+class SenderCache {
+public:
+    SenderCache() = default;
+    SenderCache(const SenderCache &) = delete;
+    SenderCache &operator=(const SenderCache &) = delete;
+    ~SenderCache();
+    bool lookUp(GstBuffer *buffer, UdpEndpoint &out);
+
+private:
+    std::mutex mutex_;
+    GSocketAddress *address_ = nullptr;  // owned reference: alive, so never mistaken for a new one
+    UdpEndpoint endpoint_;
+};
+
 class RtpTransport {
 public:
     // Called on a streaming thread when packets move the latch (RTP or RTCP socket), and once per
@@ -102,6 +119,7 @@ private:
 
     Hooks hooks_;
     SourceFilter filter_;
+    SenderCache rtpSenders_, rtcpSenders_;
     GSocket *rtpSocket_ = nullptr;   // owned
     GSocket *rtcpSocket_ = nullptr;  // owned
     int port_ = 0;

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,26 @@ inline int countEntries(const char *dir) {
         closedir(d);
     }
     return n;
+}
+
+// The ids of the process's threads, but GLib's shared worker pool ("pool-…": a few threads for
+// all asynchronous GIO work of the process, which grows and shrinks by itself).
+inline std::set<std::string> threadsBesidesGlibPool() {
+    std::set<std::string> ids;
+    if (DIR *d = opendir("/proc/self/task")) {
+        while (struct dirent *e = readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            char name[32] = "";
+            std::string path = std::string("/proc/self/task/") + e->d_name + "/comm";
+            if (FILE *f = fopen(path.c_str(), "r")) {
+                if (!fgets(name, sizeof name, f)) name[0] = 0;
+                fclose(f);
+            }
+            if (strncmp(name, "pool-", 5) != 0) ids.insert(e->d_name);
+        }
+        closedir(d);
+    }
+    return ids;
 }
 
 // One media session and everything it reported.
@@ -154,6 +175,33 @@ protected:
                    std::chrono::duration<double, std::milli>(b.connectedAt - start).count());
         firstNegotiation_ = false;
         return std::chrono::duration<double, std::milli>(std::max(a.connectedAt, b.connectedAt) - start).count();
+    }
+
+    // Threads a call end brings beyond what the process already runs: `calls` calls of `profile`
+    // (a tone one way, silence the other, null outputs), after one call that starts the shared
+    // threads and loads the plugins.
+    double threadsPerCallEnd(MediaProfile profile, int calls) {
+        auto warmUp = makePeer(options("tone:1000", "null", profile));
+        auto warmUpPeer = makePeer(options("silence", "null", profile));
+        negotiate(*warmUp, *warmUpPeer);
+        // Counted by id: threads of earlier tests that end meanwhile (pipelines closing in the
+        // background) do not make up for new ones.
+        std::set<std::string> before = threadsBesidesGlibPool();
+        std::vector<std::unique_ptr<Peer>> peers;
+        for (int i = 0; i < calls; ++i) {
+            peers.push_back(makePeer(options("tone:1000", "null", profile)));
+            peers.push_back(makePeer(options("silence", "null", profile)));
+            negotiate(*peers[peers.size() - 2], *peers.back());
+        }
+        runFor(500);
+        int added = 0;
+        for (const std::string &id : threadsBesidesGlibPool()) added += before.count(id) == 0;
+        double perEnd = double(added) / (2 * calls);
+        for (auto &peer : peers) EXPECT_FALSE(peer->failed) << peer->errorDetail;
+        for (auto &peer : peers) peer->media->close();
+        warmUp->media->close();
+        warmUpPeer->media->close();
+        return perEnd;
     }
 
     GMainContext *context_ = nullptr;

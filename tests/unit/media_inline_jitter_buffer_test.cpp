@@ -153,6 +153,34 @@ TEST_F(JitterBufferTest, AGapIsGivenUpAfterTheLatencyAndItsPacketThenDropped) {
     EXPECT_EQ(deliveredSeqs(), (Seqs{100, 102, 103, 104}));
 }
 
+// What webrtcbin sets and reads on a jitter buffer: "do-retransmission" is kept, "stats" counts
+// what went on, what was given up, what came too late and what came twice.
+TEST_F(JitterBufferTest, StatsCountPushedLostLateAndDuplicates) {
+    g_object_set(jitterBuffer_, "do-retransmission", TRUE, nullptr);
+    gboolean retransmission = FALSE;
+    g_object_get(jitterBuffer_, "do-retransmission", &retransmission, nullptr);
+    EXPECT_TRUE(retransmission);
+    arrive(200);
+    arrive(203);  // 201 and 202 are missing
+    arrive(203);  // a duplicate of a held one
+    ASSERT_TRUE(runUntil([&] { return deliveredSeqs().size() == 2; }, 1000));
+    arrive(201);  // too late
+    arrive(204);
+    GstStructure *stats = nullptr;
+    g_object_get(jitterBuffer_, "stats", &stats, nullptr);
+    ASSERT_NE(stats, nullptr);
+    guint64 pushed = 0, lost = 0, late = 0, duplicates = 0, rtxSuccess = 1;
+    EXPECT_TRUE(gst_structure_get(stats, "num-pushed", G_TYPE_UINT64, &pushed, "num-lost", G_TYPE_UINT64, &lost,
+                                  "num-late", G_TYPE_UINT64, &late, "num-duplicates", G_TYPE_UINT64, &duplicates,
+                                  "rtx-success-count", G_TYPE_UINT64, &rtxSuccess, nullptr));
+    gst_structure_free(stats);
+    EXPECT_EQ(pushed, 3u);  // 200, 203, 204
+    EXPECT_EQ(lost, 2u);    // 201 and 202, given up
+    EXPECT_EQ(late, 1u);
+    EXPECT_EQ(duplicates, 1u);
+    EXPECT_EQ(rtxSuccess, 0u);
+}
+
 TEST_F(JitterBufferTest, AJumpFarOutOfAnyReorderingStartsAfresh) {
     arrive(500);
     arrive(501);

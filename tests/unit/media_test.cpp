@@ -344,6 +344,17 @@ TEST_F(MediaTest, FiftyCallsLeaveNothingBehind) {
     EXPECT_EQ(objects, 0);
 }
 
+// What a WebRTC call end brings in threads, beyond what the process already runs: webrtcbin's
+// own (its `pc` and `ice` loops, nicesrc, the DTLS sender, the queue in front of the DTLS
+// receiver, rtpbin's RTCP timer) and the tone's source. The jitter buffer has no thread of its
+// own and the DTMF source comes at the first tone: they were three more (ten per end).
+TEST_F(MediaTest, ACallEndBringsAtMostSevenThreads) {
+    constexpr int kCalls = 4;
+    double perEnd = threadsPerCallEnd(MediaProfile::WebRtc, kCalls);
+    printf("[ measure  ] %d webrtc calls: %.2f threads per call end\n", kCalls, perEnd);
+    EXPECT_LE(perEnd, 7.0);
+}
+
 // Tones asked for right after the answer, before DTLS is up and before the codec's first packet:
 // they wait for the codec (a tone's packet reaching webrtcbin first stalled the DTMF source for
 // good; seen on the second call of a process, where set-up is fast).
