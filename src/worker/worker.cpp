@@ -30,11 +30,13 @@ std::once_flag sofiaInitOnce;
 // be destroyed by that owner; when GLib finalizes the source, g_mutex_clear() on that locked mutex
 // aborts the process. So each finished port keeps one reference here and is never finalized:
 // a few hundred bytes per destroyed worker, still reachable (no leak report).
+// Both live as long as the process (never destroyed at exit, where a worker still stopping on
+// another thread may park its port).
 void parkSofiaSource(GSource *source) {
-    static std::mutex mutex;
-    static std::vector<GSource *> parked;
-    std::lock_guard<std::mutex> lock(mutex);
-    parked.push_back(g_source_ref(source));
+    static auto *mutex = new std::mutex;
+    static auto *parked = new std::vector<GSource *>;
+    std::lock_guard<std::mutex> lock(*mutex);
+    parked->push_back(g_source_ref(source));
 }
 
 }  // namespace

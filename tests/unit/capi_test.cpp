@@ -144,7 +144,8 @@ TEST(CApi, CallbackMayPostOffAndDestroy) {
     ASSERT_GT(state.id, 0);
     ASSERT_EQ(sipw_post(state.w, "INIT", kInit), 0);
     ASSERT_EQ(sipw_post(state.w, "UNREGISTER", nullptr), 0);  // not registered → a warning event
-    for (int i = 0; i < 200 && !state.destroyed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Destroy waits for the media warm-up sipw_create started (at most 5 s; seconds under TSan).
+    for (int i = 0; i < 1000 && !state.destroyed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_TRUE(state.destroyed);
     EXPECT_EQ(state.calls, 1);
 }
