@@ -192,8 +192,8 @@ bool addChain(GstElement *container, std::initializer_list<GstElement *> element
 }
 
 GstRef<GstPad> throughQueue(GstElement *container, GstPad *from, GstClockTime most, std::string &error) {
-    GstElement *queue = make("queue");
-    if (!queue) return error = "missing GStreamer element queue", GstRef<GstPad>();
+    GstElement *queue = makeElement("queue", error);
+    if (!queue) return GstRef<GstPad>();
     g_object_set(queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", guint64(most), nullptr);
     gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
     gst_bin_add(GST_BIN(container), queue);

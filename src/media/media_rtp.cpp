@@ -149,8 +149,8 @@ private:
 
     bool buildTransport(std::string &error) override {
         if (!transport_.open(options().localAddress, error)) return false;
-        rtpbin_ = gst_element_factory_make("rtpbin", nullptr);
-        if (!rtpbin_) return error = "missing GStreamer element rtpbin", false;
+        rtpbin_ = makeElement("rtpbin", error);
+        if (!rtpbin_) return false;
         // Streams of SSRCs that went quiet (a restarted peer, a flood) leave with their pads.
         g_object_set(rtpbin_, "latency", guint(std::max(0, options().jitterBufferMs)), "autoremove", TRUE, nullptr);
         // A jitter buffer without threads (inline_jitter_buffer.hpp): a packet in sequence goes

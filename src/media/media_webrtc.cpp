@@ -260,8 +260,8 @@ private:
         IceCandidateWait::Strategy unused;
         if (!IceCandidateWait::parseStrategy(options().ice.strategy, unused))
             warnLater("ice_strategy_unknown", options().ice.strategy);
-        webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
-        if (!webrtc_) return error = "missing GStreamer element webrtcbin", false;
+        webrtc_ = makeElement("webrtcbin", error);
+        if (!webrtc_) return false;
         countUntilFinalized(webrtc_);
         gst_bin_add(GST_BIN(pipeline()), webrtc_);
         configureWebrtc();

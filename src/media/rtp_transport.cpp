@@ -1,5 +1,6 @@
 #include "media/rtp_transport.hpp"
 
+#include "media/audio_bins.hpp"
 #include "media/polled_udp_source.hpp"
 
 #include <gst/net/gstnetaddressmeta.h>
@@ -74,11 +75,8 @@ GSocket *bindUdp(const std::string &address, int port) {
 }
 
 GstElement *makeUdp(const char *factory, GSocket *socket, std::string &error) {
-    GstElement *e = gst_element_factory_make(factory, nullptr);
-    if (!e) {
-        error = std::string("missing GStreamer element ") + factory;
-        return nullptr;
-    }
+    GstElement *e = makeElement(factory, error);
+    if (!e) return nullptr;
     // Our socket, closed by us once the pipeline has stopped.
     g_object_set(e, "socket", socket, "close-socket", FALSE, nullptr);
     return e;
@@ -182,8 +180,8 @@ bool RtpTransport::open(const std::string &address, std::string &error) {
 
 bool RtpTransport::addReceivers(GstElement *bin, GstElement *rtpbin, bool secure, std::string &error) {
     secure_ = secure;
-    GstElement *funnel = gst_element_factory_make("funnel", nullptr);
-    if (!funnel) return error = "missing GStreamer element funnel", false;
+    GstElement *funnel = makeElement("funnel", error);
+    if (!funnel) return false;
     // Both sockets feed rtpbin's RTP input, which takes what is not RTP as RTCP (RFC 5761): one
     // path whether or not the peer multiplexes. rtpbin takes the codecs from request-pt-map.
     // Read by the process's one poller thread, not a udpsrc thread per socket; what arrives goes
