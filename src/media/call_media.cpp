@@ -265,20 +265,24 @@ void CallMedia::onEncoderStarted() {
 // Tones go once the codec's first packet has gone.
 void CallMedia::sendPendingTones() {
     if (!encoderStarted_ || pendingTones_.empty()) return;
-    attachDtmfSource();  // if it cannot, the first tone fails with the reason
+    std::string error;
+    if (!attachDtmfSource(error)) {
+        pendingTones_.clear();
+        if (callbacks_.onDtmfFailed) callbacks_.onDtmfFailed(error);
+        return;
+    }
     for (const Tones &t : std::exchange(pendingTones_, {})) dtmf_.send(t.tones, t.durationMs, t.gapMs);
 }
 
 // rtpdtmfsrc runs a thread of its own, idle until a tone: made for the call's first DTMF rather
 // than with every call. It plays in the running pipeline from then on.
-void CallMedia::attachDtmfSource() {
-    if (dtmf_.attached()) return;
-    std::string error;
+bool CallMedia::attachDtmfSource(std::string &error) {
+    if (dtmf_.attached()) return true;
     GstElement *source = makeElement("rtpdtmfsrc", error);
-    if (!source) return;
+    if (!source) return false;
     // Three start and end packets, as RFC 4733 recommends for the end.
     g_object_set(source, "packet-redundancy", 3u, nullptr);
-    if (!addChain(pipeline_.get(), {source}, error)) return;
+    if (!addChain(pipeline_.get(), {source}, error)) return false;
     GstPad *out = gst_element_get_static_pad(source, "src");
     GstRef<GstPad> muxPad;
     bool linked = linkToRequested(out, dtmfMux_, "priority_sink_%u", muxPad);
@@ -286,9 +290,11 @@ void CallMedia::attachDtmfSource() {
     if (!linked || !gst_element_sync_state_with_parent(source)) {
         gst_element_set_state(source, GST_STATE_NULL);
         gst_bin_remove(GST_BIN(pipeline_.get()), source);
-        return;
+        if (muxPad) gst_element_release_request_pad(dtmfMux_, muxPad.get());
+        return error = "could not start the DTMF source", false;
     }
     dtmf_.attach(source);
+    return true;
 }
 
 bool CallMedia::startRecording(const std::string &path, MediaSession::RecordWhat what, std::string &error) {

@@ -160,7 +160,7 @@ private:
     void onFileEnded();
     void onEncoderStarted();
     void sendPendingTones();
-    void attachDtmfSource();
+    bool attachDtmfSource(std::string &error);
     void checkReceiving();
     void teardown();
     static gboolean onBusWatch(GstBus *, GstMessage *message, gpointer posterPtr);
