@@ -5,8 +5,6 @@
 
 #include <malloc.h>
 
-#include <regex>
-
 #include <thread>
 
 using namespace sipw_test;
@@ -57,36 +55,32 @@ std::string inviteFrom(const std::string &display, const std::string &user, int 
 
 }  // namespace
 
-// The old connection of a replaced user agent closes before the new one opens; a destroy in
-// between must not open it anyway (a socket and a REGISTER after sipw_destroy returned).
+// The old connection of a replaced user agent closes before the new one opens; a destroy
+// meanwhile must not open it anyway (a socket and a REGISTER after sipw_destroy returned).
 TEST_F(Lifetime, SecondInitThenDestroyOpensNothingAfterwards) {
-    // The first "server" never answers; an INVITE refused by the worker and never ACKed keeps
-    // the first stack from closing (its dialog waits out Timer H), so the second INIT could only
-    // start during the destroy.
+    // The first "server" never answers. Its stack closes within a few turns of the worker's loop,
+    // so the destroy posted right after the second INIT mostly finds that INIT still waiting, and
+    // sometimes already started (then its REGISTER went out before the destroy, as it may).
     SilentUdpServer first, second;
-    auto initAndRing = [&](TestWorker &w) {
+    auto initAndConnect = [&](TestWorker &w) {
         ASSERT_EQ(w.post("INIT", initFor("4101", first.uri())), 0);
         ASSERT_TRUE(w.sees("connected", 5000));
         ASSERT_GT(first.receivedWithin(2000), 0) << "no REGISTER";
-        std::smatch port;
-        ASSERT_TRUE(std::regex_search(first.lastMessage(), port, std::regex(R"(Contact: <sip:4101@127\.0\.0\.1:(\d+))")))
-            << first.lastMessage();
-        int workerPort = std::stoi(port[1]);
-        std::string answer = sendSipDatagram(workerPort, inviteFrom("caller", "4101", workerPort));
-        ASSERT_EQ(answer.rfind("SIP/2.0 488", 0), 0u) << answer;
     };
     {
         TestWorker warmUp;  // process-wide threads and fds (GLib, GStreamer) are made once
-        initAndRing(warmUp);
+        initAndConnect(warmUp);
     }
     int fds = openFds();
     {
         TestWorker w;
-        initAndRing(w);
+        initAndConnect(w);
         ASSERT_EQ(w.post("INIT", initFor("4102", second.uri())), 0);
         w.destroy();
+        // What reached the second server by now was sent before destroy returned.
+        second.receivedWithin(0);
     }
-    EXPECT_EQ(second.receivedWithin(1500), 0) << "the second INIT registered during or after sipw_destroy";
+    EXPECT_EQ(second.receivedWithin(1500), 0) << "the second INIT sent a request after sipw_destroy returned";
     EXPECT_EQ(openFds(), fds) << "a socket outlived its worker";
 }
 
@@ -121,19 +115,24 @@ TEST_F(Lifetime, OutOfDialogOptionsLeaveNothingBehind) {
     ASSERT_GT(port, 0);
     SipTcpConnection qualify(port);
     ASSERT_TRUE(qualify.connected());
+    int sent = 0;
     auto ping = [&](int n) {
-        for (int i = 0; i < n; ++i) {
+        for (int i = 0; i < n; ++i, ++sent) {
             std::string answer = qualify.request(options("4105", port));
-            ASSERT_EQ(answer.rfind("SIP/2.0 200", 0), 0u) << "OPTIONS " << i << ": " << answer;
+            ASSERT_EQ(answer.rfind("SIP/2.0 200", 0), 0u) << "OPTIONS " << sent << ": " << answer;
         }
     };
     // Each OPTIONS is also reported (newOptions); those events are pulled and forgotten as we
-    // go, so only what the worker itself keeps is measured.
-    std::size_t reported = 0;
-    auto drain = [&] {
-        settle(p.w, 100);
+    // go, so only what the worker itself keeps is measured. The report may trail the answer
+    // (by seconds under ThreadSanitizer): each batch waits for its own reports.
+    int reported = 0;
+    auto countPulled = [&] {
         for (const Json &ev : p.w.history()) reported += ev.value("msg", "") == "newOptions";
         p.w.clearHistory();
+    };
+    auto drain = [&] {
+        auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int>(10000 * kTimingSlack));
+        for (countPulled(); reported < sent && Clock::now() < deadline; countPulled()) settle(p.w, 20);
     };
     auto pingInBatches = [&](int batches) {
         for (int batch = 0; batch < batches; ++batch) {
@@ -145,12 +144,19 @@ TEST_F(Lifetime, OutOfDialogOptionsLeaveNothingBehind) {
     // 2000) filled, so that what it keeps is not counted as growth.
     pingInBatches(23);
     size_t before = mallinfo2().uordblks;
-    reported = 0;
     pingInBatches(30);
-    drain();
-    EXPECT_EQ(reported, 3000u) << "every received OPTIONS is reported once";
+    settle(p.w, 300);
+    countPulled();
+    EXPECT_EQ(sent, 5300);
+    EXPECT_EQ(reported, sent) << "every received OPTIONS is reported once";
     long grown = static_cast<long>(mallinfo2().uordblks) - static_cast<long>(before);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // The sanitizer's own allocator is not glibc's: mallinfo2() says nothing here (its leak
+    // checker and the plain build cover what stays behind).
+    printf("heap after 3000 OPTIONS: not measured under a sanitizer\n");
+#else
     printf("heap after 3000 OPTIONS: %+ld bytes (%+.1f per request)\n", grown, grown / 3000.0);
+#endif
     // A nua handle left per OPTIONS costs well over 1 kB; noise stays far below 100 bytes each.
     EXPECT_LT(grown, 300 * 1000);
 }
