@@ -10,6 +10,8 @@
 // Prints figures; asserts nothing.
 //
 // Usage: call_bench [CALLS=50] [LOADS=1,10,30,60] [WINDOW_S=10] [PROFILES=webrtc,rtp]
+// A profile may name media options after it: "webrtc:c1:p40" is webrtc with opusComplexity 1 and
+// ptimeMs 40, for both ends of its calls.
 #include "audio_analysis.hpp"
 #include "sipw.h"
 
@@ -82,18 +84,30 @@ sipw_worker *registered(const std::string &user) {
 // The CALL options of a profile: its media and audio.
 struct Profile {
     std::string name;
-    Json media;  // null: INIT's (webrtc, every codec, Opus first)
+    Json media;  // empty: INIT's (webrtc, every codec, Opus first)
     std::string label;
 };
 
-Profile profileNamed(const std::string &name) {
-    if (name == "webrtc") return {name, nullptr, "webrtc (Opus)"};
-    return {name, {{"profile", name}, {"codecs", {"PCMU"}}}, name + " (G.711 PCMU)"};
+Profile profileNamed(const std::string &spec) {
+    std::stringstream parts(spec);
+    std::string name;
+    std::getline(parts, name, ':');
+    Profile profile = name == "webrtc" ? Profile{name, Json::object(), "webrtc (Opus)"}
+                                       : Profile{name, {{"profile", name}, {"codecs", {"PCMU"}}}, name + " (G.711 PCMU)"};
+    for (std::string option; std::getline(parts, option, ':');) {
+        if (option.size() < 2) continue;
+        int value = atoi(option.c_str() + 1);
+        if (option[0] == 'c') profile.media["opusComplexity"] = value;
+        if (option[0] == 'p') profile.media["ptimeMs"] = value;
+        profile.label += std::string(option[0] == 'c' ? ", Opus complexity " : ", ptime ") + std::to_string(value);
+    }
+    profile.name = spec;
+    return profile;
 }
 
 Json callOptions(const Profile &profile, const std::string &output = "null") {
     Json options = {{"audio", {{"input", "tone:440"}, {"output", output}}}};
-    if (!profile.media.is_null()) options["media"] = profile.media;
+    if (!profile.media.empty()) options["media"] = profile.media;
     return options;
 }
 
@@ -107,7 +121,8 @@ Json info(sipw_worker *w, const std::string &sid) {
 // Answers every incoming call at once (with a tone), on its own thread.
 class AutoAnswer {
 public:
-    AutoAnswer(sipw_worker *w, std::string input) : w_(w), input_(std::move(input)), thread_([this] { run(); }) {}
+    AutoAnswer(sipw_worker *w, std::string input, Json media = Json::object())
+        : w_(w), input_(std::move(input)), media_(std::move(media)), thread_([this] { run(); }) {}
     ~AutoAnswer() {
         stop_ = true;
         thread_.join();
@@ -127,6 +142,7 @@ private:
                 if (e.value("sessionOrigin", "") == "incoming") {
                     std::string sid = e["sessionId"];
                     Json answer = {{"sessionId", sid}, {"options", {{"audio", {{"input", input_}, {"output", "null"}}}}}};
+                    if (!media_.empty()) answer["options"]["media"] = media_;
                     sipw_post(w_, "ANSWER", answer.dump().c_str());
                     std::lock_guard<std::mutex> lock(mutex_);
                     last_ = sid;
@@ -141,6 +157,7 @@ private:
     }
     sipw_worker *w_;
     std::string input_;
+    Json media_;  // ANSWER's options.media
     std::atomic<bool> stop_{false};
     std::mutex mutex_;
     std::string last_;
@@ -183,10 +200,11 @@ long rssKiB(const std::string &pid) {
     return -1;
 }
 
-int answererMain() {
+// The far ends of the load: `media` (JSON) is ANSWER's options.media.
+int answererMain(const char *media) {
     sipw_worker *b = registered("1002");
     {
-        AutoAnswer answer(b, "tone:1000");
+        AutoAnswer answer(b, "tone:1000", Json::parse(media));
         printf("ready\n");
         fflush(stdout);
         char c;
@@ -203,7 +221,7 @@ void latency(int calls, const Profile &profile) {
     if (const char *settle = getenv("SETTLE_MS")) std::this_thread::sleep_for(std::chrono::milliseconds(atoi(settle)));
     std::vector<double> confirmed, mediaUp, firstAudio;
     {
-        AutoAnswer answer(b, "tone:1000");
+        AutoAnswer answer(b, "tone:1000", profile.media);
         for (int i = 0; i < calls; ++i) {
             std::string sid = "lat-" + std::to_string(i);
             auto t0 = Clock::now();
@@ -254,7 +272,7 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
         dup2(fromChild[1], 1);
         close(toChild[1]);
         close(fromChild[0]);
-        execl(self, self, "answerer", nullptr);
+        execl(self, self, "answerer", profile.media.dump().c_str(), nullptr);
         _exit(127);
     }
     close(toChild[0]);
@@ -329,7 +347,7 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc > 1 && std::strcmp(argv[1], "answerer") == 0) return answererMain();
+    if (argc > 2 && std::strcmp(argv[1], "answerer") == 0) return answererMain(argv[2]);
     int calls = argc > 1 ? atoi(argv[1]) : 50;
     std::vector<int> loads;
     std::stringstream list(argc > 2 ? argv[2] : "1,10,30,60");

@@ -318,11 +318,11 @@ std::optional<AudioEndpoint> readAudioOutput(const Payload &fields, const std::s
 
 MediaChoice readMediaChoice(const Payload &media, std::vector<std::string> *unknownFields) {
     std::vector<std::string> unknown;
-    media.collectUnknown({"profile", "codecs", "rtpTimeoutMs"}, unknown);
+    media.collectUnknown({"profile", "codecs", "rtpTimeoutMs", "opusComplexity", "ptimeMs"}, unknown);
     if (unknownFields) unknownFields->insert(unknownFields->end(), unknown.begin(), unknown.end());
     else if (!unknown.empty())
         throw Error(ResultCode::InvalidArgument, "invalid_value",
-                    {unknown.front(), "unknown field (known: profile, codecs, rtpTimeoutMs)"});
+                    {unknown.front(), "unknown field (known: profile, codecs, rtpTimeoutMs, opusComplexity, ptimeMs)"});
 
     MediaChoice choice;
     if (auto name = media.string("profile")) {
@@ -348,6 +348,14 @@ MediaChoice readMediaChoice(const Payload &media, std::vector<std::string> *unkn
         // A shorter time would end calls over a few lost packets.
         if (*timeout > 0 && *timeout < 1000) media.invalidValue("rtpTimeoutMs", "0 (never) or from 1000 to 3600000 (ms)");
         choice.rtpTimeoutMs = *timeout;
+    }
+    choice.opusComplexity = media.integer("opusComplexity", 0, 10);
+    if (auto ptime = media.integer("ptimeMs", 10, 60, " (ms)")) {
+        // What every codec packs (Opus has no 30 ms frame) and a whole number of the 20 ms
+        // buffers the send path makes, or half of one.
+        if (*ptime != 10 && *ptime != 20 && *ptime != 40 && *ptime != 60)
+            media.invalidValue("ptimeMs", "10, 20, 40 or 60 (ms)");
+        choice.ptimeMs = *ptime;
     }
     return choice;
 }

@@ -102,10 +102,13 @@ GstElement *makeEncoderBin(const CodecSpec &spec, int payloadType, int ptimeMs, 
         gst_util_set_object_arg(G_OBJECT(encoder), "frame-size", std::to_string(ptimeMs).c_str());
     } else if (payloader) {
         // The audio payloaders pack whole input buffers unless told the packet time (measured:
-        // 100 ms buffers gave 800-byte G.711 packets). No minimum: the resampler's first buffer
-        // is a few samples short of 20 ms, and waiting for a second one delayed the first packet
-        // by 20 ms; the source's buffers are 20 ms, so the packets are too.
-        g_object_set(payloader, "max-ptime", gint64(guint64(ptimeMs) * GST_MSECOND), nullptr);
+        // 100 ms buffers gave 800-byte G.711 packets). No minimum up to 20 ms: the resampler's
+        // first buffer is a few samples short of 20 ms, and waiting for a second one delayed the
+        // first packet by 20 ms; the source's buffers are 20 ms, so the packets are too. Longer
+        // packets gather several buffers: then the minimum is the packet time.
+        gint64 ptime = gint64(guint64(ptimeMs) * GST_MSECOND);
+        g_object_set(payloader, "max-ptime", ptime, nullptr);
+        if (ptimeMs > 20) g_object_set(payloader, "min-ptime", ptime, nullptr);
     }
     // The call's audio is already S16LE mono (the send path's caps): only the rate may change.
     if (spec.sampleRate == kAudioRate) return chainBin({encoder, payloader}, error);

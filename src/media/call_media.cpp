@@ -144,7 +144,7 @@ bool CallMedia::useCodec(AudioCodec codec, int payloadType, std::string &error, 
 
 bool CallMedia::startEncoder(const CodecSpec &spec, int payloadType, std::string &error) {
     removeEncoder();
-    GstElement *encoder = makeEncoderBin(spec, payloadType, 20, options_.opusComplexity, error);
+    GstElement *encoder = makeEncoderBin(spec, payloadType, options_.ptimeMs, options_.opusComplexity, error);
     if (!encoder) return false;
     gst_bin_add(GST_BIN(pipeline_.get()), encoder);
     encoder_ = encoder;
@@ -217,6 +217,15 @@ void CallMedia::setMuted(bool muted) {
 void CallMedia::setHeld(bool held) {
     held_ = held;
     applyDirection(direction_);
+}
+
+void CallMedia::keepStats(const MediaStats &reading, bool live) {
+    if (!reading.valid) return;
+    std::string codec = reading.codec.empty() ? stats_.codec : reading.codec;
+    stats_ = reading;
+    if (codec.empty() && codec_) codec = codecName(codec_->codec);
+    stats_.codec = codec;
+    if (live && callbacks_.onStats) callbacks_.onStats(stats_);
 }
 
 void CallMedia::reportConnected() {

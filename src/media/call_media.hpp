@@ -61,8 +61,8 @@ public:
     // Outgoing call: a later answer to the same offer (a 2xx after the 18x whose answer started
     // early media); empty when applied, else why this profile cannot follow it.
     virtual std::string updateAnswer(const std::string &remoteSdp) = 0;
-    // Call statistics; invalid (null in session info) where the profile does not measure them.
-    virtual MediaStats stats() const { return {}; }
+    // Call statistics: the last reading the profile kept (invalid, null in session info, before).
+    MediaStats stats() const { return stats_; }
     virtual void createReoffer(const std::string &direction) = 0;
     virtual void acceptReoffer(const std::string &remoteSdp) = 0;
 
@@ -131,6 +131,9 @@ protected:
     void unlinkReceivedPad(GstPad *pad);
     // Media can flow: onConnected (once), and the RTP timeout is watched from now on.
     void reportConnected();
+    // A reading of the call's counters becomes stats() (the codec named by the profile if the
+    // reading has none); `live`: also reported (onStats).
+    void keepStats(const MediaStats &reading, bool live);
 
     void fail(MediaError error, const std::string &detail);
     void failLater(MediaError error, const std::string &detail);
@@ -191,6 +194,7 @@ private:
     const CodecSpec *codec_ = nullptr;
     int codecPayload_ = -1;
     std::string reportedCodec_;
+    MediaStats stats_;  // keepStats()
 
     std::mutex receivedMutex_;             // pad-added/removed come on GStreamer threads
     std::vector<ReceivedBranch> received_;

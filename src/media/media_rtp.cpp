@@ -11,6 +11,7 @@
 #include "media/inline_jitter_buffer.hpp"
 #include "media/media_factory.hpp"
 #include "media/rtp_sdp.hpp"
+#include "media/rtp_stats.hpp"
 #include "media/rtp_transport.hpp"
 #include "media/sdp_util.hpp"
 
@@ -287,7 +288,9 @@ private:
         if (!negotiated_) {
             negotiated_ = true;
             post<RtpSession>([](RtpSession &s) {
-                if (s.usable()) s.reportConnected();
+                if (!s.usable()) return;
+                s.reportConnected();
+                s.scheduleStats();
             });
         }
         return true;
@@ -373,6 +376,7 @@ private:
         d.formats = formats;
         d.cryptos = cryptos;
         d.direction = direction;
+        d.ptimeMs = options().ptimeMs;
         d.sessionId = sessionId_;
         d.version = ++version_;
         return d;
@@ -418,6 +422,22 @@ private:
         });
     }
 
+    // Live statistics every second, read from rtpbin's session on this thread; the last reading
+    // is taken as the call closes.
+    void scheduleStats() {
+        statsTimer_.start(kStatsIntervalMs, [this] {
+            if (!usable() || !rtpbin_) return;
+            keepStats(readRtpSessionStats(rtpbin_), true);
+            scheduleStats();
+        }, context());
+    }
+
+    bool closeTransport() override {
+        statsTimer_.cancel();
+        if (negotiated_ && rtpbin_) keepStats(readRtpSessionStats(rtpbin_), false);
+        return false;
+    }
+
     bool isTransportElement(const char *name) const override {
         return g_str_has_prefix(name, "udp") || g_str_has_prefix(name, "srtp");
     }
@@ -452,6 +472,8 @@ private:
     UdpEndpoint remoteRtp_;
     bool rtcpMux_ = false;
     bool negotiated_ = false;
+    OneShotTimer statsTimer_;
+    static constexpr guint kStatsIntervalMs = 1000;  // as the WebRTC profile's
     bool awaitingAnswer_ = false;
     std::string offeredDirection_ = "sendrecv";
     unsigned long long sessionId_;

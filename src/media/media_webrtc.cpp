@@ -200,8 +200,6 @@ public:
         return {};
     }
 
-    MediaStats stats() const override { return stats_; }
-
     void createReoffer(const std::string &direction) override {
         if (!usable()) return;
         if (answerPending_) {
@@ -275,11 +273,16 @@ private:
             gst_object_unref(sendPad);
         }
         if (!linked || !transceiver_) return error = "could not link audio to webrtcbin", false;
-        // Our offer lists every codec we allow, most preferred first.
+        // Our offer lists every codec we allow, most preferred first, and a packet time other
+        // than the usual 20 ms (an "a-" field becomes an SDP attribute). Not in answers: there
+        // webrtcbin intersects these caps with the offer's, and a different a=ptime would fail.
         GstCaps *preferences = gst_caps_new_empty();
         for (AudioCodec codec : options().codecs) {
             const CodecSpec &spec = codecSpec(codec);
-            gst_caps_append(preferences, rtpCaps(spec, spec.payloadType));
+            GstCaps *caps = rtpCaps(spec, spec.payloadType);
+            if (options().ptimeMs != 20)
+                gst_caps_set_simple(caps, "a-ptime", G_TYPE_STRING, std::to_string(options().ptimeMs).c_str(), nullptr);
+            gst_caps_append(preferences, caps);
         }
         g_object_set(transceiver_.get(), "codec-preferences", preferences, nullptr);
         gst_caps_unref(preferences);
@@ -624,18 +627,8 @@ private:
 
     void onStats(const MediaStats &stats) {
         if (!usable()) return;
-        if (stats.valid) {
-            keepStats(stats);
-            if (callbacks().onStats) callbacks().onStats(stats_);
-        }
+        keepStats(stats, true);
         scheduleStats();
-    }
-
-    void keepStats(const MediaStats &stats) {
-        std::string codec = stats.codec.empty() ? stats_.codec : stats.codec;
-        stats_ = stats;
-        if (codec.empty() && this->codec()) codec = codecName(this->codec()->codec);
-        stats_.codec = codec;
     }
 
     // ---- teardown -------------------------------------------------------------------------
@@ -647,10 +640,7 @@ private:
     bool closeTransport() override {
         // The final counters, read while the media still runs (webrtcbin answers on its thread).
         statsTimer_.cancel();
-        if (iceConnected_ && webrtc_) {
-            MediaStats last = readWebRtcStats(webrtc_, kFinalStatsWaitMs);
-            if (last.valid) keepStats(last);
-        }
+        if (iceConnected_ && webrtc_) keepStats(readWebRtcStats(webrtc_, kFinalStatsWaitMs), false);
         gatherTimer_.cancel();
         connectTimer_.cancel();
         if (outstandingRequests_ <= 0) return false;
@@ -679,7 +669,6 @@ private:
     OneShotTimer connectTimer_;
     OneShotTimer closeGraceTimer_;
     OneShotTimer statsTimer_;
-    MediaStats stats_;
     std::string appliedAnswer_;  // outgoing: the peer's answer in use (updateAnswer compares)
     static constexpr guint kStatsIntervalMs = 1000;  // live statistics (sipw_session_info "stats")
     static constexpr int kFinalStatsWaitMs = 300;    // the last reading as the call ends

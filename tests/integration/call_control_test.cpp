@@ -401,35 +401,42 @@ TEST_F(CallControl, MessagesAreDeliveredAndFailuresSaid) {
 
 TEST_F(CallControl, StatisticsLiveDuringTheCallAndKeptAfterIt) {
     Phone &a = phone("4161"), &b = phone("4162");
-    ASSERT_EQ(a.w.post("CALL", {{"target", "4162"}, {"sessionId", "st"}, {"options", audio("tone:800", "null")}}), 0);
-    Json in = incoming(b);
-    ASSERT_FALSE(in.is_null());
-    std::string bid = in["sessionId"];
-    EXPECT_TRUE(sessionInfo(b.w, bid)["stats"].is_null());  // nothing measured before media
-    ASSERT_EQ(b.w.post("ANSWER", {{"sessionId", bid}, {"options", audio("tone:400", "null")}}), 0);
-    ASSERT_FALSE(waitSession(a.w, "session_confirmed", "st").is_null());
-    sleepMs(3000);
-    Json live = sessionInfo(a.w, "st")["stats"];
-    ASSERT_TRUE(live.is_object()) << sessionInfo(a.w, "st").dump();
-    EXPECT_EQ(live["codec"], "opus");
-    EXPECT_GT(live["packetsSent"].get<long long>(), 80) << live.dump();  // 50 packets a second
-    EXPECT_GT(live["packetsReceived"].get<long long>(), 80) << live.dump();
-    EXPECT_GT(live["bytesSent"].get<long long>(), live["packetsSent"].get<long long>()) << live.dump();
-    EXPECT_GT(live["bytesReceived"].get<long long>(), 0) << live.dump();
-    EXPECT_GE(live["packetsLost"].get<long long>(), 0);
-    EXPECT_LE(live["packetsLost"].get<long long>(), 5) << live.dump();  // loopback
-    ASSERT_TRUE(live["jitterMs"].is_number()) << live.dump();
-    EXPECT_LT(live["jitterMs"].get<double>(), 50) << live.dump();
-    EXPECT_TRUE(live["rttMs"].is_null() || live["rttMs"].get<double>() >= 0) << live.dump();
-    ASSERT_EQ(a.w.post("HANGUP", {{"sessionId", "st"}}), 0);
-    ASSERT_FALSE(waitSession(a.w, "session_ended", "st").is_null());
-    ASSERT_FALSE(waitSession(b.w, "session_ended", bid).is_null());
-    Json final = sessionInfo(a.w, "st")["stats"];
-    ASSERT_TRUE(final.is_object());
-    EXPECT_GE(final["packetsSent"].get<long long>(), live["packetsSent"].get<long long>());
-    EXPECT_GE(final["packetsReceived"].get<long long>(), live["packetsReceived"].get<long long>());
-    Json finalB = sessionInfo(b.w, bid)["stats"];
-    ASSERT_TRUE(finalB.is_object());
-    EXPECT_GT(finalB["packetsReceived"].get<long long>(), 80);
-    printf("stats at A: live %s, final %s\n", live.dump().c_str(), final.dump().c_str());
+    for (const char *profile : {"webrtc", "rtp"}) {
+        SCOPED_TRACE(profile);
+        std::string sid = std::string("st-") + profile;
+        Json options = audio("tone:800", "null");
+        bool webrtc = std::string(profile) == "webrtc";
+        if (!webrtc) options["media"] = {{"profile", profile}, {"codecs", {"PCMU"}}};
+        ASSERT_EQ(a.w.post("CALL", {{"target", "4162"}, {"sessionId", sid}, {"options", options}}), 0);
+        Json in = incoming(b);
+        ASSERT_FALSE(in.is_null());
+        std::string bid = in["sessionId"];
+        EXPECT_TRUE(sessionInfo(b.w, bid)["stats"].is_null());  // nothing measured before media
+        ASSERT_EQ(b.w.post("ANSWER", {{"sessionId", bid}, {"options", audio("tone:400", "null")}}), 0);
+        ASSERT_FALSE(waitSession(a.w, "session_confirmed", sid).is_null());
+        sleepMs(3000);
+        Json live = sessionInfo(a.w, sid)["stats"];
+        ASSERT_TRUE(live.is_object()) << sessionInfo(a.w, sid).dump();
+        EXPECT_EQ(live["codec"], webrtc ? "opus" : "PCMU");
+        EXPECT_GT(live["packetsSent"].get<long long>(), 80) << live.dump();  // 50 packets a second
+        EXPECT_GT(live["packetsReceived"].get<long long>(), 80) << live.dump();
+        EXPECT_GT(live["bytesSent"].get<long long>(), live["packetsSent"].get<long long>()) << live.dump();
+        EXPECT_GT(live["bytesReceived"].get<long long>(), 0) << live.dump();
+        EXPECT_GE(live["packetsLost"].get<long long>(), 0);
+        EXPECT_LE(live["packetsLost"].get<long long>(), 5) << live.dump();  // loopback
+        ASSERT_TRUE(live["jitterMs"].is_number()) << live.dump();
+        EXPECT_LT(live["jitterMs"].get<double>(), 50) << live.dump();
+        EXPECT_TRUE(live["rttMs"].is_null() || live["rttMs"].get<double>() >= 0) << live.dump();
+        ASSERT_EQ(a.w.post("HANGUP", {{"sessionId", sid}}), 0);
+        ASSERT_FALSE(waitSession(a.w, "session_ended", sid).is_null());
+        ASSERT_FALSE(waitSession(b.w, "session_ended", bid).is_null());
+        Json final = sessionInfo(a.w, sid)["stats"];
+        ASSERT_TRUE(final.is_object());
+        EXPECT_GE(final["packetsSent"].get<long long>(), live["packetsSent"].get<long long>());
+        EXPECT_GE(final["packetsReceived"].get<long long>(), live["packetsReceived"].get<long long>());
+        Json finalB = sessionInfo(b.w, bid)["stats"];
+        ASSERT_TRUE(finalB.is_object());
+        EXPECT_GT(finalB["packetsReceived"].get<long long>(), 80);
+        printf("stats at A (%s): live %s, final %s\n", profile, live.dump().c_str(), final.dump().c_str());
+    }
 }

@@ -79,6 +79,7 @@ struct Peer {
     Clock::time_point firstAudioAt;
     std::vector<std::string> dtmfFailures;
     std::string profile, codec;  // as onNegotiated last said
+    std::vector<std::pair<Clock::time_point, MediaStats>> stats;  // each onStats, when it came
     bool warned(const std::string &key) const {
         for (const auto &w : warnings)
             if (w.rfind(key + ":", 0) == 0) return true;
@@ -129,6 +130,7 @@ protected:
         cb.onDtmf = [p](char tone, int ms) { p->dtmf.emplace_back(tone, ms); };
         cb.onFirstAudio = [p] { p->firstAudioAt = Clock::now(); };
         cb.onDtmfFailed = [p](const std::string &detail) { p->dtmfFailures.push_back(detail); };
+        cb.onStats = [p](const MediaStats &stats) { p->stats.emplace_back(Clock::now(), stats); };
         cb.onNegotiated = [p](const std::string &profile, const std::string &codec) {
             p->profile = profile;
             p->codec = codec;

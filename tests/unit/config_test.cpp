@@ -224,13 +224,18 @@ TEST(InitConfig, MediaProfileCodecsAndTimeout) {
     EXPECT_EQ(defaults.media.codecs,
               (std::vector<AudioCodec>{AudioCodec::Opus, AudioCodec::G722, AudioCodec::Pcmu, AudioCodec::Pcma}));
     EXPECT_EQ(defaults.media.rtpTimeoutMs, 30000);
+    EXPECT_EQ(defaults.media.opusComplexity, 5);
+    EXPECT_EQ(defaults.media.ptimeMs, 20);
 
     json p = kMinimal;
-    p["media"] = {{"profile", "RTP"}, {"codecs", {"pcma", "G722"}}, {"rtpTimeoutMs", 0}};
+    p["media"] = {{"profile", "RTP"}, {"codecs", {"pcma", "G722"}}, {"rtpTimeoutMs", 0}, {"opusComplexity", 0},
+                  {"ptimeMs", 60}};
     Config c = parse(p);
     EXPECT_EQ(c.media.profile, MediaProfile::Rtp);
     EXPECT_EQ(c.media.codecs, (std::vector<AudioCodec>{AudioCodec::Pcma, AudioCodec::G722}));
     EXPECT_EQ(c.media.rtpTimeoutMs, 0);
+    EXPECT_EQ(c.media.opusComplexity, 0);
+    EXPECT_EQ(c.media.ptimeMs, 60);
     p["media"] = {{"profile", "srtp"}, {"shiny", true}};
     std::vector<std::string> unknown;
     EXPECT_EQ(parse(p, &unknown).media.profile, MediaProfile::Srtp);
@@ -252,6 +257,10 @@ TEST(InitConfig, BadMediaValuesNameTheFieldAndTheChoices) {
         {{{"codecs", {"telephone-event"}}}, "media.codecs", "telephone-event is always added"},
         {{{"rtpTimeoutMs", 500}}, "media.rtpTimeoutMs", "0 (never)"},
         {{{"rtpTimeoutMs", "30s"}}, "media.rtpTimeoutMs", "integer"},
+        {{{"opusComplexity", 11}}, "media.opusComplexity", "an integer from 0 to 10"},
+        {{{"opusComplexity", 2.5}}, "media.opusComplexity", "integer"},
+        {{{"ptimeMs", 30}}, "media.ptimeMs", "10, 20, 40 or 60 (ms)"},
+        {{{"ptimeMs", 120}}, "media.ptimeMs", "from 10 to 60 (ms)"},
         {"rtp", "media", "object"},
     };
     for (const auto &c : cases) {
@@ -266,15 +275,19 @@ TEST(InitConfig, BadMediaValuesNameTheFieldAndTheChoices) {
 
 // CALL/ANSWER options.media: the same fields; an unknown one is refused (no event could carry it).
 TEST(MediaChoice, PerCallOptionsAreStrict) {
-    json options = {{"profile", "srtp"}, {"codecs", {"opus"}}};
+    json options = {{"profile", "srtp"}, {"codecs", {"opus"}}, {"ptimeMs", 40}};
     MediaChoice choice = readMediaChoice(Payload(options, "options.media."), nullptr);
-    ASSERT_TRUE(choice.profile && choice.codecs);
+    ASSERT_TRUE(choice.profile && choice.codecs && choice.ptimeMs);
     EXPECT_FALSE(choice.rtpTimeoutMs);
+    EXPECT_FALSE(choice.opusComplexity);
     MediaOptions o;
+    o.opusComplexity = 3;  // INIT's
     choice.applyTo(o);
     EXPECT_EQ(o.profile, MediaProfile::Srtp);
     EXPECT_EQ(o.codecs, std::vector<AudioCodec>{AudioCodec::Opus});
     EXPECT_EQ(o.rtpTimeoutMs, 30000);
+    EXPECT_EQ(o.ptimeMs, 40);
+    EXPECT_EQ(o.opusComplexity, 3);
     try {
         json misspelt = {{"profiles", "rtp"}};
         readMediaChoice(Payload(misspelt, "options.media."), nullptr);

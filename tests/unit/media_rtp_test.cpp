@@ -1,5 +1,6 @@
 // The rtp and srtp profiles: media sessions in one process talking plain RTP or SDES-SRTP over
 // loopback (rtpbin over their own UDP sockets), and a socket of the test playing a hostile peer.
+#include "media/rtp_stats.hpp"
 #include "media_fixture.hpp"
 
 #include <arpa/inet.h>
@@ -144,6 +145,160 @@ TEST_F(RtpMedia, AnswerWithAnotherCodecSwapsTheEncoder) {
     EXPECT_EQ(p.a->codec, "PCMA");
     EXPECT_NEAR(lastHeardFrequency(p.wavA), 440, 440 * kTolerance);
     EXPECT_NEAR(lastHeardFrequency(p.wavB), 1000, 1000 * kTolerance);
+}
+
+// media.ptimeMs over plain RTP: the offer asks for that packet time (a=ptime) and the packets
+// sent to the answer's address (a socket of the test) carry that much audio each, in every codec.
+TEST_F(RtpMedia, PacketTimeIsWhatTheOptionsSay) {
+    struct Case {
+        AudioCodec codec;
+        int ptimeMs;
+        const char *answerFormat;  // the answer's payload type and rtpmap
+        int clockRate;
+    };
+    const std::vector<Case> cases = {{AudioCodec::Pcmu, 40, "0 PCMU/8000", 8000},
+                                     {AudioCodec::G722, 60, "9 G722/8000", 8000},
+                                     {AudioCodec::Opus, 10, "111 opus/48000/2", 48000},
+                                     {AudioCodec::Pcma, 20, "8 PCMA/8000", 8000}};
+    for (const Case &c : cases) {
+        SCOPED_TRACE(std::string(codecName(c.codec)) + " at " + std::to_string(c.ptimeMs) + " ms");
+        MediaOptions o = options("tone:1000", "null", MediaProfile::Rtp, {c.codec});
+        o.ptimeMs = c.ptimeMs;
+        o.opusComplexity = 1;
+        auto a = makePeer(o);
+        a->media->createOffer();
+        ASSERT_TRUE(runUntil([&] { return a->descriptions > 0 || a->failed; }, 2000));
+        EXPECT_NE(a->localSdp.find("a=ptime:" + std::to_string(c.ptimeMs) + "\r\n"), std::string::npos) << a->localSdp;
+
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof local;
+        ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr *>(&local), sizeof local), 0);
+        getsockname(fd, reinterpret_cast<sockaddr *>(&local), &len);
+        std::string format = c.answerFormat;
+        std::string pt = format.substr(0, format.find(' '));
+        a->media->acceptAnswer("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " +
+                               std::to_string(ntohs(local.sin_port)) + " RTP/AVP " + pt + "\r\na=rtpmap:" + format +
+                               "\r\na=sendrecv\r\n");
+        ASSERT_TRUE(runUntil([&] { return a->connected || a->failed; }, 2000)) << a->errorDetail;
+        // What arrives in a second (the loop runs meanwhile, on this thread).
+        std::vector<std::vector<uint8_t>> packets;
+        std::thread reader([&] {
+            auto until = Clock::now() + std::chrono::milliseconds(1500);
+            timeval wait{0, 100000};
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+            while (Clock::now() < until) {
+                uint8_t buffer[2048];
+                ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+                if (n >= 12 && (buffer[1] & 0x7f) == std::stoi(pt)) packets.emplace_back(buffer, buffer + n);
+            }
+        });
+        runFor(1600);
+        reader.join();
+        close(fd);
+        a->media->close();
+        EXPECT_FALSE(a->failed) << a->errorDetail;
+        // The first packets may be short of the packet time (the encoder's first buffer): skip them.
+        ASSERT_GT(packets.size(), 5u);
+        auto timestamp = [](const std::vector<uint8_t> &p) {
+            return uint32_t(p[4]) << 24 | uint32_t(p[5]) << 16 | uint32_t(p[6]) << 8 | uint32_t(p[7]);
+        };
+        uint32_t step = uint32_t(c.clockRate / 1000 * c.ptimeMs);
+        int wrongSteps = 0, wrongSizes = 0;
+        for (size_t i = 3; i < packets.size(); ++i) {
+            wrongSteps += timestamp(packets[i]) - timestamp(packets[i - 1]) != step;
+            // G.711 and G.722 (64 kbit/s) carry 8 bytes per ms.
+            if (c.codec != AudioCodec::Opus) wrongSizes += packets[i].size() - 12 != size_t(8 * c.ptimeMs);
+        }
+        double perSecond = packets.size() / 1.5, expected = 1000.0 / c.ptimeMs;
+        printf("[ measure  ] %s at %d ms: %zu packets in 1.5 s (%.1f/s, expected %.1f), timestamp steps of %u\n",
+               codecName(c.codec), c.ptimeMs, packets.size(), perSecond, expected, step);
+        EXPECT_NEAR(perSecond, expected, expected * 0.2);
+        EXPECT_EQ(wrongSteps, 0);
+        EXPECT_EQ(wrongSizes, 0);
+    }
+}
+
+// Call quality in both profiles: live readings every second, then the final one; what one side
+// sent the other received (G.711: 160 payload bytes per 20 ms packet), nothing lost on loopback,
+// and a round trip once the peer's report about our stream came (RTCP every ~5 s: it may not in
+// this time; the conversion is checked below).
+TEST_F(RtpMedia, StatsCountWhatEachSideSentAndReceived) {
+    for (MediaProfile profile : {MediaProfile::Rtp, MediaProfile::Srtp}) {
+        SCOPED_TRACE(profileName(profile));
+        Pair p = call(profile, AudioCodec::Pcmu, std::string("stats_") + profileName(profile));
+        EXPECT_FALSE(p.a->media->stats().valid) << "statistics before any media";
+        start(p);
+        ASSERT_TRUE(runUntil([&] { return (p.a->connected && p.b->connected) || p.a->failed || p.b->failed; }, 3000));
+        runUntil([&] { return p.a->media->stats().rttMs >= 0; }, 3000);
+        p.a->media->close();
+        p.b->media->close();
+        MediaStats a = p.a->media->stats(), b = p.b->media->stats();
+        printf("[ measure  ] %s: A sent %lld (%lld bytes), received %lld, lost %lld, jitter %.2f ms, rtt %.2f ms; "
+               "B sent %lld, received %lld; %zu live readings at A\n",
+               profileName(profile), a.packetsSent, a.bytesSent, a.packetsReceived, a.packetsLost, a.jitterMs, a.rttMs,
+               b.packetsSent, b.packetsReceived, p.a->stats.size());
+        ASSERT_TRUE(a.valid && b.valid);
+        EXPECT_EQ(a.codec, "PCMU");
+        EXPECT_GE(p.a->stats.size(), 2u) << "live readings";
+        EXPECT_GT(a.packetsSent, 100);
+        // 160 payload bytes per packet, but the first, a few samples short (the resampler's start).
+        EXPECT_LE(a.bytesSent, a.packetsSent * 160);
+        EXPECT_GT(a.bytesSent, (a.packetsSent - 1) * 160);
+        // Both read as the media stopped: at most the packets of a few ms in flight between them.
+        EXPECT_NEAR(double(b.packetsReceived), double(a.packetsSent), 3);
+        EXPECT_NEAR(double(a.packetsReceived), double(b.packetsSent), 3);
+        EXPECT_EQ(b.bytesReceived, a.bytesSent);
+        EXPECT_EQ(a.packetsLost, 0);
+        EXPECT_GE(a.jitterMs, 0);
+        EXPECT_LT(a.jitterMs, 20);
+        EXPECT_TRUE(a.rttMs == -1 || (a.rttMs >= 0 && a.rttMs < 50)) << a.rttMs;
+    }
+}
+
+// rtpbin's session statistics as the rtp profiles read them: ours counts what we sent, the peer's
+// what we received (its negative "lost", a duplicate, counts as none), jitter from its clock's
+// units, and the round trip from the peer's report block (1/65536 s units).
+TEST_F(RtpMedia, SessionStatisticsAreReadAsMediaStats) {
+    GstStructure *ours = gst_structure_new("application/x-rtp-source-stats", "internal", G_TYPE_BOOLEAN, TRUE,
+                                           "is-sender", G_TYPE_BOOLEAN, TRUE, "clock-rate", G_TYPE_INT, 8000,
+                                           "packets-sent", G_TYPE_UINT64, guint64(500), "octets-sent", G_TYPE_UINT64,
+                                           guint64(80000), "packets-received", G_TYPE_UINT64, guint64(500), nullptr);
+    GstStructure *peer = gst_structure_new(
+        "application/x-rtp-source-stats", "internal", G_TYPE_BOOLEAN, FALSE, "is-sender", G_TYPE_BOOLEAN, TRUE,
+        "clock-rate", G_TYPE_INT, 8000, "packets-received", G_TYPE_UINT64, guint64(490), "octets-received",
+        G_TYPE_UINT64, guint64(78400), "packets-lost", G_TYPE_INT, 7, "jitter", G_TYPE_UINT, 80u, "have-rb",
+        G_TYPE_BOOLEAN, TRUE, "rb-round-trip", G_TYPE_UINT, 6554u, nullptr);
+    GstStructure *duplicating = gst_structure_new(
+        "application/x-rtp-source-stats", "internal", G_TYPE_BOOLEAN, FALSE, "is-sender", G_TYPE_BOOLEAN, TRUE,
+        "clock-rate", G_TYPE_INT, 48000, "packets-received", G_TYPE_UINT64, guint64(10), "octets-received",
+        G_TYPE_UINT64, guint64(1000), "packets-lost", G_TYPE_INT, -2, "jitter", G_TYPE_UINT, 48u, nullptr);
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    GValueArray *sources = g_value_array_new(3);
+    for (GstStructure *source : {ours, peer, duplicating}) {
+        GValue v = G_VALUE_INIT;
+        g_value_init(&v, GST_TYPE_STRUCTURE);
+        g_value_take_boxed(&v, source);
+        g_value_array_append(sources, &v);
+        g_value_unset(&v);
+    }
+    GstStructure *stats = gst_structure_new("application/x-rtp-session-stats", "source-stats",
+                                            G_TYPE_VALUE_ARRAY, sources, nullptr);
+    g_value_array_free(sources);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    MediaStats m = parseRtpSessionStats(stats);
+    gst_structure_free(stats);
+    EXPECT_TRUE(m.valid);
+    EXPECT_EQ(m.packetsSent, 500);
+    EXPECT_EQ(m.bytesSent, 80000);
+    EXPECT_EQ(m.packetsReceived, 500);
+    EXPECT_EQ(m.bytesReceived, 79400);
+    EXPECT_EQ(m.packetsLost, 7);
+    EXPECT_DOUBLE_EQ(m.jitterMs, 10.0);        // 80 at 8000 Hz; the other, 48 at 48 kHz, is 1 ms
+    EXPECT_NEAR(m.rttMs, 100.0, 0.01);         // 6554 / 65536 s
+    EXPECT_FALSE(parseRtpSessionStats(nullptr).valid);
 }
 
 // G.722 samples at 16 kHz but its RTP clock is 8000 (RFC 3551); telephone-event runs at 8000 too.

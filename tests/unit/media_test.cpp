@@ -77,6 +77,38 @@ TEST_F(MediaTest, EveryCodecOverWebRtc) {
 
 // The offerer encodes its first codec before the answer comes; an answer with another one (a
 // G.711-only peer) swaps the encoder in webrtcbin's input.
+// media.ptimeMs and opusComplexity over WebRTC: the offer asks for the packet time, the offerer
+// sends that many packets a second (from its statistics, refreshed every second), and the
+// answerer hears its tone.
+TEST_F(MediaTest, PacketTimeIsWhatTheOptionsSay) {
+    for (auto [codec, ptime] : {std::pair{AudioCodec::Opus, 60}, std::pair{AudioCodec::Pcma, 40}}) {
+        SCOPED_TRACE(std::string(codecName(codec)) + " at " + std::to_string(ptime) + " ms");
+        const std::string wavB = std::string("/tmp/sipw_media_ptime_") + codecName(codec) + ".wav";
+        MediaOptions o = options("tone:1000", "null");
+        o.codecs = {codec};
+        o.ptimeMs = ptime;
+        o.opusComplexity = 1;
+        auto a = makePeer(o);
+        auto b = makePeer(options("silence", "file:" + wavB));
+        negotiate(*a, *b);
+        EXPECT_NE(a->localSdp.find("a=ptime:" + std::to_string(ptime) + "\r\n"), std::string::npos) << a->localSdp;
+        runUntil([&] { return a->stats.size() >= 4 || a->failed; }, 6000);
+        a->media->close();
+        double callB = msSince(b->created) / 1000;
+        b->media->close();
+        ASSERT_GE(a->stats.size(), 3u);
+        // From the second report on: the first may come before audio flows.
+        const auto &[t0, first] = a->stats[1];
+        const auto &[t1, last] = a->stats.back();
+        double seconds = std::chrono::duration<double>(t1 - t0).count();
+        double perSecond = (last.packetsSent - first.packetsSent) / seconds, expected = 1000.0 / ptime;
+        printf("[ measure  ] webrtc %s at %d ms: %.1f packets/s (expected %.1f)\n", codecName(codec), ptime, perSecond,
+               expected);
+        EXPECT_NEAR(perSecond, expected, expected * 0.2);
+        expectRecording(wavB, callB, 1000);
+    }
+}
+
 TEST_F(MediaTest, AnswerWithAnotherCodecSwapsTheEncoder) {
     const std::string wavA = "/tmp/sipw_webrtc_swap_a.wav", wavB = "/tmp/sipw_webrtc_swap_b.wav";
     auto a = makePeer(options("tone:1000", "file:" + wavA));
