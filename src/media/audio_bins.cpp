@@ -145,6 +145,27 @@ bool linkToRequested(GstPad *from, GstElement *to, const char *templateName, Gst
     return sink && gst_pad_link(from, sink) == GST_PAD_LINK_OK;
 }
 
+GstPad *requestTeeSrcPad(GstElement *tee) {
+    GstPad *src = gst_element_request_pad_simple(tee, "src_%u");  // transfer full
+    if (!src) return nullptr;
+    GstPad *sink = gst_element_get_static_pad(tee, "sink");
+    // What the sink holds now includes anything that came while the pad was being made; events
+    // after this reach the pad through tee itself. Only the kinds the pad lacks: one it has may
+    // already be newer than what the sink held when this started.
+    gst_pad_sticky_events_foreach(
+        sink,
+        [](GstPad *, GstEvent **event, gpointer pad) -> gboolean {
+            if (GstEvent *have = gst_pad_get_sticky_event(GST_PAD(pad), GST_EVENT_TYPE(*event), 0))
+                gst_event_unref(have);
+            else
+                gst_pad_store_sticky_event(GST_PAD(pad), *event);
+            return TRUE;
+        },
+        src);
+    gst_object_unref(sink);
+    return src;
+}
+
 bool allMade(std::initializer_list<GstElement *> elements, std::string &error) {
     bool complete = true;
     for (GstElement *e : elements) complete = complete && e;

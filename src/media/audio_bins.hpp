@@ -36,6 +36,11 @@ GstElement *makeElement(const char *factory, std::string &error);
 // Links `from` to a new request pad of `to` from `templateName`; the request pad (transfer full,
 // also after a failed link, for the caller to release) in `requested`.
 bool linkToRequested(GstPad *from, GstElement *to, const char *templateName, GstRef<GstPad> &requested);
+// A new src pad of `tee` (transfer full) holding the sticky events its sink pad holds. tee copies
+// them as it makes the pad, but an event arriving meanwhile (the first stream-start and caps, as
+// the pipeline starts) reaches only the pads it had: the branch then got data before its
+// stream-start and caps (GStreamer's warning), and a call end sent nothing.
+GstPad *requestTeeSrcPad(GstElement *tee);
 // True if every element was made; otherwise releases the ones that were (floating) and says so.
 bool allMade(std::initializer_list<GstElement *> elements, std::string &error);
 // `elements` (floating) in a new bin (floating), linked in order, with ghost pads "sink" (the

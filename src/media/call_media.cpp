@@ -109,7 +109,7 @@ bool CallMedia::linkOutput(const AudioBin &sink, std::string &error) {
     GstElement *mixer = makeLiveMixer(receivedAudioLatency());
     if (!addChain(bin, {makeLiveSilence(), makeRawCapsFilter(), mixer, makeRawCapsFilter(), sink.bin}, error))
         return false;
-    GstPad *teeSrc = gst_element_request_pad_simple(recvTee_, "src_%u");  // owned by the tee
+    GstPad *teeSrc = requestTeeSrcPad(recvTee_);  // owned by the tee
     // The rtp profiles receive on a thread shared by every call, and a mixer's input may wait
     // until the mixer took the previous buffer: a queue of the call's own waits instead.
     GstRef<GstPad> toMixer = profile_ == MediaProfile::WebRtc
@@ -152,7 +152,7 @@ bool CallMedia::startEncoder(const CodecSpec &spec, int payloadType, std::string
     gst_element_sync_state_with_parent(encoder);
     GstPad *in = gst_element_get_static_pad(encoder, "sink"), *out = gst_element_get_static_pad(encoder, "src");
     bool linked = linkToRequested(out, dtmfMux_, "sink_%u", encoderMuxPad_);
-    GstPad *teeSrc = linked ? gst_element_request_pad_simple(sendTee_, "src_%u") : nullptr;  // transfer full
+    GstPad *teeSrc = linked ? requestTeeSrcPad(sendTee_) : nullptr;  // transfer full
     encoderTeePad_ = GstRef<GstPad>::adopt(teeSrc);
     linked = linked && teeSrc && gst_pad_link(teeSrc, in) == GST_PAD_LINK_OK;
     gst_object_unref(in);

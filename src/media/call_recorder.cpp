@@ -83,7 +83,7 @@ bool CallRecorder::start(GstElement *pipeline, const std::vector<GstElement *> &
         elements_.push_back(queue);
         bool linked = gst_element_link(queue, mixer);
         gst_element_sync_state_with_parent(queue);
-        GstPad *teeSrc = gst_element_request_pad_simple(tee, "src_%u");  // transfer full
+        GstPad *teeSrc = requestTeeSrcPad(tee);  // transfer full
         GstPad *queueSink = gst_element_get_static_pad(queue, "sink");
         linked = linked && gst_pad_link(teeSrc, queueSink) == GST_PAD_LINK_OK;
         gst_object_unref(queueSink);
