@@ -75,8 +75,6 @@ TEST_F(MediaTest, EveryCodecOverWebRtc) {
     }
 }
 
-// The offerer encodes its first codec before the answer comes; an answer with another one (a
-// G.711-only peer) swaps the encoder in webrtcbin's input.
 // media.ptimeMs and opusComplexity over WebRTC: the offer asks for the packet time, the offerer
 // sends that many packets a second (from its statistics, refreshed every second), and the
 // answerer hears its tone.
@@ -109,6 +107,8 @@ TEST_F(MediaTest, PacketTimeIsWhatTheOptionsSay) {
     }
 }
 
+// The offerer encodes its first codec before the answer comes; an answer with another one (a
+// G.711-only peer) swaps the encoder in webrtcbin's input.
 TEST_F(MediaTest, AnswerWithAnotherCodecSwapsTheEncoder) {
     const std::string wavA = "/tmp/sipw_webrtc_swap_a.wav", wavB = "/tmp/sipw_webrtc_swap_b.wav";
     auto a = makePeer(options("tone:1000", "file:" + wavA));
