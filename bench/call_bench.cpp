@@ -11,7 +11,8 @@
 //
 // Usage: call_bench [CALLS=50] [LOADS=1,10,30,60] [WINDOW_S=10] [PROFILES=webrtc,rtp]
 // A profile may name media options after it: "webrtc:c1:p40" is webrtc with opusComplexity 1 and
-// ptimeMs 40, for both ends of its calls.
+// ptimeMs 40, "webrtc:shared" webrtc on the shared transport (webrtcTransport), for both ends of
+// its calls.
 #include "audio_analysis.hpp"
 #include "sipw.h"
 
@@ -95,6 +96,11 @@ Profile profileNamed(const std::string &spec) {
     Profile profile = name == "webrtc" ? Profile{name, Json::object(), "webrtc (Opus)"}
                                        : Profile{name, {{"profile", name}, {"codecs", {"PCMU"}}}, name + " (G.711 PCMU)"};
     for (std::string option; std::getline(parts, option, ':');) {
+        if (option == "shared") {
+            profile.media["webrtcTransport"] = option;
+            profile.label += ", shared transport";
+            continue;
+        }
         if (option.size() < 2) continue;
         int value = atoi(option.c_str() + 1);
         if (option[0] == 'c') profile.media["opusComplexity"] = value;

@@ -318,11 +318,12 @@ std::optional<AudioEndpoint> readAudioOutput(const Payload &fields, const std::s
 
 MediaChoice readMediaChoice(const Payload &media, std::vector<std::string> *unknownFields) {
     std::vector<std::string> unknown;
-    media.collectUnknown({"profile", "codecs", "rtpTimeoutMs", "opusComplexity", "ptimeMs"}, unknown);
+    media.collectUnknown({"profile", "codecs", "rtpTimeoutMs", "opusComplexity", "ptimeMs", "webrtcTransport"}, unknown);
     if (unknownFields) unknownFields->insert(unknownFields->end(), unknown.begin(), unknown.end());
     else if (!unknown.empty())
         throw Error(ResultCode::InvalidArgument, "invalid_value",
-                    {unknown.front(), "unknown field (known: profile, codecs, rtpTimeoutMs, opusComplexity, ptimeMs)"});
+                    {unknown.front(), "unknown field (known: profile, codecs, rtpTimeoutMs, opusComplexity, ptimeMs, "
+                                     "webrtcTransport)"});
 
     MediaChoice choice;
     if (auto name = media.string("profile")) {
@@ -356,6 +357,11 @@ MediaChoice readMediaChoice(const Payload &media, std::vector<std::string> *unkn
         if (*ptime != 10 && *ptime != 20 && *ptime != 40 && *ptime != 60)
             media.invalidValue("ptimeMs", "10, 20, 40 or 60 (ms)");
         choice.ptimeMs = *ptime;
+    }
+    if (auto name = media.string("webrtcTransport")) {
+        WebRtcTransportKind kind;
+        if (!parseWebRtcTransport(*name, kind)) media.invalidValue("webrtcTransport", "\"webrtcbin\" or \"shared\"");
+        choice.webrtcTransport = kind;
     }
     return choice;
 }

@@ -45,9 +45,9 @@ bool CallMedia::buildShared(std::string &error) {
     GstElement *bin = pipeline_.get();
 
     // Send path, up to the tee; the encoder follows once a codec is agreed.
-    // The RTP profiles' send path never blocks (UDP sinks that do not sync): a tone or silence is
+    // Our transports' send path never blocks (sinks that do not sync): a tone or silence is
     // pushed by the shared ticker instead of a thread of the call's own. webrtcbin's may wait.
-    AudioBin source = makeAudioSource(options_.input, profile_ != MediaProfile::WebRtc);
+    AudioBin source = makeAudioSource(options_.input, onSharedThreads());
     if (!source.bin) return error = source.error, false;
     if (source.noDevice) warnLater("no_sound_device", "input");
     // S16LE mono at kAudioRate from the source on: the encoders only change the rate.
@@ -110,11 +110,10 @@ bool CallMedia::linkOutput(const AudioBin &sink, std::string &error) {
     if (!addChain(bin, {makeLiveSilence(), makeRawCapsFilter(), mixer, makeRawCapsFilter(), sink.bin}, error))
         return false;
     GstPad *teeSrc = requestTeeSrcPad(recvTee_);  // owned by the tee
-    // The rtp profiles receive on a thread shared by every call, and a mixer's input may wait
+    // Our transports receive on a thread shared by every call, and a mixer's input may wait
     // until the mixer took the previous buffer: a queue of the call's own waits instead.
-    GstRef<GstPad> toMixer = profile_ == MediaProfile::WebRtc
-                                 ? GstRef<GstPad>::share(teeSrc)
-                                 : throughQueue(bin, teeSrc, receivedAudioLatency(), error);
+    GstRef<GstPad> toMixer = !onSharedThreads() ? GstRef<GstPad>::share(teeSrc)
+                                                : throughQueue(bin, teeSrc, receivedAudioLatency(), error);
     if (!toMixer) {
         gst_object_unref(teeSrc);
         return false;

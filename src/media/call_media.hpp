@@ -68,6 +68,11 @@ public:
 
     // ---- the rest of MediaSession, the same in every profile ----
     MediaProfile mediaProfile() const { return profile_; }
+    // Sent and received by threads every call shares (rtpbin over our own transports), not by
+    // webrtcbin's threads: nothing on the way may block.
+    bool onSharedThreads() const {
+        return profile_ != MediaProfile::WebRtc || options_.webrtcTransport == WebRtcTransportKind::Shared;
+    }
     void setMuted(bool muted);
     void setHeld(bool held);
     bool telephoneEventNegotiated() const { return telephoneEventPayload_ >= 0; }

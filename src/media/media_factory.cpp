@@ -17,7 +17,9 @@ public:
             // our own profile, which refuses it with the reason.
             if (auto asked = sdp::profileOf(sdp::inspect(remoteOffer))) chosen.profile = *asked;
         }
-        if (chosen.profile == MediaProfile::WebRtc) return createWebRtcMedia(loop, chosen, std::move(callbacks));
+        // The webrtc profile on the shared transport is one of rtpbin's profiles (media_rtp.cpp).
+        if (chosen.profile == MediaProfile::WebRtc && chosen.webrtcTransport == WebRtcTransportKind::Webrtcbin)
+            return createWebRtcMedia(loop, chosen, std::move(callbacks));
         return createRtpMedia(loop, chosen, std::move(callbacks));
     }
 

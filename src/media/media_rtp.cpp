@@ -1,8 +1,9 @@
-// The rtp (RTP/AVP) and srtp (RTP/SAVP, SDES keys) profiles: the shared call pipeline
-// (call_media.hpp) sent and received through rtpbin over our own UDP sockets (rtp_transport.hpp).
+// The rtp (RTP/AVP) and srtp (RTP/SAVP, SDES keys) profiles, and the webrtc profile on the shared
+// transport: the shared call pipeline (call_media.hpp) sent and received through rtpbin over our
+// own UDP sockets (rtp_transport.hpp) or over ICE with DTLS-SRTP keys (webrtc_transport.hpp).
 //
-//   ... rtpdtmfmux → [direction gate] → rtpbin send_rtp_sink_0 (→ srtpenc) → udpsink
-//   UDP source → rtpbin (→ srtpdec) → recv_rtp_src_0_<ssrc>_<pt> → CallMedia::linkReceivedPad
+//   ... rtpdtmfmux → [direction gate] → rtpbin send_rtp_sink_0 (→ srtpenc) → udpsink | ICE
+//   UDP source | ICE → rtpbin (→ srtpdec) → recv_rtp_src_0_<ssrc>_<pt> → CallMedia::linkReceivedPad
 //
 // Offer and answer (RFC 3264) are written and read here (rtp_sdp.hpp, remote_sdp.hpp); every
 // re-offer of either side is really applied: direction (we stop sending when the agreement says
@@ -14,6 +15,7 @@
 #include "media/rtp_stats.hpp"
 #include "media/rtp_transport.hpp"
 #include "media/sdp_util.hpp"
+#include "media/webrtc_transport.hpp"
 
 #include <map>
 #include <set>
@@ -34,10 +36,12 @@ class RtpSession final : public CallMedia {
 public:
     RtpSession(GMainContext *context, const MediaOptions &options, MediaSession::Callbacks callbacks)
         : CallMedia(context, options, std::move(callbacks), options.profile),
-          secure_(options.profile == MediaProfile::Srtp), transport_(transportHooks()),
-          sessionId_(g_random_int()) {
+          secure_(options.profile != MediaProfile::Rtp), dtls_(options.profile == MediaProfile::WebRtc),
+          transport_(transportHooks()), sessionId_(g_random_int()) {
+        // With DTLS these only stand in (srtpenc needs a key to start) until the handshake's.
         if (secure_)
             for (const std::string &suite : sdp::srtpSuites()) ourKeys_[suite] = sdp::newSrtpKey();
+        if (dtls_) webrtc_ = std::make_unique<WebRtcTransport>(webrtcHooks());
     }
     ~RtpSession() override { close(); }
 
@@ -49,7 +53,7 @@ public:
         for (int rate : clockRatesOf(options().codecs))
             formats.push_back(sdp::telephoneEventFormat(telephoneEventPayloadType(rate), rate));
         std::vector<sdp::Crypto> cryptos;
-        if (secure_)
+        if (secure_ && !dtls_)
             for (const std::string &suite : sdp::srtpSuites())
                 cryptos.push_back({int(cryptos.size()) + 1, suite, ourKeys_[suite], false});
         std::string error;
@@ -107,7 +111,7 @@ public:
         int rate = codec()->clockRate;
         formats.push_back(sdp::telephoneEventFormat(telephoneEventPayloadType(rate), rate));
         std::vector<sdp::Crypto> cryptos;
-        if (secure_) cryptos.push_back({1, suite_, ourKeys_[suite_], false});
+        if (secure_ && !dtls_) cryptos.push_back({1, suite_, ourKeys_[suite_], false});
         offer(formats, cryptos, direction);
     }
 
@@ -125,7 +129,10 @@ public:
 
 private:
     std::string unusable(const sdp::RemoteMedia &remote) const {
-        return sdp::unusableReason(remote, mediaProfile(), options().codecs);
+        std::string why = sdp::unusableReason(remote, mediaProfile(), options().codecs);
+        if (why.empty() && dtls_ && remote.sha256Fingerprint.empty()) why = "no sha-256 DTLS fingerprint";
+        if (why.empty() && dtls_ && !remote.rtcpMux) why = "WebRTC audio without a=rtcp-mux";
+        return why;
     }
 
     RtpTransport::Hooks transportHooks() {
@@ -149,7 +156,13 @@ private:
     // ---- building -------------------------------------------------------------------------
 
     bool buildTransport(std::string &error) override {
-        if (!transport_.open(options().localAddress, error)) return false;
+        if (dtls_) {
+            std::vector<std::string> unknown;
+            if (!webrtc_->open(options().ice, unknown, error)) return false;
+            for (const std::string &entry : unknown) warnLater("ice_address_unknown", entry);
+        } else if (!transport_.open(options().localAddress, error)) {
+            return false;
+        }
         rtpbin_ = makeElement("rtpbin", error);
         if (!rtpbin_) return false;
         // Streams of SSRCs that went quiet (a restarted peer, a flood) leave with their pads.
@@ -183,7 +196,9 @@ private:
                 return static_cast<RtpSession *>(self)->srtpEncoder("rtcp_sink_%u", session);
             }));
         }
-        if (!transport_.addReceivers(pipeline(), rtpbin_, secure_, error)) return false;
+        if (dtls_ ? !webrtc_->addReceivers(pipeline(), rtpbin_, error)
+                  : !transport_.addReceivers(pipeline(), rtpbin_, secure_, error))
+            return false;
         // The agreed direction decides whether anything is sent at all.
         gst_pad_add_probe(sendOutput(), GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer self) {
             return static_cast<RtpSession *>(self)->sendingAllowed_ ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
@@ -210,7 +225,8 @@ private:
             // Only authenticated packets move the latch (an unauthenticated one must not move our media).
             GstPad *decrypted = gst_element_get_static_pad(srtpdec_.get(), "rtp_src");
             gst_pad_add_probe(decrypted, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *info, gpointer self) {
-                static_cast<RtpSession *>(self)->transport_.confirmSource(GST_PAD_PROBE_INFO_BUFFER(info));
+                auto *session = static_cast<RtpSession *>(self);
+                if (!session->dtls_) session->transport_.confirmSource(GST_PAD_PROBE_INFO_BUFFER(info));
                 return GST_PAD_PROBE_OK;
             }, this, nullptr);
             gst_object_unref(decrypted);
@@ -264,36 +280,129 @@ private:
             choice = sdp::chooseCodec(remote, {codec()->codec});
         if (!choice) choice = sdp::chooseCodec(remote, options().codecs);
         if (!choice) return error = "no common codec", false;
-        if (secure_ && !useRemoteKey(remote, offered, error)) return false;
+        if (secure_ && !dtls_ && !useRemoteKey(remote, offered, error)) return false;
         usePayloadMap(agreedPayloads(remote, *choice));
         if (!useCodec(choice->codec, choice->payloadType, error)) return false;
         useTelephoneEvent(choice->telephoneEventPayload);
 
-        if (!offered || !negotiated_) rtcpMux_ = remote.rtcpMux;
-        std::string address = sendable(remote.address) ? remote.address : std::string();
-        UdpEndpoint rtp{address, remote.port};
-        UdpEndpoint rtcp{remote.rtcpAddress.empty() ? address : remote.rtcpAddress,
-                         remote.rtcpPort ? remote.rtcpPort : remote.port + 1};
-        // A new address (a PBX moving the media) starts the latching over.
-        if (rtp != remoteRtp_ || !negotiated_) transport_.setRemote(rtp, rtcp, rtcpMux_);
-        remoteRtp_ = rtp;
-        if (!transport_.sending()) {
+        if (dtls_) {
+            if (!applyWebRtcTransport(remote, offered, error)) return false;
+        } else {
+            if (!offered || !negotiated_) rtcpMux_ = remote.rtcpMux;
+            std::string address = sendable(remote.address) ? remote.address : std::string();
+            UdpEndpoint rtp{address, remote.port};
+            UdpEndpoint rtcp{remote.rtcpAddress.empty() ? address : remote.rtcpAddress,
+                             remote.rtcpPort ? remote.rtcpPort : remote.port + 1};
+            // A new address (a PBX moving the media) starts the latching over.
+            if (rtp != remoteRtp_ || !negotiated_) transport_.setRemote(rtp, rtcp, rtcpMux_);
+            remoteRtp_ = rtp;
+        }
+        if (dtls_ ? !webrtc_->sending() : !transport_.sending()) {
             // rtpbin asks for the SRTP encoder (with our key for the agreed suite) as we link.
             GstPad *sendPad = gst_element_request_pad_simple(rtpbin_, "send_rtp_sink_0");  // transfer full
             bool linked = sendPad && gst_pad_link(sendOutput(), sendPad) == GST_PAD_LINK_OK;
             if (sendPad) gst_object_unref(sendPad);
             if (!linked) return error = "could not link audio to rtpbin", false;
-            if (!transport_.addSenders(pipeline(), rtpbin_, error)) return false;
+            if (dtls_ ? !webrtc_->addSenders(pipeline(), rtpbin_, error) : !transport_.addSenders(pipeline(), rtpbin_, error))
+                return false;
         }
         if (!negotiated_) {
             negotiated_ = true;
-            post<RtpSession>([](RtpSession &s) {
-                if (!s.usable()) return;
-                s.reportConnected();
-                s.scheduleStats();
-            });
+            // Plain RTP flows at once; WebRTC once DTLS gave the keys (onKeys), within the bound.
+            if (dtls_) startConnectWatchdog();
+            else post<RtpSession>([](RtpSession &s) { s.onMediaConnected(); });
         }
         return true;
+    }
+
+    void onMediaConnected() {
+        if (!usable() || mediaConnected_) return;
+        mediaConnected_ = true;
+        connectTimer_.cancel();
+        reportConnected();
+        scheduleStats();
+    }
+
+    // ---- the WebRTC transport (webrtc profile, shared threads) ----------------------------
+
+    WebRtcTransport::Hooks webrtcHooks() {
+        WebRtcTransport::Hooks hooks;
+        hooks.onGathered = [this] {
+            post<RtpSession>([](RtpSession &s) { s.sendPendingDescription(); });
+        };
+        hooks.onKeys = [this](const DtlsSrtpHandshake::Keys &keys) {
+            useDtlsKeys(keys);
+            post<RtpSession>([](RtpSession &s) { s.onMediaConnected(); });
+        };
+        hooks.onFailed = [this](const std::string &why) {
+            post<RtpSession>([why](RtpSession &s) {
+                if (s.usable()) s.fail(MediaError::IceFailed, why);
+            });
+        };
+        return hooks;
+    }
+
+    // The peer's ICE and DTLS parameters. The offerer controls ICE; answering, we take the DTLS
+    // client's part (a=setup:active), as browsers do; our offer lets the answer choose.
+    bool applyWebRtcTransport(const sdp::RemoteMedia &remote, bool offered, std::string &error) {
+        rtcpMux_ = true;
+        if (dtlsSetup_.empty()) {
+            if (offered) dtlsSetup_ = remote.setup == "active" ? "passive" : "active";
+            else if (remote.setup == "active" || remote.setup == "passive") dtlsSetup_ = remote.setup == "active" ? "passive" : "active";
+            else return error = "the answer's a=setup is \"" + remote.setup + "\" (active or passive expected)", false;
+            iceControlling_ = !offered;
+        }
+        if (offered) remoteMid_ = remote.mid;
+        WebRtcTransport::Remote r{remote.iceUfrag, remote.icePassword, remote.candidates, remote.sha256Fingerprint};
+        return webrtc_->setRemote(r, iceControlling_, dtlsSetup_ == "active", error);
+    }
+
+    // The handshake's keys replace the stand-ins (ICE thread; no media has flowed yet).
+    void useDtlsKeys(const DtlsSrtpHandshake::Keys &keys) {
+        gchar *local = g_base64_encode(reinterpret_cast<const guchar *>(keys.local.data()), keys.local.size());
+        gchar *remote = g_base64_encode(reinterpret_cast<const guchar *>(keys.remote.data()), keys.remote.size());
+        std::lock_guard<std::mutex> lock(keysMutex_);
+        suite_ = remoteSuite_ = keys.profile;
+        ourKeys_[suite_] = local;
+        remoteKey_ = remote;
+        g_free(local);
+        g_free(remote);
+        if (srtpenc_) {
+            GstBuffer *key = sdp::srtpKeyBuffer(ourKeys_[suite_]);
+            g_object_set(srtpenc_.get(), "key", key, nullptr);
+            gst_buffer_unref(key);
+            gst_util_set_object_arg(G_OBJECT(srtpenc_.get()), "rtp-auth", sdp::srtpAuthOf(suite_));
+        }
+    }
+
+    // Offer and answer are both applied: DTLS must complete within the bound, or the call ends
+    // (a peer behind a firewall, a wrong TURN password, a certificate that does not match).
+    void startConnectWatchdog() {
+        if (connectTimer_.active() || mediaConnected_) return;
+        connectTimer_.start(guint(std::max(1000, options().connectTimeoutMs)), [this] {
+            if (usable() && !mediaConnected_)
+                fail(MediaError::IceFailed,
+                     "no media connection (ICE/DTLS) within " + std::to_string(options().connectTimeoutMs / 1000) + " s");
+        }, context());
+    }
+
+    // A description waits for the gathered candidates (WebRTC), but never longer than
+    // ice.gatheringTimeoutMs: a STUN or TURN server that does not answer must not hold the call
+    // (SIP carries no later candidates). The others go at once, and so do WebRTC's with the
+    // "host" strategy (host candidates are known as gathering starts).
+    void describeWhenGathered(std::function<sdp::LocalRtpDescription()> make) {
+        pendingDescription_ = std::move(make);
+        if (!dtls_ || webrtc_->gathered() || options().ice.strategy == "host") return sendPendingDescription();
+        gatherTimer_.start(guint(std::max(0, options().ice.gatheringTimeoutMs)), [this] { sendPendingDescription(); },
+                           context());
+    }
+
+    void sendPendingDescription() {
+        gatherTimer_.cancel();
+        if (!pendingDescription_ || closed()) return;
+        auto make = std::move(pendingDescription_);
+        pendingDescription_ = nullptr;
+        sendLater(sdp::toSdp(make()));
     }
 
     bool useRemoteKey(const sdp::RemoteMedia &remote, bool offered, std::string &error) {
@@ -372,6 +481,7 @@ private:
         d.port = transport_.port();
         d.rtcpPort = transport_.port() + 1;
         d.rtcpMux = rtcpMux;
+        if (dtls_) describeWebRtcTransport(d);
         d.secure = secure_;
         d.formats = formats;
         d.cryptos = cryptos;
@@ -382,12 +492,37 @@ private:
         return d;
     }
 
+    // ICE, DTLS and the default candidate's address in m=/c= (what a peer without ICE would use).
+    void describeWebRtcTransport(sdp::LocalRtpDescription &d) {
+        sdp::LocalWebRtcTransport w;
+        w.iceUfrag = webrtc_->iceUfrag();
+        w.icePassword = webrtc_->icePassword();
+        w.candidates = webrtc_->candidates();
+        w.fingerprint = WebRtcTransport::fingerprint();
+        // An offer says actpass, and the peer keeps its role in later answers (RFC 8842 §5.3).
+        w.setup = awaitingAnswer_ || dtlsSetup_.empty() ? "actpass" : dtlsSetup_;
+        w.mid = awaitingAnswer_ ? "0" : remoteMid_;
+        std::vector<sdp::Candidate> parsed;
+        for (const std::string &line : w.candidates) {
+            sdp::Candidate c;
+            if (sdp::parseCandidate(line, c)) parsed.push_back(c);
+        }
+        if (const sdp::Candidate *c = sdp::defaultCandidate(parsed)) {
+            d.address = c->address;
+            d.port = c->port;
+        }
+        d.rtcpPort = 0;
+        d.rtcpMux = true;
+        d.webrtc = w;
+    }
+
     void offer(const std::vector<sdp::LocalFormat> &formats, const std::vector<sdp::Crypto> &cryptos,
                const std::string &direction) {
         offeredDirection_ = direction;
         awaitingAnswer_ = true;
         // We can take RTCP on the RTP port; a peer that cannot sends it to port + 1 (a=rtcp).
-        sendLater(sdp::toSdp(description(formats, cryptos, direction, !negotiated_ || rtcpMux_)));
+        bool rtcpMux = !negotiated_ || rtcpMux_;
+        describeWhenGathered([=] { return description(formats, cryptos, direction, rtcpMux); });
     }
 
     // Answers an offer just applied: the agreed codec and telephone-event at the offer's payload
@@ -399,8 +534,8 @@ private:
         int te = sdp::telephoneEventPayload(remote, codec()->clockRate);
         if (te >= 0) formats.push_back(sdp::telephoneEventFormat(te, codec()->clockRate));
         std::vector<sdp::Crypto> cryptos;
-        if (secure_) cryptos.push_back({cryptoTag_, suite_, ourKeys_[suite_], false});
-        sendLater(sdp::toSdp(description(formats, cryptos, direction, rtcpMux_)));
+        if (secure_ && !dtls_) cryptos.push_back({cryptoTag_, suite_, ourKeys_[suite_], false});
+        describeWhenGathered([=] { return description(formats, cryptos, direction, rtcpMux_); });
     }
 
     // The peer turned the audio off (m=audio 0, RFC 3264 §8.2): we say the same, stop sending and
@@ -434,18 +569,21 @@ private:
 
     bool closeTransport() override {
         statsTimer_.cancel();
+        connectTimer_.cancel();
+        gatherTimer_.cancel();
         if (negotiated_ && rtpbin_) keepStats(readRtpSessionStats(rtpbin_), false);
         return false;
     }
 
     bool isTransportElement(const char *name) const override {
-        return g_str_has_prefix(name, "udp") || g_str_has_prefix(name, "srtp");
+        return g_str_has_prefix(name, "udp") || g_str_has_prefix(name, "srtp") || g_str_has_prefix(name, "webrtc");
     }
 
     void releaseTransport() override {
         for (auto &[element, id] : handlers_) g_signal_handler_disconnect(element.get(), id);
         handlers_.clear();
         transport_.close();
+        if (webrtc_) webrtc_->close();
         srtpenc_.reset();
         srtpdec_.reset();
         rtpbin_ = nullptr;
@@ -455,7 +593,16 @@ private:
     }
 
     bool secure_;
+    bool dtls_;  // the webrtc profile: ICE and DTLS-SRTP (webrtc_) instead of UDP (transport_)
     RtpTransport transport_;
+    std::unique_ptr<WebRtcTransport> webrtc_;
+    std::string dtlsSetup_;  // our part once agreed: "active" (DTLS client) or "passive"
+    bool iceControlling_ = false;
+    std::string remoteMid_;
+    std::function<sdp::LocalRtpDescription()> pendingDescription_;  // waits for the candidates
+    OneShotTimer gatherTimer_;
+    OneShotTimer connectTimer_;
+    bool mediaConnected_ = false;
     GstElement *rtpbin_ = nullptr;  // owned by the pipeline
     std::vector<std::pair<GstRef<GstElement>, gulong>> handlers_;
     std::atomic<bool> sendingAllowed_{true};

@@ -10,6 +10,7 @@
 #include "media/call_media.hpp"
 #include "media/ice_strategy.hpp"
 #include "media/inline_jitter_buffer.hpp"
+#include "media/local_addresses.hpp"
 #include "media/media_factory.hpp"
 #include "media/media_runtime.hpp"
 #include "media/remote_sdp.hpp"
@@ -20,11 +21,6 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
-
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netdb.h>
-#include <sys/socket.h>
 
 #include <cstring>
 
@@ -51,26 +47,6 @@ std::string webrtcbinServerUri(const IceServer &server) {
 }
 
 bool isTurn(const IceServer &s) { return s.url.rfind("turn", 0) == 0; }
-
-// Local IP addresses for an `ice.addresses` entry: an IP literal as is, an interface name
-// resolved to its IPv4/IPv6 addresses.
-std::vector<std::string> resolveLocalAddresses(const std::string &entry) {
-    if (g_hostname_is_ip_address(entry.c_str())) return {entry};
-    std::vector<std::string> out;
-    struct ifaddrs *list = nullptr;
-    if (getifaddrs(&list) != 0) return out;
-    for (struct ifaddrs *i = list; i; i = i->ifa_next) {
-        if (!i->ifa_addr || entry != i->ifa_name) continue;
-        int family = i->ifa_addr->sa_family;
-        if (family != AF_INET && family != AF_INET6) continue;
-        char host[NI_MAXHOST];
-        socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-        if (getnameinfo(i->ifa_addr, len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0)
-            out.emplace_back(host);
-    }
-    freeifaddrs(list);
-    return out;
-}
 
 // A caps event of rtpdtmfsrc's stream, forwarded by rtpdtmfmux, must not reach webrtcbin: it
 // would take telephone-event for the transceiver's codec. The payload type goes into the SDP

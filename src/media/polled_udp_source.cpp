@@ -199,21 +199,7 @@ GstStateChangeReturn changeState(GstElement *element, GstStateChange transition)
 }
 
 gboolean onSourceQuery(GstPad *pad, GstObject *parent, GstQuery *query) {
-    if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
-        gst_query_set_latency(query, TRUE, 0, GST_CLOCK_TIME_NONE);  // live, pushed as it arrives
-        return TRUE;
-    }
-    if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
-        GstCaps *filter = nullptr;
-        gst_query_parse_caps(query, &filter);
-        SipwPolledUdpSource *source = asPolled(parent);
-        GstCaps *caps = filter ? gst_caps_intersect_full(filter, source->caps, GST_CAPS_INTERSECT_FIRST)
-                               : gst_caps_ref(source->caps);
-        gst_query_set_caps_result(query, caps);
-        gst_caps_unref(caps);
-        return TRUE;
-    }
-    return gst_pad_query_default(pad, parent, query);
+    return answerSourceQuery(pad, parent, query, asPolled(parent)->caps);
 }
 
 GstStaticPadTemplate srcTemplate = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);

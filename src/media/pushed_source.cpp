@@ -25,4 +25,20 @@ void pushStreamStart(GstElement *element, GstPad *pad, GstCaps *caps) {
     gst_pad_push_event(pad, gst_event_new_segment(&segment));
 }
 
+gboolean answerSourceQuery(GstPad *pad, GstObject *parent, GstQuery *query, GstCaps *caps) {
+    if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
+        gst_query_set_latency(query, TRUE, 0, GST_CLOCK_TIME_NONE);
+        return TRUE;
+    }
+    if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+        GstCaps *filter = nullptr;
+        gst_query_parse_caps(query, &filter);
+        GstCaps *result = filter ? gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST) : gst_caps_ref(caps);
+        gst_query_set_caps_result(query, result);
+        gst_caps_unref(result);
+        return TRUE;
+    }
+    return gst_pad_query_default(pad, parent, query);
+}
+
 }  // namespace sipw

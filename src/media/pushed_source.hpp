@@ -1,4 +1,5 @@
-// What the sources pushed from a shared thread (ticked_source, polled_udp_source) have in common
+// What the sources pushed from a shared thread (ticked_source, polled_udp_source, fed_source) have
+// in common
 // (private to the media layer).
 #pragma once
 
@@ -12,5 +13,8 @@ bool playingRunningTime(GstElement *element, GstClockTime &now);
 // The events that open the stream of `pad`, a source pad of `element`: stream-start, `caps`, a
 // TIME segment from 0 (buffers carry running times).
 void pushStreamStart(GstElement *element, GstPad *pad, GstCaps *caps);
+// A pushed source's answer to a query on its pad: live without latency (what arrives is pushed
+// at once), and `caps` only; other queries go to the default handler.
+gboolean answerSourceQuery(GstPad *pad, GstObject *parent, GstQuery *query, GstCaps *caps);
 
 }  // namespace sipw

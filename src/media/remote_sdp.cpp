@@ -87,9 +87,21 @@ RemoteMedia inspect(const std::string &text) {
         const char *v = gst_sdp_media_get_attribute_val(audio, key);
         return v ? v : gst_sdp_message_get_attribute_val(msg, key);
     };
-    r.fingerprint = attr("fingerprint") != nullptr;
+    if (const char *fingerprint = attr("fingerprint")) {
+        r.fingerprint = true;
+        // "sha-256 AB:CD:..." (the hash every WebRTC peer sends)
+        if (g_ascii_strncasecmp(fingerprint, "sha-256 ", 8) == 0) {
+            gchar *value = g_strstrip(g_strdup(fingerprint + 8));
+            r.sha256Fingerprint = value;
+            g_free(value);
+        }
+    }
     r.iceCredentials = attr("ice-ufrag") && attr("ice-pwd");
-    if (r.iceCredentials) r.iceUfrag = attr("ice-ufrag");
+    if (r.iceCredentials) {
+        r.iceUfrag = attr("ice-ufrag");
+        r.icePassword = attr("ice-pwd");
+    }
+    if (const char *mid = gst_sdp_media_get_attribute_val(audio, "mid")) r.mid = mid;
     if (const char *setup = attr("setup")) r.setup = setup;
     r.rtcpMux = gst_sdp_media_get_attribute_val(audio, "rtcp-mux") != nullptr;
     if (const char *rtcp = gst_sdp_media_get_attribute_val(audio, "rtcp")) {
@@ -109,6 +121,7 @@ RemoteMedia inspect(const std::string &text) {
     for (guint i = 0; i < gst_sdp_media_attributes_len(audio); ++i) {
         const GstSDPAttribute *a = gst_sdp_media_get_attribute(audio, i);
         if (isDirection(a->key)) r.direction = a->key;
+        if (g_strcmp0(a->key, "candidate") == 0 && a->value) r.candidates.push_back(std::string("candidate:") + a->value);
         if (g_strcmp0(a->key, "crypto") == 0) {
             Crypto crypto;
             if (parseCrypto(a->value, crypto)) r.cryptos.push_back(crypto);

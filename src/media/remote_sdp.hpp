@@ -38,8 +38,11 @@ struct RemoteMedia {
     std::vector<Format> formats;  // in m= line order, the sender's preference
     std::vector<Crypto> cryptos;
     bool fingerprint = false;     // a=fingerprint at session or media level
+    std::string sha256Fingerprint;  // its value when the hash is sha-256 ("AB:CD:..."), else empty
     bool iceCredentials = false;  // a=ice-ufrag and a=ice-pwd
-    std::string iceUfrag;
+    std::string iceUfrag, icePassword;
+    std::vector<std::string> candidates;  // a=candidate values of the audio section, without "a="
+    std::string mid;              // a=mid of the audio section (BUNDLE names it)
     std::string setup;            // a=setup (actpass/active/passive)
     std::string direction = "sendrecv";
     int ptimeMs = 0;              // a=ptime, 0 when absent

@@ -18,7 +18,9 @@ std::string toSdp(const LocalRtpDescription &d) {
     std::string out = "v=0\r\n";
     out += "o=sipworker " + std::to_string(d.sessionId) + " " + std::to_string(d.version) + " IN " + ip + "\r\n";
     out += "s=-\r\nc=IN " + ip + "\r\nt=0 0\r\n";
-    out += "m=audio " + std::to_string(d.port) + (d.secure ? " RTP/SAVP" : " RTP/AVP");
+    if (d.webrtc && !d.webrtc->mid.empty()) out += "a=group:BUNDLE " + d.webrtc->mid + "\r\n";
+    out += "m=audio " + std::to_string(d.port) +
+           (d.webrtc ? " UDP/TLS/RTP/SAVPF" : d.secure ? " RTP/SAVP" : " RTP/AVP");
     for (const LocalFormat &f : d.formats) out += " " + std::to_string(f.payloadType);
     out += "\r\n";
     for (const LocalFormat &f : d.formats) {
@@ -27,6 +29,13 @@ std::string toSdp(const LocalRtpDescription &d) {
     }
     if (d.port == 0) return out;  // a refused stream carries nothing else
     out += "a=ptime:" + std::to_string(d.ptimeMs) + "\r\n";
+    if (const auto &w = d.webrtc) {
+        if (!w->mid.empty()) out += "a=mid:" + w->mid + "\r\n";
+        out += "a=ice-ufrag:" + w->iceUfrag + "\r\na=ice-pwd:" + w->icePassword + "\r\n";
+        out += "a=fingerprint:sha-256 " + w->fingerprint + "\r\na=setup:" + w->setup + "\r\n";
+        for (const std::string &candidate : w->candidates) out += "a=" + candidate + "\r\n";
+        out += "a=end-of-candidates\r\n";
+    }
     if (d.rtcpPort) out += "a=rtcp:" + std::to_string(d.rtcpPort) + "\r\n";
     if (d.rtcpMux) out += "a=rtcp-mux\r\n";
     for (const Crypto &c : d.cryptos)

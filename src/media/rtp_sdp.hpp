@@ -1,11 +1,12 @@
-// Our own descriptions for the rtp and srtp profiles (RTP/AVP and RTP/SAVP, RFC 3264/4566), and
-// the SDES keys of srtp (RFC 4568).
+// Our own descriptions for the rtp and srtp profiles (RTP/AVP and RTP/SAVP, RFC 3264/4566), the
+// SDES keys of srtp (RFC 4568), and the webrtc profile on the shared transport (webrtc_transport.hpp).
 #pragma once
 
 #include "media/remote_sdp.hpp"
 
 #include <gst/gst.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,22 @@ struct LocalFormat {
     std::string fmtp;    // empty: none
 };
 
+// What a WebRTC description adds (UDP/TLS/RTP/SAVPF): ICE (RFC 8839), DTLS (RFC 8842), BUNDLE.
+struct LocalWebRtcTransport {
+    std::string iceUfrag, icePassword;
+    std::vector<std::string> candidates;  // "candidate:..." values
+    std::string fingerprint;              // SHA-256 of our certificate
+    std::string setup;                    // actpass (offers), active or passive (answers)
+    std::string mid;                      // empty: no a=mid, no BUNDLE group
+};
+
 struct LocalRtpDescription {
     std::string address;           // where we receive (connection and origin address)
     int port = 0;                  // 0: the audio stream is refused (an answer to a port-0 offer)
     int rtcpPort = 0;              // a=rtcp, 0: none
     bool rtcpMux = false;
     bool secure = false;           // RTP/SAVP with `cryptos`, else RTP/AVP
+    std::optional<LocalWebRtcTransport> webrtc;  // UDP/TLS/RTP/SAVPF instead of the above
     std::vector<LocalFormat> formats;
     std::vector<Crypto> cryptos;
     std::string direction = "sendrecv";

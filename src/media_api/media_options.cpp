@@ -1,5 +1,5 @@
 // Parsing of the audio input/output forms (shared by INIT and per-call options), and the names of
-// the media profiles and codecs.
+// the media profiles, codecs and WebRTC transports.
 #include "media_api/media_options.hpp"
 
 #include <cstdlib>
@@ -54,6 +54,8 @@ constexpr std::pair<MediaProfile, const char *> kProfiles[] = {
     {MediaProfile::WebRtc, "webrtc"}, {MediaProfile::Rtp, "rtp"}, {MediaProfile::Srtp, "srtp"}};
 constexpr std::pair<AudioCodec, const char *> kCodecs[] = {
     {AudioCodec::Opus, "opus"}, {AudioCodec::G722, "G722"}, {AudioCodec::Pcmu, "PCMU"}, {AudioCodec::Pcma, "PCMA"}};
+constexpr std::pair<WebRtcTransportKind, const char *> kWebRtcTransports[] = {
+    {WebRtcTransportKind::Webrtcbin, "webrtcbin"}, {WebRtcTransportKind::Shared, "shared"}};
 
 template <typename Enum, std::size_t N>
 bool parseName(const std::pair<Enum, const char *> (&names)[N], const std::string &text, Enum &out) {
@@ -77,5 +79,9 @@ const char *profileName(MediaProfile profile) { return nameOf(kProfiles, profile
 bool parseProfile(const std::string &name, MediaProfile &out) { return parseName(kProfiles, name, out); }
 const char *codecName(AudioCodec codec) { return nameOf(kCodecs, codec); }
 bool parseCodec(const std::string &name, AudioCodec &out) { return parseName(kCodecs, name, out); }
+const char *webrtcTransportName(WebRtcTransportKind kind) { return nameOf(kWebRtcTransports, kind); }
+bool parseWebRtcTransport(const std::string &name, WebRtcTransportKind &out) {
+    return parseName(kWebRtcTransports, name, out);
+}
 
 }  // namespace sipw

@@ -50,6 +50,12 @@ const char *codecName(AudioCodec codec);  // "opus", "G722", "PCMU", "PCMA"
 // Case-insensitive; false for anything else.
 bool parseCodec(const std::string &name, AudioCodec &out);
 
+// What carries the webrtc profile: GStreamer's webrtcbin (a handful of threads per call), or our
+// transport on threads every call shares (ICE on one thread, DTLS-SRTP keys, rtpbin).
+enum class WebRtcTransportKind { Webrtcbin, Shared };
+const char *webrtcTransportName(WebRtcTransportKind kind);  // "webrtcbin", "shared"
+bool parseWebRtcTransport(const std::string &name, WebRtcTransportKind &out);
+
 struct MediaOptions {
     // Of the calls we offer; an incoming offer chooses its own profile.
     MediaProfile profile = MediaProfile::WebRtc;
@@ -72,6 +78,7 @@ struct MediaOptions {
     // length to the delay.
     int ptimeMs = 20;
     int connectTimeoutMs = 10000;        // offer/answer applied → ICE+DTLS up, or IceFailed
+    WebRtcTransportKind webrtcTransport = WebRtcTransportKind::Webrtcbin;
 };
 
 // INIT `media` or CALL/ANSWER `options.media`: what a caller chose; unset fields keep the defaults
@@ -82,12 +89,14 @@ struct MediaChoice {
     std::optional<int> rtpTimeoutMs;
     std::optional<int> opusComplexity;
     std::optional<int> ptimeMs;
+    std::optional<WebRtcTransportKind> webrtcTransport;
     void applyTo(MediaOptions &options) const {
         if (profile) options.profile = *profile;
         if (codecs) options.codecs = *codecs;
         if (rtpTimeoutMs) options.rtpTimeoutMs = *rtpTimeoutMs;
         if (opusComplexity) options.opusComplexity = *opusComplexity;
         if (ptimeMs) options.ptimeMs = *ptimeMs;
+        if (webrtcTransport) options.webrtcTransport = *webrtcTransport;
     }
 };
 

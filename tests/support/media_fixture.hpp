@@ -136,7 +136,8 @@ protected:
             p->codec = codec;
         };
         p->created = Clock::now();
-        p->media = o.profile == MediaProfile::WebRtc ? createWebRtcMedia(context_, o, cb) : createRtpMedia(context_, o, cb);
+        bool webrtcbin = o.profile == MediaProfile::WebRtc && o.webrtcTransport == WebRtcTransportKind::Webrtcbin;
+        p->media = webrtcbin ? createWebRtcMedia(context_, o, cb) : createRtpMedia(context_, o, cb);
         return peer;
     }
 
@@ -182,7 +183,13 @@ protected:
     // Threads a call end brings beyond what the process already runs: `calls` calls of `profile`
     // (a tone one way, silence the other, null outputs), after one call that starts the shared
     // threads and loads the plugins.
-    double threadsPerCallEnd(MediaProfile profile, int calls) {
+    double threadsPerCallEnd(MediaProfile profile, int calls,
+                             WebRtcTransportKind transport = WebRtcTransportKind::Webrtcbin) {
+        auto options = [transport](const std::string &input, const std::string &output, MediaProfile profile) {
+            MediaOptions o = MediaTest::options(input, output, profile);
+            o.webrtcTransport = transport;
+            return o;
+        };
         auto warmUp = makePeer(options("tone:1000", "null", profile));
         auto warmUpPeer = makePeer(options("silence", "null", profile));
         negotiate(*warmUp, *warmUpPeer);

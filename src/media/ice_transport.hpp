@@ -1,0 +1,82 @@
+// An ICE transport over libnice whose agent runs on the shared ICE thread (private to the media
+// layer).
+//
+// The lean alternative to webrtcbin's transport: one stream of one component (RTP and RTCP muxed,
+// as WebRTC requires), full ICE (not lite, not trickle), host candidates of every interface plus
+// optional STUN and TURN servers. No thread of its own: every agent of the process runs on the ICE
+// thread (ice_loop.hpp), and so do the hooks.
+#pragma once
+
+#include <glib.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sipw {
+
+struct IceServerAddress {
+    std::string host;  // a name or an address; a name is resolved when it is given to setServers
+    int port = 3478;
+    bool turn = false;  // else STUN
+    std::string user, password;  // TURN only
+    bool tcp = false;  // TURN over TCP, for networks that drop UDP
+    bool tls = false;  // TURN over TLS (turns:)
+};
+
+class IceTransport {
+public:
+    struct Hooks {  // all called on the ICE thread, never after close() returned
+        std::function<void()> onGathered;  // localCandidates() is complete
+        std::function<void()> onConnected;  // a pair is selected: send() works from now on
+        std::function<void(const std::string &why)> onFailed;  // English, at most once
+        std::function<void(const guint8 *data, gsize size)> onPacket;  // a datagram from the peer
+    };
+
+    IceTransport(bool controlling, Hooks hooks);
+    ~IceTransport();  // closes
+    IceTransport(const IceTransport &) = delete;
+    IceTransport &operator=(const IceTransport &) = delete;
+
+    // Before gather(). Names are resolved here, on the caller's thread (it may block), so that the
+    // ICE thread never waits for DNS. libnice takes one STUN server: the first one given is used.
+    bool setServers(const std::vector<IceServerAddress> &servers, std::string &error);
+
+    // Before gather(): only these local IP addresses (empty: every interface's), and with
+    // `relayOnly` only TURN relays are used (candidates and checks).
+    void limitTo(const std::vector<std::string> &localAddresses, bool relayOnly);
+
+    // Starts gathering; onGathered follows, or onFailed.
+    bool gather(std::string &error);
+
+    // Valid once gather() returned true.
+    std::string localUfrag() const;
+    std::string localPassword() const;
+    // "candidate:..." SDP attribute values (no "a="), complete once onGathered ran.
+    std::vector<std::string> localCandidates() const;
+
+    // Before setRemote(): the offerer is usually controlling, but an ICE-lite peer changes that.
+    void setControlling(bool controlling);
+
+    // The peer's credentials and candidates ("candidate:..." with or without "a="), starting the
+    // connectivity checks. Candidates libnice cannot use (an RTCP component, mDNS names, TCP) are
+    // skipped; none usable at all is an error.
+    bool setRemote(const std::string &ufrag, const std::string &password,
+                   const std::vector<std::string> &candidates, std::string &error);
+
+    // One datagram to the peer, from any thread; false before onConnected or after close().
+    bool send(const guint8 *data, gsize size);
+
+    // From any thread, hooks included. After it returns no hook runs and send() returns false;
+    // the agent and its sockets are gone too, unless close() was called from onPacket, in which
+    // case they go as soon as that hook returned.
+    void close();
+
+    struct State;  // shared with the agent's signal handlers; defined in ice_transport.cpp
+
+private:
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace sipw
