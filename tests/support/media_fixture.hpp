@@ -44,8 +44,9 @@ inline int countEntries(const char *dir) {
 }
 
 // The ids of the process's threads, but GLib's shared worker pool ("pool-…": a few threads for
-// all asynchronous GIO work of the process, which grows and shrinks by itself).
-inline std::set<std::string> threadsBesidesGlibPool() {
+// all asynchronous GIO work of the process, which grows and shrinks by itself) and the media
+// layer's shared threads ("sipw-…": one each per process, started by the first call that needs it).
+inline std::set<std::string> threadsOfCalls() {
     std::set<std::string> ids;
     if (DIR *d = opendir("/proc/self/task")) {
         while (struct dirent *e = readdir(d)) {
@@ -56,7 +57,7 @@ inline std::set<std::string> threadsBesidesGlibPool() {
                 if (!fgets(name, sizeof name, f)) name[0] = 0;
                 fclose(f);
             }
-            if (strncmp(name, "pool-", 5) != 0) ids.insert(e->d_name);
+            if (strncmp(name, "pool-", 5) != 0 && strncmp(name, "sipw-", 5) != 0) ids.insert(e->d_name);
         }
         closedir(d);
     }
@@ -109,6 +110,7 @@ protected:
         o.ice.addresses = {"127.0.0.1"};
         o.localAddress = "127.0.0.1";
         o.profile = profile;
+        o.webrtcTransport = webrtcTransport_;
         if (!codecs.empty()) o.codecs = codecs;
         return o;
     }
@@ -195,7 +197,7 @@ protected:
         negotiate(*warmUp, *warmUpPeer);
         // Counted by id: threads of earlier tests that end meanwhile (pipelines closing in the
         // background) do not make up for new ones.
-        std::set<std::string> before = threadsBesidesGlibPool();
+        std::set<std::string> before = threadsOfCalls();
         std::vector<std::unique_ptr<Peer>> peers;
         for (int i = 0; i < calls; ++i) {
             peers.push_back(makePeer(options("tone:1000", "null", profile)));
@@ -204,7 +206,18 @@ protected:
         }
         runFor(500);
         int added = 0;
-        for (const std::string &id : threadsBesidesGlibPool()) added += before.count(id) == 0;
+        for (const std::string &id : threadsOfCalls()) {
+            if (before.count(id)) continue;
+            ++added;
+            if (getenv("SIPW_TEST_VERBOSE")) {
+                char name[32] = "";
+                if (FILE *f = fopen(("/proc/self/task/" + id + "/comm").c_str(), "r")) {
+                    if (!fgets(name, sizeof name, f)) name[0] = 0;
+                    fclose(f);
+                }
+                printf("[ thread   ] %s %s", id.c_str(), name);
+            }
+        }
         double perEnd = double(added) / (2 * calls);
         for (auto &peer : peers) EXPECT_FALSE(peer->failed) << peer->errorDetail;
         for (auto &peer : peers) peer->media->close();
@@ -215,8 +228,12 @@ protected:
 
     GMainContext *context_ = nullptr;
     static bool firstNegotiation_;  // the process's first call: print its timing
+    // What options() asks to carry the webrtc profile: the library's default, unless a test of
+    // both transports says otherwise.
+    static WebRtcTransportKind webrtcTransport_;
 };
 inline bool MediaTest::firstNegotiation_ = true;
+inline WebRtcTransportKind MediaTest::webrtcTransport_ = MediaOptions{}.webrtcTransport;
 
 // The recording is valid, lasts as long as the call (±15 %) and carries `hz` (±2 %).
 inline void expectRecording(const std::string &path, double callSeconds, double hz) {
