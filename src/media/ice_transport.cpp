@@ -269,33 +269,22 @@ bool IceTransport::gather(std::string &error) {
     return ok;
 }
 
-std::string IceTransport::localUfrag() const {
-    std::string ufrag;
+std::pair<std::string, std::string> IceTransport::localCredentials() const {
+    std::pair<std::string, std::string> credentials;
     std::shared_ptr<State> state = state_;
-    runOnIceLoop([state, &ufrag] {
-        gchar *localUfrag = nullptr, *localPassword = nullptr;
+    runOnIceLoop([state, &credentials] {
+        gchar *ufrag = nullptr, *password = nullptr;
         if (state->agent && state->streamId &&
-            nice_agent_get_local_credentials(state->agent, state->streamId, &localUfrag, &localPassword))
-            ufrag = localUfrag;
-        g_free(localUfrag);
-        g_free(localPassword);
+            nice_agent_get_local_credentials(state->agent, state->streamId, &ufrag, &password))
+            credentials = {ufrag, password};
+        g_free(ufrag);
+        g_free(password);
     }, true);
-    return ufrag;
+    return credentials;
 }
 
-std::string IceTransport::localPassword() const {
-    std::string password;
-    std::shared_ptr<State> state = state_;
-    runOnIceLoop([state, &password] {
-        gchar *localUfrag = nullptr, *localPassword = nullptr;
-        if (state->agent && state->streamId &&
-            nice_agent_get_local_credentials(state->agent, state->streamId, &localUfrag, &localPassword))
-            password = localPassword;
-        g_free(localUfrag);
-        g_free(localPassword);
-    }, true);
-    return password;
-}
+std::string IceTransport::localUfrag() const { return localCredentials().first; }
+std::string IceTransport::localPassword() const { return localCredentials().second; }
 
 std::vector<std::string> IceTransport::localCandidates() const {
     std::vector<std::string> lines;

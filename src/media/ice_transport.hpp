@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sipw {
@@ -76,6 +77,9 @@ public:
     struct State;  // shared with the agent's signal handlers; defined in ice_transport.cpp
 
 private:
+    // Both from one call on the ICE thread: libnice hands them out together.
+    std::pair<std::string, std::string> localCredentials() const;
+
     std::shared_ptr<State> state_;
 };
 
