@@ -269,39 +269,29 @@ bool IceTransport::gather(std::string &error) {
     return ok;
 }
 
-std::pair<std::string, std::string> IceTransport::localCredentials() const {
-    std::pair<std::string, std::string> credentials;
+IceTransport::LocalParameters IceTransport::local() const {
+    LocalParameters local;
     std::shared_ptr<State> state = state_;
-    runOnIceLoop([state, &credentials] {
+    runOnIceLoop([state, &local] {
+        if (!state->agent || !state->streamId) return;
         gchar *ufrag = nullptr, *password = nullptr;
-        if (state->agent && state->streamId &&
-            nice_agent_get_local_credentials(state->agent, state->streamId, &ufrag, &password))
-            credentials = {ufrag, password};
+        if (nice_agent_get_local_credentials(state->agent, state->streamId, &ufrag, &password)) {
+            local.ufrag = ufrag;
+            local.password = password;
+        }
         g_free(ufrag);
         g_free(password);
-    }, true);
-    return credentials;
-}
-
-std::string IceTransport::localUfrag() const { return localCredentials().first; }
-std::string IceTransport::localPassword() const { return localCredentials().second; }
-
-std::vector<std::string> IceTransport::localCandidates() const {
-    std::vector<std::string> lines;
-    std::shared_ptr<State> state = state_;
-    runOnIceLoop([state, &lines] {
-        if (!state->agent || !state->streamId) return;
         GSList *candidates = nice_agent_get_local_candidates(state->agent, state->streamId, kComponent);
         for (GSList *item = candidates; item; item = item->next) {
             std::string line = takeString(nice_agent_generate_local_candidate_sdp(
                 state->agent, static_cast<NiceCandidate *>(item->data)));
             if (line.rfind("a=", 0) == 0) line.erase(0, 2);
             while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-            if (!line.empty()) lines.push_back(line);
+            if (!line.empty()) local.candidates.push_back(line);
         }
         g_slist_free_full(candidates, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
     }, true);
-    return lines;
+    return local;
 }
 
 void IceTransport::setControlling(bool controlling) {

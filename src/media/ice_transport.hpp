@@ -29,7 +29,7 @@ struct IceServerAddress {
 class IceTransport {
 public:
     struct Hooks {  // all called on the ICE thread, never after close() returned
-        std::function<void()> onGathered;  // localCandidates() is complete
+        std::function<void()> onGathered;  // local().candidates is complete
         std::function<void()> onConnected;  // a pair is selected: send() works from now on
         std::function<void(const std::string &why)> onFailed;  // English, at most once
         std::function<void(const guint8 *data, gsize size)> onPacket;  // a datagram from the peer
@@ -51,11 +51,14 @@ public:
     // Starts gathering; onGathered follows, or onFailed.
     bool gather(std::string &error);
 
-    // Valid once gather() returned true.
-    std::string localUfrag() const;
-    std::string localPassword() const;
-    // "candidate:..." SDP attribute values (no "a="), complete once onGathered ran.
-    std::vector<std::string> localCandidates() const;
+    // What our descriptions carry, read in one visit to the ICE thread; valid once gather()
+    // returned true. Candidates: "candidate:..." SDP attribute values (no "a="), complete once
+    // onGathered ran.
+    struct LocalParameters {
+        std::string ufrag, password;
+        std::vector<std::string> candidates;
+    };
+    LocalParameters local() const;
 
     // Before setRemote(): the offerer is usually controlling, but an ICE-lite peer changes that.
     void setControlling(bool controlling);
@@ -77,9 +80,6 @@ public:
     struct State;  // shared with the agent's signal handlers; defined in ice_transport.cpp
 
 private:
-    // Both from one call on the ICE thread: libnice hands them out together.
-    std::pair<std::string, std::string> localCredentials() const;
-
     std::shared_ptr<State> state_;
 };
 

@@ -1,6 +1,6 @@
 // The rtp (RTP/AVP) and srtp (RTP/SAVP, SDES keys) profiles, and the webrtc profile on the shared
 // transport: the shared call pipeline (call_media.hpp) sent and received through rtpbin over our
-// own UDP sockets (rtp_transport.hpp) or over ICE with DTLS-SRTP keys (webrtc_transport.hpp).
+// own UDP sockets (rtp_transport.hpp) or over ICE with DTLS-SRTP keys (webrtc_negotiation.hpp).
 //
 //   ... rtpdtmfmux → [direction gate] → rtpbin send_rtp_sink_0 (→ srtpenc) → udpsink | ICE
 //   UDP source | ICE → rtpbin (→ srtpdec) → recv_rtp_src_0_<ssrc>_<pt> → CallMedia::linkReceivedPad
@@ -15,7 +15,7 @@
 #include "media/rtp_stats.hpp"
 #include "media/rtp_transport.hpp"
 #include "media/sdp_util.hpp"
-#include "media/webrtc_transport.hpp"
+#include "media/webrtc_negotiation.hpp"
 
 #include <map>
 #include <set>
@@ -41,7 +41,7 @@ public:
         // With DTLS these only stand in (srtpenc needs a key to start) until the handshake's.
         if (secure_)
             for (const std::string &suite : sdp::srtpSuites()) ourKeys_[suite] = sdp::newSrtpKey();
-        if (dtls_) webrtc_ = std::make_unique<WebRtcTransport>(webrtcHooks());
+        if (dtls_) webrtc_ = std::make_unique<WebRtcNegotiation>(webrtcHooks());
     }
     ~RtpSession() override { close(); }
 
@@ -76,6 +76,9 @@ public:
     }
 
     std::string checkAnswer(const std::string &remoteSdp) const override { return unusable(sdp::inspect(remoteSdp)); }
+
+    // A 488 to a WebRTC offer usually means a peer without ICE/DTLS: the rtp profiles reach it.
+    std::string refusalHint() const override { return dtls_ ? "webrtc_offer_refused" : std::string(); }
 
     void acceptAnswer(const std::string &remoteSdp) override {
         if (!usable()) return;
@@ -117,7 +120,10 @@ public:
 
     void acceptReoffer(const std::string &remoteSdp) override {
         if (!usable()) return;
-        if (!negotiated_ || awaitingAnswer_) return refuseLater("re-offer while an offer/answer is under way");
+        if (!negotiated_) return refuseLater("re-offer before the first offer/answer completed");
+        // A re-offer of ours still awaiting its answer was refused (491 in glare, or another
+        // failure): the SIP layer answers 491 while one is really under way. It is dropped.
+        awaitingAnswer_ = false;
         auto remote = sdp::inspect(remoteSdp);
         if (remote.parsed && sdp::profileOf(remote) == mediaProfile() && remote.port == 0) return acceptDisabledStream(remote);
         std::string why = unusable(remote);
@@ -130,8 +136,7 @@ public:
 private:
     std::string unusable(const sdp::RemoteMedia &remote) const {
         std::string why = sdp::unusableReason(remote, mediaProfile(), options().codecs);
-        if (why.empty() && dtls_ && remote.sha256Fingerprint.empty()) why = "no sha-256 DTLS fingerprint";
-        if (why.empty() && dtls_ && !remote.rtcpMux) why = "WebRTC audio without a=rtcp-mux";
+        if (why.empty() && dtls_) why = webrtc_->unusable(remote);
         return why;
     }
 
@@ -158,7 +163,7 @@ private:
     bool buildTransport(std::string &error) override {
         if (dtls_) {
             std::vector<std::string> unknown;
-            if (!webrtc_->open(options().ice, unknown, error)) return false;
+            if (!webrtc_->transport().open(options().ice, unknown, error)) return false;
             for (const std::string &entry : unknown) warnLater("ice_address_unknown", entry);
         } else if (!transport_.open(options().localAddress, error)) {
             return false;
@@ -196,7 +201,7 @@ private:
                 return static_cast<RtpSession *>(self)->srtpEncoder("rtcp_sink_%u", session);
             }));
         }
-        if (dtls_ ? !webrtc_->addReceivers(pipeline(), rtpbin_, error)
+        if (dtls_ ? !webrtc_->transport().addReceivers(pipeline(), rtpbin_, error)
                   : !transport_.addReceivers(pipeline(), rtpbin_, secure_, error))
             return false;
         // The agreed direction decides whether anything is sent at all.
@@ -286,7 +291,8 @@ private:
         useTelephoneEvent(choice->telephoneEventPayload);
 
         if (dtls_) {
-            if (!applyWebRtcTransport(remote, offered, error)) return false;
+            rtcpMux_ = true;
+            if (!webrtc_->apply(remote, offered, error)) return false;
         } else {
             if (!offered || !negotiated_) rtcpMux_ = remote.rtcpMux;
             std::string address = sendable(remote.address) ? remote.address : std::string();
@@ -297,13 +303,13 @@ private:
             if (rtp != remoteRtp_ || !negotiated_) transport_.setRemote(rtp, rtcp, rtcpMux_);
             remoteRtp_ = rtp;
         }
-        if (dtls_ ? !webrtc_->sending() : !transport_.sending()) {
+        if (dtls_ ? !webrtc_->transport().sending() : !transport_.sending()) {
             // rtpbin asks for the SRTP encoder (with our key for the agreed suite) as we link.
             GstPad *sendPad = gst_element_request_pad_simple(rtpbin_, "send_rtp_sink_0");  // transfer full
             bool linked = sendPad && gst_pad_link(sendOutput(), sendPad) == GST_PAD_LINK_OK;
             if (sendPad) gst_object_unref(sendPad);
             if (!linked) return error = "could not link audio to rtpbin", false;
-            if (dtls_ ? !webrtc_->addSenders(pipeline(), rtpbin_, error) : !transport_.addSenders(pipeline(), rtpbin_, error))
+            if (dtls_ ? !webrtc_->transport().addSenders(pipeline(), rtpbin_, error) : !transport_.addSenders(pipeline(), rtpbin_, error))
                 return false;
         }
         if (!negotiated_) {
@@ -342,21 +348,6 @@ private:
         return hooks;
     }
 
-    // The peer's ICE and DTLS parameters. The offerer controls ICE; answering, we take the DTLS
-    // client's part (a=setup:active), as browsers do; our offer lets the answer choose.
-    bool applyWebRtcTransport(const sdp::RemoteMedia &remote, bool offered, std::string &error) {
-        rtcpMux_ = true;
-        if (dtlsSetup_.empty()) {
-            if (offered) dtlsSetup_ = remote.setup == "active" ? "passive" : "active";
-            else if (remote.setup == "active" || remote.setup == "passive") dtlsSetup_ = remote.setup == "active" ? "passive" : "active";
-            else return error = "the answer's a=setup is \"" + remote.setup + "\" (active or passive expected)", false;
-            iceControlling_ = !offered;
-        }
-        if (offered) remoteMid_ = remote.mid;
-        WebRtcTransport::Remote r{remote.iceUfrag, remote.icePassword, remote.candidates, remote.sha256Fingerprint};
-        return webrtc_->setRemote(r, iceControlling_, dtlsSetup_ == "active", error);
-    }
-
     // The handshake's keys replace the stand-ins (ICE thread; no media has flowed yet).
     void useDtlsKeys(const DtlsSrtpHandshake::Keys &keys) {
         gchar *local = g_base64_encode(reinterpret_cast<const guchar *>(keys.local.data()), keys.local.size());
@@ -392,7 +383,8 @@ private:
     // "host" strategy (host candidates are known as gathering starts).
     void describeWhenGathered(std::function<sdp::LocalRtpDescription()> make) {
         pendingDescription_ = std::move(make);
-        if (!dtls_ || webrtc_->gathered() || options().ice.strategy == "host") return sendPendingDescription();
+        bool hostOnly = options().ice.strategy == "host" && !options().ice.relayOnly;
+        if (!dtls_ || webrtc_->transport().gathered() || hostOnly) return sendPendingDescription();
         gatherTimer_.start(guint(std::max(0, options().ice.gatheringTimeoutMs)), [this] { sendPendingDescription(); },
                            context());
     }
@@ -402,7 +394,13 @@ private:
         if (!pendingDescription_ || closed()) return;
         auto make = std::move(pendingDescription_);
         pendingDescription_ = nullptr;
-        sendLater(sdp::toSdp(make()));
+        sdp::LocalRtpDescription d = make();
+        if (dtls_ && options().ice.relayOnly && !WebRtcNegotiation::hasRelayCandidate(d)) {
+            // Nothing could ever connect: say why now rather than after the watchdog.
+            return failLater(MediaError::IceFailed,
+                             "no relay candidate from the TURN server (check its address and credentials)");
+        }
+        sendLater(sdp::toSdp(d));
     }
 
     bool useRemoteKey(const sdp::RemoteMedia &remote, bool offered, std::string &error) {
@@ -481,7 +479,7 @@ private:
         d.port = transport_.port();
         d.rtcpPort = transport_.port() + 1;
         d.rtcpMux = rtcpMux;
-        if (dtls_) describeWebRtcTransport(d);
+        if (dtls_) webrtc_->describe(d, awaitingAnswer_);
         d.secure = secure_;
         d.formats = formats;
         d.cryptos = cryptos;
@@ -490,30 +488,6 @@ private:
         d.sessionId = sessionId_;
         d.version = ++version_;
         return d;
-    }
-
-    // ICE, DTLS and the default candidate's address in m=/c= (what a peer without ICE would use).
-    void describeWebRtcTransport(sdp::LocalRtpDescription &d) {
-        sdp::LocalWebRtcTransport w;
-        w.iceUfrag = webrtc_->iceUfrag();
-        w.icePassword = webrtc_->icePassword();
-        w.candidates = webrtc_->candidates();
-        w.fingerprint = WebRtcTransport::fingerprint();
-        // An offer says actpass, and the peer keeps its role in later answers (RFC 8842 §5.3).
-        w.setup = awaitingAnswer_ || dtlsSetup_.empty() ? "actpass" : dtlsSetup_;
-        w.mid = awaitingAnswer_ ? "0" : remoteMid_;
-        std::vector<sdp::Candidate> parsed;
-        for (const std::string &line : w.candidates) {
-            sdp::Candidate c;
-            if (sdp::parseCandidate(line, c)) parsed.push_back(c);
-        }
-        if (const sdp::Candidate *c = sdp::defaultCandidate(parsed)) {
-            d.address = c->address;
-            d.port = c->port;
-        }
-        d.rtcpPort = 0;
-        d.rtcpMux = true;
-        d.webrtc = w;
     }
 
     void offer(const std::vector<sdp::LocalFormat> &formats, const std::vector<sdp::Crypto> &cryptos,
@@ -583,7 +557,7 @@ private:
         for (auto &[element, id] : handlers_) g_signal_handler_disconnect(element.get(), id);
         handlers_.clear();
         transport_.close();
-        if (webrtc_) webrtc_->close();
+        if (webrtc_) webrtc_->transport().close();
         srtpenc_.reset();
         srtpdec_.reset();
         rtpbin_ = nullptr;
@@ -595,10 +569,7 @@ private:
     bool secure_;
     bool dtls_;  // the webrtc profile: ICE and DTLS-SRTP (webrtc_) instead of UDP (transport_)
     RtpTransport transport_;
-    std::unique_ptr<WebRtcTransport> webrtc_;
-    std::string dtlsSetup_;  // our part once agreed: "active" (DTLS client) or "passive"
-    bool iceControlling_ = false;
-    std::string remoteMid_;
+    std::unique_ptr<WebRtcNegotiation> webrtc_;
     std::function<sdp::LocalRtpDescription()> pendingDescription_;  // waits for the candidates
     OneShotTimer gatherTimer_;
     OneShotTimer connectTimer_;

@@ -77,9 +77,7 @@ bool WebRtcTransport::open(const IceOptions &options, std::vector<std::string> &
     return ice_->setServers(servers, error) && ice_->gather(error);
 }
 
-std::string WebRtcTransport::iceUfrag() const { return ice_ ? ice_->localUfrag() : std::string(); }
-std::string WebRtcTransport::icePassword() const { return ice_ ? ice_->localPassword() : std::string(); }
-std::vector<std::string> WebRtcTransport::candidates() const { return ice_ ? ice_->localCandidates() : std::vector<std::string>(); }
+IceTransport::LocalParameters WebRtcTransport::localIce() const { return ice_ ? ice_->local() : IceTransport::LocalParameters(); }
 std::string WebRtcTransport::fingerprint() { return DtlsCertificate::shared().fingerprint(); }
 
 bool WebRtcTransport::setRemote(const Remote &remote, bool controlling, bool dtlsClient, std::string &error) {

@@ -45,9 +45,7 @@ public:
     bool open(const IceOptions &options, std::vector<std::string> &unknownAddresses, std::string &error);
     bool gathered() const { return gathered_; }
     // What our descriptions carry (once gathered).
-    std::string iceUfrag() const;
-    std::string icePassword() const;
-    std::vector<std::string> candidates() const;
+    IceTransport::LocalParameters localIce() const;
     static std::string fingerprint();  // SHA-256 of the process's DTLS certificate
 
     struct Remote {

@@ -78,7 +78,7 @@ struct MediaOptions {
     // length to the delay.
     int ptimeMs = 20;
     int connectTimeoutMs = 10000;        // offer/answer applied → ICE+DTLS up, or IceFailed
-    WebRtcTransportKind webrtcTransport = WebRtcTransportKind::Webrtcbin;
+    WebRtcTransportKind webrtcTransport = WebRtcTransportKind::Shared;
 };
 
 // INIT `media` or CALL/ANSWER `options.media`: what a caller chose; unset fields keep the defaults

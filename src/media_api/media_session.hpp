@@ -102,7 +102,8 @@ public:
     // mirrored direction (sendonly → recvonly, ...), narrowed while we hold (sendrecv →
     // sendonly, sendonly → inactive) → onLocalDescription(answer), applied in our pipeline.
     // A re-offer we cannot serve (webrtc: an ICE restart; no common codec) →
-    // onError(IncompatibleSdp), and the call goes on as before.
+    // onError(IncompatibleSdp), and the call goes on as before. A re-offer of ours that is still
+    // unanswered was refused (the caller answers 491 while one is under way): it is dropped.
     virtual void acceptReoffer(const std::string &remoteSdp) = 0;
     virtual void setMuted(bool muted) = 0;
     // We hold the call: send silence and drop what arrives, at once and whatever the SDP

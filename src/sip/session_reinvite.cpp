@@ -122,8 +122,10 @@ void Session::retryAfterGlare() {
 }
 
 void Session::onIncomingReinvite(const sip_t *sip) {
-    if (reinviteOutstanding_ && !reinviteSent_) {
-        // Glare: our own re-offer is being built (nua answers 491 by itself once it is sent).
+    if (reinviteOutstanding_) {
+        // Glare: our own re-offer is being built or awaits its answer. RFC 3261 §14.2: 491, and
+        // both sides retry after their §14.1 delays (onReinviteResponse). nua leaves it to us:
+        // it does not run offer/answer itself here.
         nua_respond(handle_, SIP_491_REQUEST_PENDING, TAG_END());
         return;
     }

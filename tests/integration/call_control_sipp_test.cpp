@@ -105,7 +105,7 @@ TEST_F(CallControlSipp, EarlyAnswerThenTheSameOrAnotherAnswer) {
             ASSERT_EQ(p.w.post("HANGUP", {{"sessionId", sid}}), 0);
             EXPECT_FALSE(waitSession(p.w, "session_ended", sid).is_null());
         } else {
-            // Another ICE/DTLS endpoint: webrtcbin cannot follow it, so the call ends as for an
+            // Another ICE/DTLS endpoint (an ICE restart, not supported): the call ends as for an
             // answer it cannot use (ACK, BYE, session_failed without session_accepted).
             Json failed = waitSession(p.w, "session_failed", sid);
             ASSERT_FALSE(failed.is_null()) << uas.describe();

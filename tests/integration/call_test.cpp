@@ -180,10 +180,19 @@ TEST_F(Calls, FiveSimultaneousCallsThreeOutTwoIn) {
     }
 }
 
-TEST_F(Calls, RelayOnlyCallThroughCoturnCarriesAudio) {
-    Json turn = {{"sipIce", Json::array({{{"urls", "turn:127.0.0.1:3478"}, {"username", "test"}, {"credential", "testpw"}}})},
-                 {"ice", {{"transportPolicy", "relay"}}}};
-    Phone a("1019", turn), b("1020");
+// TURN on each WebRTC transport (coturn on loopback).
+class RelayCalls : public Calls, public ::testing::WithParamInterface<const char *> {
+protected:
+    // A relay-only INIT with `credential` for coturn's user "test", on this test's transport.
+    Json relayOnly(const char *credential) const {
+        return {{"sipIce", Json::array({{{"urls", "turn:127.0.0.1:3478"}, {"username", "test"}, {"credential", credential}}})},
+                {"ice", {{"transportPolicy", "relay"}}},
+                {"media", {{"webrtcTransport", GetParam()}}}};
+    }
+};
+
+TEST_P(RelayCalls, RelayOnlyCallThroughCoturnCarriesAudio) {
+    Phone a("1019", relayOnly("testpw")), b("1020", Json{{"media", {{"webrtcTransport", GetParam()}}}});
     std::string heard = tempWav("relay");
     ASSERT_EQ(a.w.post("CALL", {{"target", "1020"}, {"sessionId", "relay"}, {"options", audio("tone:700", "null")}}), 0);
     std::string bid = answerNext(b, "1019", audio("silence", "file:" + heard));
@@ -200,10 +209,8 @@ TEST_F(Calls, RelayOnlyCallThroughCoturnCarriesAudio) {
     std::remove(heard.c_str());
 }
 
-TEST_F(Calls, WrongTurnPasswordFailsTheCallClearly) {
-    Json turn = {{"sipIce", Json::array({{{"urls", "turn:127.0.0.1:3478"}, {"username", "test"}, {"credential", "wrong"}}})},
-                 {"ice", {{"transportPolicy", "relay"}}}};
-    Phone a("1011", turn), b("1012");
+TEST_P(RelayCalls, WrongTurnPasswordFailsTheCallClearly) {
+    Phone a("1011", relayOnly("wrong")), b("1012");
     auto t0 = Clock::now();
     ASSERT_EQ(a.w.post("CALL", {{"target", "1012"}, {"sessionId", "badturn"}}), 0);
     Json failed;
@@ -222,6 +229,9 @@ TEST_F(Calls, WrongTurnPasswordFailsTheCallClearly) {
     EXPECT_LT(secondsSince(t0), 3.0);
     printf("[ timing   ] relay-only call with a wrong TURN password ended after %.1f s\n", secondsSince(t0));
 }
+
+INSTANTIATE_TEST_SUITE_P(WebRtcTransports, RelayCalls, ::testing::Values("shared", "webrtcbin"),
+                         [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); });
 
 TEST_F(Calls, DeadStunServerDoesNotDelayTheInvite) {
     Json stun = {{"sipIce", Json::array({"stun:127.0.0.1:3479"})}, {"ice", {{"gatheringTimeoutMs", 300}}}};

@@ -1,4 +1,4 @@
-// Repeated call setup and teardown: nothing may accumulate. Pipelines and webrtcbins are
+// Repeated call setup and teardown, on each WebRTC transport: nothing may accumulate. Pipelines and webrtcbins are
 // counted by the media layer itself (this test links the core, not the shared library: the
 // count is internal), file descriptors and threads through /proc.
 #include "media/media_factory.hpp"
@@ -68,7 +68,7 @@ bool waitMsg(TestWorker &w, const std::string &msg, const std::string &sid, int 
 }
 
 // One full call A → B: answered, confirmed, hung up, ended on both sides. Returns B's session id.
-bool oneCall(TestWorker &a, TestWorker &b, int i) {
+bool oneCall(TestWorker &a, TestWorker &b, int i, int objectsPerCall) {
     std::string sid = "cycle-" + std::to_string(i);
     if (a.post("CALL", {{"target", "1012"}, {"sessionId", sid}}) != 0) return false;
     Json incoming = b.waitFor("newRTCSession", 5000);
@@ -78,7 +78,7 @@ bool oneCall(TestWorker &a, TestWorker &b, int i) {
     if (!waitMsg(a, "session_confirmed", sid, 5000) || !waitMsg(b, "session_confirmed", bid, 5000)) return false;
     if (i == -3) {  // (not the first call: the pre-warm thread is still making elements then)
         // The tracer must see the call's pipelines, or the zero counts below prove nothing.
-        EXPECT_EQ(sipw::liveMediaObjects(), 4);  // a pipeline and a webrtcbin per side
+        EXPECT_EQ(sipw::liveMediaObjects(), objectsPerCall);
     }
     if (getenv("SIPW_SOAK_WAIT_MEDIA")) {
         // A call with media up, as a real one: ICE and DTLS completed before the hang-up.
@@ -102,16 +102,22 @@ bool oneCall(TestWorker &a, TestWorker &b, int i) {
 
 }  // namespace
 
-TEST(Soak, TwoHundredCallCyclesLeaveNothingBehind) {
+class Soak : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(Soak, TwoHundredCallCyclesLeaveNothingBehind) {
     SIPW_REQUIRE_LOOPBACK_SERVERS();
     int cycles = getenv("SIPW_SOAK_CYCLES") ? atoi(getenv("SIPW_SOAK_CYCLES")) : 200;
+    std::string transport = GetParam();
+    // A pipeline per side, and a webrtcbin in it on that transport.
+    int objectsPerCall = transport == "webrtcbin" ? 4 : 2;
+    Json media = {{"media", {{"webrtcTransport", transport}}}};
     TestWorker a, b;
-    ASSERT_EQ(a.post("INIT", initFor("1011", "udp://127.0.0.1:5060")), 0);
-    ASSERT_EQ(b.post("INIT", initFor("1012", "udp://127.0.0.1:5060")), 0);
+    ASSERT_EQ(a.post("INIT", initFor("1011", "udp://127.0.0.1:5060", media)), 0);
+    ASSERT_EQ(b.post("INIT", initFor("1012", "udp://127.0.0.1:5060", media)), 0);
     ASSERT_TRUE(a.sees("registered", 5000));
     ASSERT_TRUE(b.sees("registered", 5000));
     // Warm up: plugin loading, the DTLS certificate and thread pools are paid once per process.
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(oneCall(a, b, -1 - i));
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(oneCall(a, b, -1 - i, objectsPerCall));
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // lingering dialogs finish
     // GLib keeps idle pool threads (GStreamer's streaming threads come from such a pool) for a
     // while; they are not leaks, so they are dismissed before each count.
@@ -122,7 +128,7 @@ TEST(Soak, TwoHundredCallCyclesLeaveNothingBehind) {
     int objects0 = sipw::liveMediaObjects();
 
     auto t0 = Clock::now();
-    for (int i = 0; i < cycles; ++i) ASSERT_TRUE(oneCall(a, b, i)) << "cycle " << i;
+    for (int i = 0; i < cycles; ++i) ASSERT_TRUE(oneCall(a, b, i, objectsPerCall)) << "cycle " << i;
     double seconds = secondsSince(t0);
     // Closed calls finish within about a second (dialogs, the close grace of the media); idle
     // pool threads of GLib/GStreamer may take a little longer to exit. A leak never settles.
@@ -155,3 +161,5 @@ TEST(Soak, TwoHundredCallCyclesLeaveNothingBehind) {
     EXPECT_LE(threads, threads0) << "threads before: " << threadNames0 << "; now: " << joined(threadNames());
 }
 
+INSTANTIATE_TEST_SUITE_P(WebRtcTransports, Soak, ::testing::Values("shared", "webrtcbin"),
+                         [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); });

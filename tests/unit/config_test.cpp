@@ -226,18 +226,18 @@ TEST(InitConfig, MediaProfileCodecsAndTimeout) {
     EXPECT_EQ(defaults.media.rtpTimeoutMs, 30000);
     EXPECT_EQ(defaults.media.opusComplexity, 5);
     EXPECT_EQ(defaults.media.ptimeMs, 20);
-    EXPECT_EQ(defaults.media.webrtcTransport, WebRtcTransportKind::Webrtcbin);
+    EXPECT_EQ(defaults.media.webrtcTransport, WebRtcTransportKind::Shared);
 
     json p = kMinimal;
     p["media"] = {{"profile", "RTP"}, {"codecs", {"pcma", "G722"}}, {"rtpTimeoutMs", 0}, {"opusComplexity", 0},
-                  {"ptimeMs", 60}, {"webrtcTransport", "shared"}};
+                  {"ptimeMs", 60}, {"webrtcTransport", "webrtcbin"}};
     Config c = parse(p);
     EXPECT_EQ(c.media.profile, MediaProfile::Rtp);
     EXPECT_EQ(c.media.codecs, (std::vector<AudioCodec>{AudioCodec::Pcma, AudioCodec::G722}));
     EXPECT_EQ(c.media.rtpTimeoutMs, 0);
     EXPECT_EQ(c.media.opusComplexity, 0);
     EXPECT_EQ(c.media.ptimeMs, 60);
-    EXPECT_EQ(c.media.webrtcTransport, WebRtcTransportKind::Shared);
+    EXPECT_EQ(c.media.webrtcTransport, WebRtcTransportKind::Webrtcbin);
     p["media"] = {{"profile", "srtp"}, {"shiny", true}};
     std::vector<std::string> unknown;
     EXPECT_EQ(parse(p, &unknown).media.profile, MediaProfile::Srtp);

@@ -115,12 +115,10 @@ void exchange(Peer &a, Peer &b, const std::string &bPasswordForA = "") {
     ASSERT_TRUE(a.waitGathered());
     ASSERT_TRUE(b.waitGathered());
     std::string error;
-    std::string bPassword = bPasswordForA.empty() ? b.transport->localPassword() : bPasswordForA;
-    ASSERT_TRUE(a.transport->setRemote(b.transport->localUfrag(), bPassword, b.transport->localCandidates(), error))
-        << error;
-    ASSERT_TRUE(b.transport->setRemote(a.transport->localUfrag(), a.transport->localPassword(),
-                                       a.transport->localCandidates(), error))
-        << error;
+    IceTransport::LocalParameters aLocal = a.transport->local(), bLocal = b.transport->local();
+    std::string bPassword = bPasswordForA.empty() ? bLocal.password : bPasswordForA;
+    ASSERT_TRUE(a.transport->setRemote(bLocal.ufrag, bPassword, bLocal.candidates, error)) << error;
+    ASSERT_TRUE(b.transport->setRemote(aLocal.ufrag, aLocal.password, aLocal.candidates, error)) << error;
 }
 
 void sendNumbered(Peer &from, const std::string &tag, int count) {
@@ -157,9 +155,10 @@ TEST(IceTransport, OffersHostCandidatesInSdpForm) {
     Peer a(true);
     gather(a);
     ASSERT_TRUE(a.waitGathered());
-    EXPECT_FALSE(a.transport->localUfrag().empty());
-    EXPECT_GE(a.transport->localPassword().size(), 22u);  // RFC 8445: at least 128 bits
-    std::vector<std::string> candidates = a.transport->localCandidates();
+    IceTransport::LocalParameters local = a.transport->local();
+    EXPECT_FALSE(local.ufrag.empty());
+    EXPECT_GE(local.password.size(), 22u);  // RFC 8445: at least 128 bits
+    std::vector<std::string> candidates = local.candidates;
     ASSERT_FALSE(candidates.empty());
     for (const std::string &line : candidates) std::printf("%s\n", line.c_str());
     bool loopback = false;
@@ -276,11 +275,9 @@ TEST(IceTransport, CloseFromInsideAHookIsSafe) {
     gather(c);
     ASSERT_TRUE(c.waitGathered());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // receiver's gathering done
-    ASSERT_TRUE(receiver->setRemote(c.transport->localUfrag(), c.transport->localPassword(),
-                                    c.transport->localCandidates(), error))
-        << error;
-    ASSERT_TRUE(c.transport->setRemote(receiver->localUfrag(), receiver->localPassword(),
-                                       receiver->localCandidates(), error))
+    IceTransport::LocalParameters cLocal = c.transport->local(), receiverLocal = receiver->local();
+    ASSERT_TRUE(receiver->setRemote(cLocal.ufrag, cLocal.password, cLocal.candidates, error)) << error;
+    ASSERT_TRUE(c.transport->setRemote(receiverLocal.ufrag, receiverLocal.password, receiverLocal.candidates, error))
         << error;
     ASSERT_TRUE(c.waitConnected());
     auto deadline = Clock::now() + kTimeout;
