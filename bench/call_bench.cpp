@@ -3,16 +3,17 @@
 //   1. CALL → session_confirmed and CALL → first decoded audio at the callee: median and p95 over
 //      sequential calls, both user agents in this process;
 //   2. CPU and RSS of this process carrying N simultaneous two-way calls (tones both ways), the far
-//      ends answered by a second process (this program, "answerer" mode); the first call of each
-//      load is recorded and its tone measured (the audio check on a sample), and every call must
-//      have decoded audio.
+//      ends answered by a second process (this program, "answerer" mode); every call must have
+//      decoded audio. After the measuring window, while the load runs: up to 8 calls are recorded
+//      for 3 s (RECORD: probes) and checked for gaps (a 10 ms block without the tone), the first
+//      one's tone measured; then 10 more calls are placed one after the other (CALL → confirmed).
 // Profiles: "webrtc" (Opus over ICE/DTLS-SRTP), "rtp" (plain RTP, PCMU), "srtp" (SDES-SRTP, PCMU).
 // Prints figures; asserts nothing.
 //
 // Usage: call_bench [CALLS=50] [LOADS=1,10,30,60] [WINDOW_S=10] [PROFILES=webrtc,rtp]
 // A profile may name media options after it: "webrtc:c1:p40" is webrtc with opusComplexity 1 and
-// ptimeMs 40, "webrtc:shared" webrtc on the shared transport (webrtcTransport), for both ends of
-// its calls.
+// ptimeMs 40, "webrtc:webrtcbin" webrtc on webrtcbin instead of the shared transport (the
+// default; webrtcTransport), for both ends of its calls.
 #include "audio_analysis.hpp"
 #include "sipw.h"
 
@@ -96,9 +97,9 @@ Profile profileNamed(const std::string &spec) {
     Profile profile = name == "webrtc" ? Profile{name, Json::object(), "webrtc (Opus)"}
                                        : Profile{name, {{"profile", name}, {"codecs", {"PCMU"}}}, name + " (G.711 PCMU)"};
     for (std::string option; std::getline(parts, option, ':');) {
-        if (option == "shared") {
+        if (option == "shared" || option == "webrtcbin") {
             profile.media["webrtcTransport"] = option;
-            profile.label += ", shared transport";
+            profile.label += ", " + option + " transport";
             continue;
         }
         if (option.size() < 2) continue;
@@ -268,6 +269,41 @@ void latency(int calls, const Profile &profile) {
     sipw_destroy(b);
 }
 
+// Gaps in a probe's recording of a steady tone: 10 ms blocks without it between its first and its
+// last block with it (before media flows and after the hang-up is not a gap). -1: no tone at all.
+int gapsIn(const std::string &path) {
+    sipw::test::Wav wav;
+    std::string error;
+    if (!sipw::test::readWav(path, wav, error)) return -1;
+    std::vector<double> levels = sipw::test::windowLevels(wav, 10);
+    constexpr double kLoud = 0.01;  // RMS; the tone is ~0.35, silence ~0
+    size_t first = levels.size(), last = 0;
+    for (size_t i = 0; i < levels.size(); ++i)
+        if (levels[i] > kLoud) {
+            first = std::min(first, i);
+            last = i;
+        }
+    if (first == levels.size()) return -1;
+    int gaps = 0;
+    for (size_t i = first; i <= last; ++i) gaps += levels[i] <= kLoud;
+    return gaps;
+}
+
+// CALL → session_confirmed of `count` calls placed one after the other while the load runs.
+std::vector<double> setupsUnderLoad(sipw_worker *a, const Profile &profile, int count) {
+    std::vector<double> setups;
+    for (int i = 0; i < count; ++i) {
+        std::string sid = "extra-" + profile.name + "-" + std::to_string(i);
+        auto t0 = Clock::now();
+        sipw_post(a, "CALL", Json({{"target", "1002"}, {"sessionId", sid}, {"options", callOptions(profile)}}).dump().c_str());
+        if (waitSession(a, sid, "session_confirmed", 5000)) setups.push_back(msSince(t0));
+        sipw_post(a, "HANGUP", Json({{"sessionId", sid}}).dump().c_str());
+        waitSession(a, sid, "session_ended", 5000);
+        sipw_post(a, "SESSTION_DEL", Json({{"sessionId", sid}}).dump().c_str());
+    }
+    return setups;
+}
+
 void load(const std::vector<int> &loads, int windowSeconds, const char *self, const Profile &profile) {
     // The far ends live in another process, so the figures are those of one end per call.
     int toChild[2], fromChild[2];
@@ -294,15 +330,17 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
     int idleThreads = threadCount();
     printf("\nsimultaneous two-way calls, %s (this process = one end of each call):\n", profile.label.c_str());
     // RSS per extra call: against the previous load (the first load pays for loading the plugins).
-    printf("%6s %12s %14s %12s %18s %9s %13s %16s %10s %14s\n", "calls", "CPU %core", "CPU/call %", "RSS MiB",
-           "RSS/extra call KiB", "threads", "threads/call", "answerer CPU %", "audio ok", "sample heard");
+    printf("%6s %12s %14s %12s %18s %9s %13s %16s %10s %14s %16s %15s\n", "calls", "CPU %core", "CPU/call %", "RSS MiB",
+           "RSS/extra call KiB", "threads", "threads/call", "answerer CPU %", "audio ok", "sample heard",
+           "gap-free probes", "setup+load ms");
     int previousCalls = 0;
-    const std::string sample = "/tmp/sipw_call_bench_sample.wav";
+    constexpr int kProbes = 8;
+    auto probePath = [](int i) { return "/tmp/sipw_call_bench_probe_" + std::to_string(i) + ".wav"; };
     for (int n : loads) {
         std::vector<std::string> sids;
         for (int i = 0; i < n; ++i) {
             std::string sid = "load-" + profile.name + "-" + std::to_string(n) + "-" + std::to_string(i);
-            Json options = callOptions(profile, i == 0 ? "file:" + sample : "null");
+            Json options = callOptions(profile);
             sipw_post(a, "CALL", Json({{"target", "1002"}, {"sessionId", sid}, {"options", options}}).dump().c_str());
             sids.push_back(sid);
         }
@@ -327,22 +365,38 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
         double wall = msSince(t0) / 1000;
         double cpu = (cpuSeconds("self") - cpu0) / wall * 100, childCpu = (cpuSeconds(childPid) - childCpu0) / wall * 100;
         long rss = rssKiB("self");
+        // After the window (not in its CPU): what probes hear, then the set-up of new calls, while
+        // the load runs.
+        int probes = std::min(n, kProbes);
+        for (int i = 0; i < probes; ++i)
+            sipw_post(a, "RECORD", Json({{"sessionId", sids[i]}, {"file", probePath(i)}}).dump().c_str());
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+        for (int i = 0; i < probes; ++i) sipw_post(a, "RECORD_STOP", Json({{"sessionId", sids[i]}}).dump().c_str());
+        while (sipw_event *ev = sipw_wait_event(a, 0)) sipw_event_free(ev);
+        std::vector<double> setups = setupsUnderLoad(a, profile, 10);
         for (auto &sid : sids) sipw_post(a, "SESSTION_DEL", Json({{"sessionId", sid}}).dump().c_str());
         std::this_thread::sleep_for(std::chrono::seconds(2));
         while (sipw_event *ev = sipw_wait_event(a, 0)) sipw_event_free(ev);
-        // The sample's recording (finished by the hang-up): the answerer's 1000 Hz tone.
+        // The probes' recordings: the answerer's 1000 Hz tone.
         sipw::test::Wav wav;
         std::string error;
-        double heard = sipw::test::readWav(sample, wav, error) && wav.samples.size() > size_t(wav.sampleRate)
+        double heard = sipw::test::readWav(probePath(0), wav, error) && wav.samples.size() > size_t(wav.sampleRate)
                            ? sipw::test::dominantFrequency(wav, wav.samples.size() / 2, wav.samples.size())
                            : 0;
-        printf("%6d %12.1f %14.2f %12.1f %18.0f %9d %13.1f %16.1f %7d/%d %11.1f Hz\n", n, cpu, cpu / n, rss / 1024.0,
-               double(rss - idleRss) / (n - previousCalls), threads, double(threads - idleThreads) / n, childCpu,
-               withAudio, n, heard);
+        int gapFree = 0, gapBlocks = 0;
+        for (int i = 0; i < probes; ++i) {
+            int gaps = gapsIn(probePath(i));
+            gapFree += gaps == 0;
+            gapBlocks += std::max(0, gaps);
+            std::remove(probePath(i).c_str());
+        }
+        printf("%6d %12.1f %14.2f %12.1f %18.0f %9d %13.1f %16.1f %7d/%d %11.1f Hz %8d/%d (%d) %8.1f (n=%zu)\n", n, cpu,
+               cpu / n, rss / 1024.0, double(rss - idleRss) / (n - previousCalls), threads,
+               double(threads - idleThreads) / n, childCpu, withAudio, n, heard, gapFree, probes, gapBlocks,
+               percentile(setups, 0.5), setups.size());
         idleRss = rss;
         previousCalls = n;
         fflush(stdout);
-        std::remove(sample.c_str());
     }
     sipw_destroy(a);
     close(toChild[1]);

@@ -80,6 +80,8 @@ SSL_CTX *sharedContext() {
 
 }  // namespace
 
+void DtlsSrtpHandshake::prepare() { sharedContext(); }
+
 DtlsCertificate::DtlsCertificate() {
     key_ = EVP_EC_gen("P-256");
     certificate_ = X509_new();

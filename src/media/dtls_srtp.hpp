@@ -60,6 +60,10 @@ public:
 
     static constexpr guint kDefaultGiveUpMs = 15000;
 
+    // Makes the process's certificate and DTLS context now (the warm-up) rather than in the
+    // first call's handshake. Thread-safe; later calls do nothing.
+    static void prepare();
+
     // Every method runs on the thread that iterates `context` (the timers are attached there).
     // `remoteFingerprintSha256`: the peer's a=fingerprint:sha-256 value, any letter case.
     DtlsSrtpHandshake(Role role, std::string remoteFingerprintSha256, Hooks hooks, GMainContext *context,

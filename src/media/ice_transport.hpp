@@ -18,7 +18,7 @@
 namespace sipw {
 
 struct IceServerAddress {
-    std::string host;  // a name or an address; a name is resolved when it is given to setServers
+    std::string host;  // a name or an address; a name is resolved as gathering starts
     int port = 3478;
     bool turn = false;  // else STUN
     std::string user, password;  // TURN only
@@ -40,15 +40,15 @@ public:
     IceTransport(const IceTransport &) = delete;
     IceTransport &operator=(const IceTransport &) = delete;
 
-    // Before gather(). Names are resolved here, on the caller's thread (it may block), so that the
-    // ICE thread never waits for DNS. libnice takes one STUN server: the first one given is used.
-    bool setServers(const std::vector<IceServerAddress> &servers, std::string &error);
+    // Before gather(). libnice takes one STUN server: the first one given is used.
+    void setServers(const std::vector<IceServerAddress> &servers);
 
     // Before gather(): only these local IP addresses (empty: every interface's), and with
     // `relayOnly` only TURN relays are used (candidates and checks).
     void limitTo(const std::vector<std::string> &localAddresses, bool relayOnly);
 
-    // Starts gathering; onGathered follows, or onFailed.
+    // Starts gathering; onGathered follows, or onFailed (a server name that does not resolve
+    // among others). Server names are resolved first, asynchronously on the ICE thread.
     bool gather(std::string &error);
 
     // What our descriptions carry, read in one visit to the ICE thread; valid once gather()
@@ -59,6 +59,10 @@ public:
         std::vector<std::string> candidates;
     };
     LocalParameters local() const;
+
+    // Starts the ICE thread and makes (and drops) one agent there, so that the first call finds
+    // libnice's types and the thread ready (the warm-up).
+    static void prepare();
 
     // Before setRemote(): the offerer is usually controlling, but an ICE-lite peer changes that.
     void setControlling(bool controlling);

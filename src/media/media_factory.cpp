@@ -38,7 +38,7 @@ public:
 
 std::shared_ptr<MediaFactory> createMediaFactory() {
     // The first call of a process would otherwise pay for plugin loading and the DTLS
-    // certificate (130–400 ms); do it now, off the loop thread.
+    // certificates (130–400 ms): do it now, off the loop thread.
     startMediaPrewarm();
     return std::make_shared<ProfileFactory>();
 }

@@ -545,7 +545,6 @@ private:
         statsTimer_.cancel();
         connectTimer_.cancel();
         gatherTimer_.cancel();
-        if (negotiated_ && rtpbin_) keepStats(readRtpSessionStats(rtpbin_), false);
         return false;
     }
 
@@ -554,6 +553,8 @@ private:
     }
 
     void releaseTransport() override {
+        // The last reading, once the pipeline has stopped: it counts every packet that left.
+        if (negotiated_ && rtpbin_) keepStats(readRtpSessionStats(rtpbin_), false);
         for (auto &[element, id] : handlers_) g_signal_handler_disconnect(element.get(), id);
         handlers_.clear();
         transport_.close();

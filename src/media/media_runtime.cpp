@@ -1,8 +1,15 @@
 // GStreamer's initialization, the count of live media objects, and the warm-up of a process.
+#include "media/dtls_srtp.hpp"
+#include "media/ice_transport.hpp"
+#include "media/inline_jitter_buffer.hpp"
 #include "media/media_factory.hpp"
 #include "media/media_runtime.hpp"
 
 #include <gio/gio.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -40,47 +47,140 @@ int liveMediaObjects() { return liveObjects.load(); }
 
 namespace {
 std::mutex prewarmMutex;
-std::condition_variable prewarmFinished;
+std::condition_variable prewarmProgress;
 bool prewarmRunning = false;
+bool callPathReady = false;
+bool restCancelled = false;  // a worker went away before the rest began: it is not done at all
+// The rest waits this long after the first stage: a first call placed as soon as the worker has
+// registered then runs alone.
+constexpr auto kRestDelay = std::chrono::milliseconds(1500);
+// Joined by the first awaitMediaPrewarm that sees it done; never destroyed (a joinable
+// std::thread destroyed at exit would terminate the process).
+std::thread *prewarmThread = nullptr;
+
+// One offer and its answer between two throwaway sessions of the default profile, on loopback and
+// a private context: the first call's set-up then runs code already paged in and bound (measured:
+// without it, a process's first offer took ~9 ms longer than later ones, and so did its first answer).
+void rehearseOfferAnswer() {
+    GMainContext *context = g_main_context_new();
+    g_main_context_push_thread_default(context);
+    MediaOptions options;
+    options.output.kind = AudioEndpoint::Kind::Null;
+    options.ice.addresses = {"127.0.0.1"};
+    options.ice.strategy = "host";
+    std::string offer, answer;
+    bool failed = false;
+    auto callbacks = [&failed](std::string &description) {
+        MediaSession::Callbacks c;
+        c.onLocalDescription = [&description](const std::string &sdp) { description = sdp; };
+        c.onError = [&failed](MediaError, const std::string &) { failed = true; };
+        return c;
+    };
+    auto runUntil = [context, &failed](const std::string &description) {
+        gint64 deadline = g_get_monotonic_time() + 500 * G_TIME_SPAN_MILLISECOND;
+        while (description.empty() && !failed && g_get_monotonic_time() < deadline) {
+            if (!g_main_context_iteration(context, FALSE)) g_usleep(1000);
+        }
+    };
+    {
+        std::unique_ptr<MediaSession> offerer = createRtpMedia(context, options, callbacks(offer));
+        std::unique_ptr<MediaSession> answerer = createRtpMedia(context, options, callbacks(answer));
+        offerer->createOffer();
+        runUntil(offer);
+        if (!offer.empty()) answerer->acceptOffer(offer);
+        runUntil(answer);
+        offerer->close();
+        answerer->close();
+    }
+    while (g_main_context_iteration(context, FALSE)) {}  // what closed sessions left is dropped
+    g_main_context_pop_thread_default(context);
+    g_main_context_unref(context);
+}
+
+// What a first call of the default profile (webrtc on the shared transport, Opus) needs, in the
+// order it needs it.
+void prewarmCallPath() {
+    ensureGstInitialized();
+    static std::once_flag once;
+    std::call_once(once, [] {
+        DtlsSrtpHandshake::prepare();
+        IceTransport::prepare();
+        gst_object_unref(gst_object_ref_sink(makeInlineJitterBuffer()));
+        for (const char *factory :
+             {"pipeline", "bin", "rtpbin", "rtpsession", "rtpssrcdemux", "rtpptdemux", "rtpstorage", "srtpenc", "srtpdec",
+              "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay", "capsfilter", "tee", "queue", "fakesink", "audiomixer",
+              "audiotestsrc", "wavenc", "filesink", "volume", "rtpdtmfmux", "rtpdtmfsrc"}) {
+            if (GstElement *e = gst_element_factory_make(factory, nullptr)) gst_object_unref(gst_object_ref_sink(e));
+        }
+        rehearseOfferAnswer();
+    });
+}
+
+// The other profiles and transports: webrtcbin's DTLS elements make their certificate now (RSA,
+// ~85 ms of CPU), libav (the slowest plugin to load) last.
+void prewarmTheRest() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        for (const char *factory : {"webrtcbin", "dtlsdec", "dtlsenc", "nicesrc", "nicesink", "udpsrc", "udpsink",
+                                    "mulawenc", "mulawdec", "alawenc", "alawdec", "avenc_g722", "avdec_g722"}) {
+            if (GstElement *e = gst_element_factory_make(factory, nullptr)) gst_object_unref(gst_object_ref_sink(e));
+        }
+    });
+}
+
+void setPrewarmState(bool running, bool ready) {
+    std::lock_guard<std::mutex> lock(prewarmMutex);
+    prewarmRunning = running;
+    callPathReady = ready;
+    prewarmProgress.notify_all();
+}
 }  // namespace
 
 void startMediaPrewarm() {
     static std::once_flag started;
     std::call_once(started, [] {
-        {
-            std::lock_guard<std::mutex> lock(prewarmMutex);
-            prewarmRunning = true;
-        }
-        std::thread([] {
-            prewarmMedia();
-            std::lock_guard<std::mutex> lock(prewarmMutex);
-            prewarmRunning = false;
-            prewarmFinished.notify_all();
-        }).detach();
+        setPrewarmState(true, false);
+        std::lock_guard<std::mutex> lock(prewarmMutex);
+        prewarmThread = new std::thread([] {
+            pthread_setname_np(pthread_self(), "sipw-prewarm");
+            prewarmCallPath();
+            setPrewarmState(true, true);
+            {
+                std::unique_lock<std::mutex> lock(prewarmMutex);
+                if (prewarmProgress.wait_for(lock, kRestDelay, [] { return restCancelled; })) {
+                    prewarmRunning = false;
+                    prewarmProgress.notify_all();
+                    return;
+                }
+            }
+            // A low priority (Linux: the thread's own nice value) so that calls go first; not the
+            // lowest: on a busy machine the rest (~200 ms of CPU) must still end within seconds,
+            // since a worker's destruction waits for it.
+            setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+            prewarmTheRest();
+            setPrewarmState(false, true);
+        });
     });
+}
+
+void awaitMediaCallPath(std::chrono::milliseconds budget) {
+    std::unique_lock<std::mutex> lock(prewarmMutex);
+    prewarmProgress.wait_for(lock, budget, [] { return callPathReady || !prewarmRunning; });
 }
 
 void awaitMediaPrewarm(std::chrono::milliseconds budget) {
     std::unique_lock<std::mutex> lock(prewarmMutex);
-    prewarmFinished.wait_for(lock, budget, [] { return !prewarmRunning; });
+    restCancelled = true;  // not yet begun: it never will (else no effect)
+    prewarmProgress.notify_all();
+    prewarmProgress.wait_for(lock, budget, [] { return !prewarmRunning; });
+    // Done: wait for the thread's own exit too (its thread-local cleanup runs GLib code, which
+    // must not race with the process's exit). Not done within the budget: it is left running.
+    if (!prewarmRunning && prewarmThread && prewarmThread->joinable()) prewarmThread->join();
 }
 
 void prewarmMedia() {
-    ensureGstInitialized();
-    static std::once_flag once;
-    std::call_once(once, [] {
-        // Loads every plugin a call of any profile uses, and makes the DTLS elements generate the
-        // process-wide default certificate now rather than during the first call.
-        // In the order a first call needs them: one that starts while a plugin loads waits for
-        // it (the WebRTC and shared elements first; libav, the slowest to load, last).
-        for (const char *factory : {"webrtcbin", "dtlsdec", "dtlsenc", "nicesrc", "nicesink", "opusenc", "opusdec",
-                                    "rtpopuspay", "rtpopusdepay", "audiomixer", "audiotestsrc", "wavenc", "volume",
-                                    "rtpdtmfmux", "rtpdtmfsrc", "rtpbin", "udpsrc", "udpsink", "srtpenc", "srtpdec",
-                                    "mulawenc", "mulawdec", "alawenc", "alawdec", "avenc_g722", "avdec_g722"}) {
-            if (GstElement *e = gst_element_factory_make(factory, nullptr))
-                gst_object_unref(gst_object_ref_sink(e));
-        }
-    });
+    prewarmCallPath();
+    prewarmTheRest();
 }
 
 }  // namespace sipw

@@ -74,7 +74,8 @@ bool WebRtcTransport::open(const IceOptions &options, std::vector<std::string> &
         if (!address) return error = "not a STUN or TURN server URL: " + server.url, false;
         servers.push_back(*address);
     }
-    return ice_->setServers(servers, error) && ice_->gather(error);
+    ice_->setServers(servers);
+    return ice_->gather(error);
 }
 
 IceTransport::LocalParameters WebRtcTransport::localIce() const { return ice_ ? ice_->local() : IceTransport::LocalParameters(); }

@@ -95,6 +95,10 @@ Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) 
         hub_->shutdown();
         throw Error(ResultCode::Internal, "internal", {"sofia-sip root"});
     }
+    // The loop's first task, ahead of any command: the media warm-up's first stage (~60-100 ms,
+    // once per process). INIT's REGISTER waits for it, the first call does not; the caller of
+    // sipw_create never waits for it (an event loop such as gevent's must not stall).
+    loop_->invoke([] { awaitMediaCallPath(std::chrono::milliseconds(kPrewarmBudgetMs)); });
     for (const auto &key : unknown) emit(CauseData::warning("unknown_field", {key}, "local"));
 }
 

@@ -183,9 +183,11 @@ TEST_F(Calls, FiveSimultaneousCallsThreeOutTwoIn) {
 // TURN on each WebRTC transport (coturn on loopback).
 class RelayCalls : public Calls, public ::testing::WithParamInterface<const char *> {
 protected:
-    // A relay-only INIT with `credential` for coturn's user "test", on this test's transport.
+    // A relay-only INIT with `credential` for coturn's user "test", on this test's transport. The
+    // shared transport is given coturn by name (resolved on its ICE thread, see ice_transport).
     Json relayOnly(const char *credential) const {
-        return {{"sipIce", Json::array({{{"urls", "turn:127.0.0.1:3478"}, {"username", "test"}, {"credential", credential}}})},
+        std::string url = std::string("turn:") + (GetParam() == std::string("shared") ? "localhost" : "127.0.0.1") + ":3478";
+        return {{"sipIce", Json::array({{{"urls", url}, {"username", "test"}, {"credential", credential}}})},
                 {"ice", {{"transportPolicy", "relay"}}},
                 {"media", {{"webrtcTransport", GetParam()}}}};
     }

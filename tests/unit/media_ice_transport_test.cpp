@@ -317,5 +317,23 @@ TEST(IceTransport, RejectsUnusableRemoteCandidates) {
     EXPECT_FALSE(notGathered.setRemote("u", "p", {}, error));
 }
 
+// Server names resolve on the ICE thread, asynchronously: gather() returns at once, and a name
+// that does not resolve fails the transport with the name in the reason.
+TEST(IceTransport, AServerNameThatDoesNotResolveFailsWithoutBlocking) {
+    Peer a(true);
+    a.transport->limitTo({"127.0.0.1"}, false);
+    IceServerAddress server;
+    server.host = "no-such-host.invalid";  // RFC 6761: never resolves
+    a.transport->setServers({server});
+    auto started = Clock::now();
+    gather(a);
+    auto gatherMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    EXPECT_LT(gatherMs, 100) << "gather() waited for DNS";
+    ASSERT_TRUE(a.waitFailed(kTimeout));
+    EXPECT_NE(a.failures().front().find("cannot resolve the ICE server no-such-host.invalid"), std::string::npos)
+        << a.failures().front();
+    EXPECT_EQ(a.failures().size(), 1u);
+}
+
 }  // namespace
 }  // namespace sipw
