@@ -29,16 +29,15 @@ int liveMediaObjects();
 void prewarmMedia();
 // Runs prewarmMedia once per process on a background thread, in two stages: what a call of the
 // default profile needs (gst_init, the shared WebRTC transport, rtpbin, SRTP, Opus, one rehearsed
-// offer/answer: ~60-100 ms), then, 1.5 s later and at a low CPU priority, the rest (webrtcbin and
-// its RSA certificate, G.711, libav's G.722: ~200 ms), so that a first call never competes with it.
+// offer/answer: ~60-100 ms), then the rest (webrtcbin and its RSA certificate, G.711, libav's
+// G.722: ~200 ms), which a call of the default profile does not wait for.
 void startMediaPrewarm();
 // Waits (at most `budget`) for the first stage. A worker's loop waits for it before its first
 // command (so before its first REGISTER): the first call then starts as warm as later ones.
 void awaitMediaCallPath(std::chrono::milliseconds budget);
-// Waits (at most `budget`) for a prewarm started by startMediaPrewarm to finish; its second stage,
-// if not begun yet, is dropped. Worker destruction calls it: a short-lived program (register,
-// exit) must not leave the process while that thread is inside GStreamer/OpenSSL, whose exit-time
-// cleanup would pull memory from under it.
+// Waits (at most `budget`) for a prewarm started by startMediaPrewarm to finish. The last
+// worker's destruction calls it: a short-lived program (register, exit) must not leave the process while
+// that thread is inside GStreamer/OpenSSL, whose exit-time cleanup would pull memory from under it.
 void awaitMediaPrewarm(std::chrono::milliseconds budget);
 
 }  // namespace sipw

@@ -7,9 +7,6 @@
 
 #include <gio/gio.h>
 #include <pthread.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -50,10 +47,6 @@ std::mutex prewarmMutex;
 std::condition_variable prewarmProgress;
 bool prewarmRunning = false;
 bool callPathReady = false;
-bool restCancelled = false;  // a worker went away before the rest began: it is not done at all
-// The rest waits this long after the first stage: a first call placed as soon as the worker has
-// registered then runs alone.
-constexpr auto kRestDelay = std::chrono::milliseconds(1500);
 // Joined by the first awaitMediaPrewarm that sees it done; never destroyed (a joinable
 // std::thread destroyed at exit would terminate the process).
 std::thread *prewarmThread = nullptr;
@@ -145,18 +138,6 @@ void startMediaPrewarm() {
             pthread_setname_np(pthread_self(), "sipw-prewarm");
             prewarmCallPath();
             setPrewarmState(true, true);
-            {
-                std::unique_lock<std::mutex> lock(prewarmMutex);
-                if (prewarmProgress.wait_for(lock, kRestDelay, [] { return restCancelled; })) {
-                    prewarmRunning = false;
-                    prewarmProgress.notify_all();
-                    return;
-                }
-            }
-            // A low priority (Linux: the thread's own nice value) so that calls go first; not the
-            // lowest: on a busy machine the rest (~200 ms of CPU) must still end within seconds,
-            // since a worker's destruction waits for it.
-            setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
             prewarmTheRest();
             setPrewarmState(false, true);
         });
@@ -170,8 +151,6 @@ void awaitMediaCallPath(std::chrono::milliseconds budget) {
 
 void awaitMediaPrewarm(std::chrono::milliseconds budget) {
     std::unique_lock<std::mutex> lock(prewarmMutex);
-    restCancelled = true;  // not yet begun: it never will (else no effect)
-    prewarmProgress.notify_all();
     prewarmProgress.wait_for(lock, budget, [] { return !prewarmRunning; });
     // Done: wait for the thread's own exit too (its thread-local cleanup runs GLib code, which
     // must not race with the process's exit). Not done within the budget: it is left running.

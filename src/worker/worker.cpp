@@ -13,6 +13,7 @@
 #include <sofia-sip/su_glib.h>
 #include <sofia-sip/su_log.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <unistd.h>
 #include <mutex>
@@ -25,6 +26,7 @@ using names::Command;
 namespace {
 
 std::once_flag sofiaInitOnce;
+std::atomic<int> liveWorkers{0};  // constructed and not yet shut down
 
 // sofia-sip's GLib port keeps a mutex locked for as long as its thread owns it, and it can only
 // be destroyed by that owner; when GLib finalizes the source, g_mutex_clear() on that locked mutex
@@ -100,6 +102,7 @@ Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) 
     // sipw_create never waits for it (an event loop such as gevent's must not stall).
     loop_->invoke([] { awaitMediaCallPath(std::chrono::milliseconds(kPrewarmBudgetMs)); });
     for (const auto &key : unknown) emit(CauseData::warning("unknown_field", {key}, "local"));
+    ++liveWorkers;
 }
 
 Worker::~Worker() { shutdown(); }
@@ -126,9 +129,10 @@ void Worker::stopEverything() {
     }
     loop_->stop();
     hub_->shutdown();
-    // A worker destroyed right after INIT (a CLI `register`) may beat the media prewarm thread;
-    // the process may exit next, which must not happen while that thread is inside GStreamer.
-    awaitMediaPrewarm(std::chrono::milliseconds(kPrewarmBudgetMs));
+    // The last worker destroyed right after INIT (a CLI `register`) may beat the media prewarm
+    // thread; the process may exit next, which must not happen while that thread is inside
+    // GStreamer. While other workers live, nobody waits (an event loop must not stall).
+    if (--liveWorkers == 0) awaitMediaPrewarm(std::chrono::milliseconds(kPrewarmBudgetMs));
 }
 
 void Worker::emit(const CauseData &event) {
