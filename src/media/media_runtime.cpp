@@ -6,7 +6,9 @@
 #include "media/media_runtime.hpp"
 
 #include <gio/gio.h>
+#include <nss.h>
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -90,34 +92,67 @@ void rehearseOfferAnswer() {
     g_main_context_unref(context);
 }
 
+// libsrtp2 (Debian's is built on NSS) opens an NSS context for each SRTP cipher and closes it with
+// the cipher. Closing the last one shuts NSS down, which unloads its crypto module; the next call's
+// first packet then loads it again, on the thread pushing that packet (the shared ticker), holding
+// glibc's loader lock meanwhile. One context held for the life of the process keeps NSS loaded.
+// Same flags as libsrtp2's own contexts.
+void holdSrtpCryptoLoaded() {
+    static NSSInitContext *held = NSS_InitContext("", "", "", "", nullptr,
+                                                  NSS_INIT_READONLY | NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB |
+                                                      NSS_INIT_FORCEOPEN | NSS_INIT_OPTIMIZESPACE);
+    (void)held;
+}
+
+// Makes each factory's element once, then drops it: its plugin is loaded, its types registered.
+void makeOnce(std::initializer_list<const char *> factories) {
+    for (const char *factory : factories)
+        if (GstElement *e = gst_element_factory_make(factory, nullptr)) gst_object_unref(gst_object_ref_sink(e));
+}
+
+// Loads the plugins of the other profiles and transports without making anything. Loading a
+// library holds glibc's loader lock, which every thread being created waits for (a call's pipeline
+// starts threads, sipw_create starts a worker's): so libraries load here, before the first command,
+// and never in the background while calls are set up. Not libav (G.722): its ~80 ms load held a
+// call's set-up up by as much when it ran in the background, and held sipw_create up when it ran
+// here; only a call that uses G.722 loads it.
+void loadOtherPlugins() {
+    for (const char *name : {"webrtcbin", "dtlsdec", "nicesrc", "udpsrc", "mulawenc", "alawenc"}) {
+        GstElementFactory *factory = gst_element_factory_find(name);
+        if (!factory) continue;
+        if (GstPluginFeature *loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(factory))) gst_object_unref(loaded);
+        gst_object_unref(factory);
+    }
+}
+
 // What a first call of the default profile (webrtc on the shared transport, Opus) needs, in the
-// order it needs it.
+// order it needs it, and every library any call may load.
 void prewarmCallPath() {
     ensureGstInitialized();
     static std::once_flag once;
     std::call_once(once, [] {
+        holdSrtpCryptoLoaded();
         DtlsSrtpHandshake::prepare();
         IceTransport::prepare();
         gst_object_unref(gst_object_ref_sink(makeInlineJitterBuffer()));
-        for (const char *factory :
-             {"pipeline", "bin", "rtpbin", "rtpsession", "rtpssrcdemux", "rtpptdemux", "rtpstorage", "srtpenc", "srtpdec",
-              "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay", "capsfilter", "tee", "queue", "fakesink", "audiomixer",
-              "audiotestsrc", "wavenc", "filesink", "volume", "rtpdtmfmux", "rtpdtmfsrc"}) {
-            if (GstElement *e = gst_element_factory_make(factory, nullptr)) gst_object_unref(gst_object_ref_sink(e));
-        }
+        makeOnce({"pipeline", "bin", "rtpbin", "rtpsession", "rtpssrcdemux", "rtpptdemux", "rtpstorage", "srtpenc",
+                  "srtpdec", "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay", "capsfilter", "tee", "queue",
+                  "fakesink", "audiomixer", "audiotestsrc", "wavenc", "filesink", "volume", "rtpdtmfmux",
+                  "rtpdtmfsrc"});
         rehearseOfferAnswer();
+        loadOtherPlugins();
     });
 }
 
-// The other profiles and transports: webrtcbin's DTLS elements make their certificate now (RSA,
-// ~85 ms of CPU), libav (the slowest plugin to load) last.
+// The other profiles and transports, made once: webrtcbin's DTLS elements make their certificate
+// (RSA, ~85 ms of CPU). CPU only (their libraries are loaded), at the lowest priority so that calls
+// under way keep their CPU.
 void prewarmTheRest() {
     static std::once_flag once;
     std::call_once(once, [] {
-        for (const char *factory : {"webrtcbin", "dtlsdec", "dtlsenc", "nicesrc", "nicesink", "udpsrc", "udpsink",
-                                    "mulawenc", "mulawdec", "alawenc", "alawdec", "avenc_g722", "avdec_g722"}) {
-            if (GstElement *e = gst_element_factory_make(factory, nullptr)) gst_object_unref(gst_object_ref_sink(e));
-        }
+        setpriority(PRIO_PROCESS, 0, 19);  // this thread only (Linux)
+        makeOnce({"webrtcbin", "dtlsdec", "dtlsenc", "nicesrc", "nicesink", "udpsrc", "udpsink", "mulawenc",
+                  "mulawdec", "alawenc", "alawdec"});
     });
 }
 

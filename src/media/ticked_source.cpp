@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <vector>
 
 namespace sipw {
@@ -21,13 +22,23 @@ constexpr int kFrameSamples = int(kAudioRate * kFrame / GST_SECOND);
 constexpr GstClockTime kMostBehind = 10 * kFrame;
 constexpr double kToneLevel = 0.8;  // audiotestsrc's default volume
 
-// One second of a tone (whole periods for a whole number of Hz), or one frame of silence. Tables
-// live as long as the process: buffers point into them, on any thread, until whenever.
+// Whole periods of a tone, or one frame of silence. Tables live as long as the process: buffers
+// point into them, on any thread, until whenever.
 using Samples = std::vector<gint16>;
 
 const Samples &silenceTable() {
     static const Samples *silence = new Samples(kFrameSamples, 0);
     return *silence;
+}
+
+// Samples in a table of `hz`: whole frames (a buffer points into one run of the table) holding
+// whole periods; for a tone of a whole number of Hz that is at most one second (440 Hz: 4800
+// samples). Other tones get one second, whose end meets its start off-phase once a second.
+size_t toneTableSamples(double hz) {
+    long long whole = std::llround(hz);
+    if (double(whole) != hz) return kAudioRate;
+    long long period = kAudioRate / std::gcd(whole, (long long)kAudioRate);
+    return size_t(std::lcm(period, (long long)kFrameSamples));
 }
 
 const Samples &toneTable(double hz) {
@@ -36,9 +47,24 @@ const Samples &toneTable(double hz) {
     std::lock_guard<std::mutex> lock(mutex);
     auto &table = (*tables)[std::llround(hz * 1000)];
     if (!table) {
-        table = std::make_unique<Samples>(kAudioRate);
-        for (int i = 0; i < kAudioRate; ++i)
-            (*table)[i] = gint16(std::lround(kToneLevel * 32767 * std::sin(2 * M_PI * hz * i / kAudioRate)));
+        // Paid by the set-up of the first call with this tone: a sine per sample of a whole
+        // second took ~1 ms. The phasor turns by one sample's step instead, re-anchored on the
+        // exact sine every kAnchorSamples so that rounding cannot accumulate.
+        constexpr size_t kAnchorSamples = 480;
+        const double step = 2 * M_PI * hz / kAudioRate;
+        const double cosStep = std::cos(step), sinStep = std::sin(step);
+        double sine = 0, cosine = 1;
+        table = std::make_unique<Samples>(toneTableSamples(hz));
+        for (size_t i = 0; i < table->size(); ++i) {
+            if (i % kAnchorSamples == 0) {
+                sine = std::sin(step * double(i));
+                cosine = std::cos(step * double(i));
+            }
+            (*table)[i] = gint16(std::lround(kToneLevel * 32767 * sine));
+            const double next = sine * cosStep + cosine * sinStep;
+            cosine = cosine * cosStep - sine * sinStep;
+            sine = next;
+        }
     }
     return *table;
 }

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 using namespace sipw;
@@ -243,14 +245,15 @@ TEST_F(RtpMedia, StatsCountWhatEachSideSentAndReceived) {
         ASSERT_TRUE(a.valid && b.valid);
         EXPECT_EQ(a.codec, "PCMU");
         EXPECT_GE(p.a->stats.size(), 2u) << "live readings";
-        EXPECT_GT(a.packetsSent, 100);
+        EXPECT_GE(a.packetsSent, 50) << "a second of audio at least";
         // 160 payload bytes per packet, but the first, a few samples short (the resampler's start).
         EXPECT_LE(a.bytesSent, a.packetsSent * 160);
         EXPECT_GT(a.bytesSent, (a.packetsSent - 1) * 160);
-        // Both read as the media stopped: at most the packets of a few ms in flight between them.
+        // Both read as the media stopped: at most the packets of a few ms in flight between them,
+        // each of them 160 bytes.
         EXPECT_NEAR(double(b.packetsReceived), double(a.packetsSent), 3);
         EXPECT_NEAR(double(a.packetsReceived), double(b.packetsSent), 3);
-        EXPECT_EQ(b.bytesReceived, a.bytesSent);
+        EXPECT_EQ(a.bytesSent - b.bytesReceived, (a.packetsSent - b.packetsReceived) * 160);
         EXPECT_EQ(a.packetsLost, 0);
         EXPECT_GE(a.jitterMs, 0);
         EXPECT_LT(a.jitterMs, 20);
@@ -565,6 +568,28 @@ TEST_F(RtpMedia, CallsLeaveNothingBehind) {
     EXPECT_EQ(fdsAfter, fds);
     EXPECT_LE(threadsAfter, threads);
     EXPECT_EQ(liveMediaObjects(), 0);
+}
+
+// libsrtp2 runs on NSS, which unloads its crypto module when the last SRTP stream closes; the
+// warm-up holds NSS open, so that a call after a quiet moment does not load it again (a dlopen on
+// the shared ticker, holding glibc's loader lock).
+TEST_F(RtpMedia, SrtpCryptoStaysLoadedBetweenCalls) {
+    auto mapped = [] {
+        std::ifstream maps("/proc/self/maps");
+        std::string text((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+        return text.find("libsoftokn3.so") != std::string::npos;
+    };
+    {
+        Pair p = call(MediaProfile::Srtp, AudioCodec::Pcmu, "nss");
+        start(p);
+        ASSERT_TRUE(runUntil([&] { return p.b->media->stats().packetsReceived > 0; }, 3000));
+        EXPECT_TRUE(mapped()) << "an SRTP call runs on NSS's softoken";
+        p.a->media->close();
+        p.b->media->close();
+    }
+    runFor(200);
+    EXPECT_EQ(liveMediaObjects(), 0);
+    EXPECT_TRUE(mapped()) << "NSS was unloaded with the last SRTP stream";
 }
 
 }  // namespace
