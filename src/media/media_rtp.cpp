@@ -542,6 +542,10 @@ private:
     }
 
     bool closeTransport() override {
+        // A reading while the media still flows: the one after the stop (releaseTransport) counts
+        // the last packets too, but rtpsession may have dropped its sources by then (seen 1 run
+        // in 3: the final figures were the previous second's).
+        if (negotiated_ && rtpbin_) keepStats(readRtpSessionStats(rtpbin_), false);
         statsTimer_.cancel();
         connectTimer_.cancel();
         gatherTimer_.cancel();
@@ -553,7 +557,8 @@ private:
     }
 
     void releaseTransport() override {
-        // The last reading, once the pipeline has stopped: it counts every packet that left.
+        // The last reading, once the pipeline has stopped: it counts every packet that left (kept
+        // only if rtpsession still has its sources: keepStats ignores an empty reading).
         if (negotiated_ && rtpbin_) keepStats(readRtpSessionStats(rtpbin_), false);
         for (auto &[element, id] : handlers_) g_signal_handler_disconnect(element.get(), id);
         handlers_.clear();
