@@ -112,10 +112,9 @@ void makeOnce(std::initializer_list<const char *> factories) {
 
 // Loads the plugins of the other profiles and transports without making anything. Loading a
 // library holds glibc's loader lock, which every thread being created waits for (a call's pipeline
-// starts threads, sipw_create starts a worker's): so libraries load here, before the first command,
-// and never in the background while calls are set up. Not libav (G.722): its ~80 ms load held a
-// call's set-up up by as much when it ran in the background, and held sipw_create up when it ran
-// here; only a call that uses G.722 loads it.
+// starts threads, sipw_create starts a worker's), at whatever priority the loading thread runs.
+// Not libav (G.722): its ~80 ms load, in the background, held a call's set-up up by as much, and
+// before the first command it held sipw_create up; only a call that uses G.722 loads it.
 void loadOtherPlugins() {
     for (const char *name : {"webrtcbin", "dtlsdec", "nicesrc", "udpsrc", "mulawenc", "alawenc"}) {
         GstElementFactory *factory = gst_element_factory_find(name);
@@ -126,7 +125,7 @@ void loadOtherPlugins() {
 }
 
 // What a first call of the default profile (webrtc on the shared transport, Opus) needs, in the
-// order it needs it, and every library any call may load.
+// order it needs it.
 void prewarmCallPath() {
     ensureGstInitialized();
     static std::once_flag once;
@@ -140,16 +139,18 @@ void prewarmCallPath() {
                   "fakesink", "audiomixer", "audiotestsrc", "wavenc", "filesink", "volume", "rtpdtmfmux",
                   "rtpdtmfsrc"});
         rehearseOfferAnswer();
-        loadOtherPlugins();
     });
 }
 
-// The other profiles and transports, made once: webrtcbin's DTLS elements make their certificate
-// (RSA, ~85 ms of CPU). CPU only (their libraries are loaded), at the lowest priority so that calls
-// under way keep their CPU.
+// The other profiles and transports: their libraries loaded at once (~20 ms; not in the first
+// stage, which a process's first sipw_create calls compete with), then their elements made once,
+// webrtcbin's DTLS elements making their certificate (RSA, ~85 ms of CPU): CPU only, at the lowest
+// priority so that calls under way keep their CPU (never while loading: the loader lock would be
+// held for as long as the scheduler leaves this thread waiting).
 void prewarmTheRest() {
     static std::once_flag once;
     std::call_once(once, [] {
+        loadOtherPlugins();
         setpriority(PRIO_PROCESS, 0, 19);  // this thread only (Linux)
         makeOnce({"webrtcbin", "dtlsdec", "dtlsenc", "nicesrc", "nicesink", "udpsrc", "udpsink", "mulawenc",
                   "mulawdec", "alawenc", "alawdec"});
