@@ -4,7 +4,6 @@
 #include "worker/command_payloads.hpp"
 #include "sip/dtmf.hpp"
 #include "base/error.hpp"
-#include "base/thread_heap.hpp"
 #include "media/media_factory.hpp"
 #include "media/playback.hpp"
 #include "sip/session.hpp"
@@ -99,13 +98,9 @@ Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) 
         throw Error(ResultCode::Internal, "internal", {"sofia-sip root"});
     }
     // The loop's first task, ahead of any command: the media warm-up's first stage (~60-100 ms,
-    // once per process), and this thread's own heap. INIT's REGISTER waits for them, the first
-    // call does not; the caller of sipw_create never waits for them (an event loop such as
-    // gevent's must not stall).
-    loop_->invoke([] {
-        awaitMediaCallPath(std::chrono::milliseconds(kPrewarmBudgetMs));
-        warmThreadHeap();
-    });
+    // once per process). INIT's REGISTER waits for it, the first call does not; the caller of
+    // sipw_create never waits for it (an event loop such as gevent's must not stall).
+    loop_->invoke([] { awaitMediaCallPath(std::chrono::milliseconds(kPrewarmBudgetMs)); });
     for (const auto &key : unknown) emit(CauseData::warning("unknown_field", {key}, "local"));
     ++liveWorkers;
 }
