@@ -110,13 +110,11 @@ void makeOnce(std::initializer_list<const char *> factories) {
         if (GstElement *e = gst_element_factory_make(factory, nullptr)) gst_object_unref(gst_object_ref_sink(e));
 }
 
-// Loads the plugins of the other profiles and transports without making anything. Loading a
-// library holds glibc's loader lock, which every thread being created waits for (a call's pipeline
-// starts threads, sipw_create starts a worker's), at whatever priority the loading thread runs.
-// Not libav (G.722): its ~80 ms load, in the background, held a call's set-up up by as much, and
-// before the first command it held sipw_create up; only a call that uses G.722 loads it.
-void loadOtherPlugins() {
-    for (const char *name : {"webrtcbin", "dtlsdec", "nicesrc", "udpsrc", "mulawenc", "alawenc"}) {
+// Loads each factory's plugin without making anything. Loading a library holds glibc's loader
+// lock, which every thread being created waits for (a call's pipeline starts threads, sipw_create
+// starts a worker's), at whatever priority the loading thread runs.
+void loadOnly(std::initializer_list<const char *> factories) {
+    for (const char *name : factories) {
         GstElementFactory *factory = gst_element_factory_find(name);
         if (!factory) continue;
         if (GstPluginFeature *loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(factory))) gst_object_unref(loaded);
@@ -150,10 +148,13 @@ void prewarmCallPath() {
 void prewarmTheRest() {
     static std::once_flag once;
     std::call_once(once, [] {
-        loadOtherPlugins();
+        // Not libav (G.722): its ~80 ms load, in the background, held a call's set-up up by as
+        // much, and before the first command it held sipw_create up; a call that uses G.722 loads it.
+        const auto others = {"webrtcbin", "dtlsdec", "dtlsenc", "nicesrc", "nicesink", "udpsrc", "udpsink",
+                             "mulawenc", "mulawdec", "alawenc", "alawdec"};
+        loadOnly(others);
         setpriority(PRIO_PROCESS, 0, 19);  // this thread only (Linux)
-        makeOnce({"webrtcbin", "dtlsdec", "dtlsenc", "nicesrc", "nicesink", "udpsrc", "udpsink", "mulawenc",
-                  "mulawdec", "alawenc", "alawdec"});
+        makeOnce(others);
     });
 }
 
