@@ -5,6 +5,11 @@ whole process); prints one JSON report line.
 Each user creates a worker, receives three `warning` events through a listener and through
 wait_for, waits 0.3 s for an event that never comes, and closes the worker. If any of that blocked
 the hub in native code, the ticker would stall for as long.
+
+Users are spawned as Locust's spawner does, one per short sleep (here 500 per second), not all in
+one go: gevent looks at the clock only every 50 callbacks, so 50 greenlets spawned at once would
+run their set-up in one stretch, and the ticker would measure the sum of 50 users' Python and
+native set-up instead of the longest single stall.
 """
 from gevent import monkey
 
@@ -19,6 +24,7 @@ import gevent.event  # noqa: E402
 
 from sipworker import Cmd, On, SipWorker  # noqa: E402
 
+SPAWN_INTERVAL_S = 0.002
 OFFLINE_INIT = {"uri": "sip:1001@127.0.0.1", "register": False}
 real_thread_id = monkey.get_original("threading", "get_ident")
 hub_thread = real_thread_id()
@@ -60,7 +66,11 @@ def main(users):
             last = now
 
     tick = gevent.spawn(ticker)
-    gevent.joinall([gevent.spawn(user, report) for _ in range(users)], raise_error=True)
+    spawned = []
+    for _ in range(users):
+        spawned.append(gevent.spawn(user, report))
+        gevent.sleep(SPAWN_INTERVAL_S)
+    gevent.joinall(spawned, raise_error=True)
     stop.set()
     tick.join()
     report["ticker_max_gap_ms"] = round(max(gaps) * 1000, 1)

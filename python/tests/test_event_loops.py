@@ -73,6 +73,7 @@ def test_fifty_greenlet_users_never_stall_the_gevent_hub():
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["users_done"] == 50, report
     assert report["events"] == 50 * 3 and report["timed_out_waits"] == 50, report
-    # A native call blocking the hub would stop the ticker for its whole duration (>= 300 ms here).
-    assert report["ticker_max_gap_ms"] < 150, report
+    # A native call blocking the hub would stop the ticker for its whole duration (>= 300 ms here);
+    # one user's set-up between two ticks takes a few milliseconds.
+    assert report["ticker_max_gap_ms"] < 100, report
     assert report["os_threads_for_dispatch"] == 0, report

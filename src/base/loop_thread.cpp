@@ -1,6 +1,5 @@
 #include "base/loop_thread.hpp"
 
-#include <condition_variable>
 #include <future>
 
 namespace sipw {
@@ -8,16 +7,15 @@ namespace sipw {
 LoopThread::LoopThread(Task onStart, Task onStop)
     : context_(g_main_context_new()), loop_(g_main_loop_new(context_, FALSE)),
       onStart_(std::move(onStart)), onStop_(std::move(onStop)) {
-    std::promise<void> started;
-    auto startedFuture = started.get_future();
-    thread_ = std::thread([this, &started] {
+    // The creator does not wait for onStart: a caller on an event loop (gevent's hub) would stall
+    // for a thread switch per worker, many milliseconds on a busy machine. Tasks invoked
+    // meanwhile queue on the context and run after onStart.
+    thread_ = std::thread([this] {
+        threadId_.store(std::this_thread::get_id(), std::memory_order_release);
         g_main_context_push_thread_default(context_);
         if (onStart_) onStart_();
-        started.set_value();
         run();
     });
-    threadId_ = thread_.get_id();
-    startedFuture.wait();
 }
 
 LoopThread::~LoopThread() {

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -17,15 +18,15 @@ class LoopThread {
 public:
     using Task = std::function<void()>;
 
-    // Starts the thread; `onStart` runs first on it (with the context pushed as thread default),
-    // `onStop` last, after the loop has quit. Both run on the loop thread.
+    // Starts the thread and returns at once; `onStart` runs first on it (with the context pushed
+    // as thread default), ahead of any invoked task, `onStop` last, after the loop has quit.
     LoopThread(Task onStart, Task onStop);
     ~LoopThread();  // stop() if still running
     LoopThread(const LoopThread &) = delete;
     LoopThread &operator=(const LoopThread &) = delete;
 
     GMainContext *context() const { return context_; }
-    bool onLoopThread() const { return std::this_thread::get_id() == threadId_; }
+    bool onLoopThread() const { return std::this_thread::get_id() == threadId_.load(std::memory_order_acquire); }
 
     // Queues `task` to run on the loop thread; false once the loop is stopping.
     bool invoke(Task task);
@@ -46,7 +47,7 @@ private:
     bool drainScheduled_ = false;
     bool stopping_ = false;
     std::thread thread_;
-    std::thread::id threadId_;
+    std::atomic<std::thread::id> threadId_{};  // set by the thread itself, first thing
 };
 
 // Destroys and drops a source the caller holds a reference to; no-op when already null.

@@ -72,13 +72,18 @@ Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) 
     hub_ = EventHub::create(queue, limits);
     loop_ = std::make_unique<LoopThread>(
         [this] {
+            playbacks_ = std::make_unique<Playbacks>(g_main_context_get_thread_default(), playIds_,
+                                                     [this](const CauseData &ev) { emit(ev); });
             root_ = su_glib_root_create(this);
-            if (root_) g_source_attach(su_glib_root_gsource(root_), g_main_context_get_thread_default());
+            if (!root_) {
+                // Out of memory or descriptors: every SIP command will answer with this error.
+                emit(CauseData::warning("internal", {"sofia-sip root"}, "local"));
+                return;
+            }
+            g_source_attach(su_glib_root_gsource(root_), g_main_context_get_thread_default());
             // The worker picks the media implementation; the SIP side only sees the seam.
             agent_ = std::make_unique<UserAgent>(root_, sessions_, [this](const CauseData &ev) { emit(ev); },
                                                  createMediaFactory());
-            playbacks_ = std::make_unique<Playbacks>(g_main_context_get_thread_default(), playIds_,
-                                                     [this](const CauseData &ev) { emit(ev); });
         },
         [this] {
             playbacks_.reset();  // finalizes `file:` outputs
@@ -92,11 +97,6 @@ Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) 
             }
             root_ = nullptr;
         });
-    if (!root_) {
-        loop_->stop();
-        hub_->shutdown();
-        throw Error(ResultCode::Internal, "internal", {"sofia-sip root"});
-    }
     // The loop's first task, ahead of any command: the media warm-up's first stage (~60-100 ms,
     // once per process). INIT's REGISTER waits for it, the first call does not; the caller of
     // sipw_create never waits for it (an event loop such as gevent's must not stall).
@@ -117,11 +117,15 @@ void Worker::stopEverything() {
     auto finished = std::make_shared<bool>(false);
     loop_->invoke([this, state, finished] {
         if (playbacks_) playbacks_->stopAll();
-        agent_->shutdown([state, finished] {
+        auto finish = [state, finished] {
             std::lock_guard<std::mutex> lock(state->first);
             *finished = true;
             state->second.notify_all();
-        });
+        };
+        if (agent_)
+            agent_->shutdown(finish);
+        else
+            finish();
     });
     {
         std::unique_lock<std::mutex> lock(state->first);
@@ -141,7 +145,12 @@ void Worker::emit(const CauseData &event) {
 }
 
 void Worker::runOnLoop(std::function<void(UserAgent &)> task) {
-    if (!loop_->invoke([this, task = std::move(task)] { task(*agent_); }))
+    if (!loop_->invoke([this, task = std::move(task)] {
+            if (agent_)
+                task(*agent_);
+            else
+                emit(CauseData::warning("internal", {"sofia-sip root"}, "local"));
+        }))
         throw Error(ResultCode::ShuttingDown, "shutting_down");
 }
 
