@@ -34,6 +34,7 @@
 #include <vector>
 
 #include <dirent.h>
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -365,6 +366,16 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
         double wall = msSince(t0) / 1000;
         double cpu = (cpuSeconds("self") - cpu0) / wall * 100, childCpu = (cpuSeconds(childPid) - childCpu0) / wall * 100;
         long rss = rssKiB("self");
+        // Where the memory is, mapping by mapping, for comparing loads (bench/README.md).
+        if (const char *dir = getenv("SIPW_BENCH_SMAPS_DIR")) {
+            std::ifstream from("/proc/self/smaps");
+            std::string stem = std::string(dir) + "/" + profile.name + "_" + std::to_string(n);
+            std::ofstream(stem + "_smaps.txt") << from.rdbuf();
+            if (FILE *arenas = fopen((stem + "_malloc.xml").c_str(), "w")) {
+                malloc_info(0, arenas);
+                fclose(arenas);
+            }
+        }
         // After the window (not in its CPU): what probes hear, then the set-up of new calls, while
         // the load runs.
         int probes = std::min(n, kProbes);
