@@ -4,24 +4,28 @@
 #include "base/error.hpp"
 #include "base/i18n.hpp"
 #include "base/names.hpp"
-#include "worker/worker.hpp"
+#include "sipw.h"
 
 #include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
 
 namespace sipw {
 namespace {
 
-ResultCode postResult(Worker &w, std::string_view command) {
-    try {
-        w.post(std::string(command), nlohmann::json::object());
-        return ResultCode::Ok;
-    } catch (const Error &e) {
-        return e.code();
-    }
+// Through the C ABI, as users post: this binary also holds the C ABI's tests, and a worker of the
+// statically linked core beside the shared library's would start a second copy of the media layer
+// (its GStreamer element types cannot be registered twice in one process).
+using WorkerHandle = std::unique_ptr<sipw_worker, decltype(&sipw_destroy)>;
+
+ResultCode postResult(const WorkerHandle &w, std::string_view command) {
+    return static_cast<ResultCode>(sipw_post(w.get(), std::string(command).c_str(), "{}"));
 }
 
 TEST(Names, EveryCatalogueCommandIsDispatched) {
-    Worker w(nlohmann::json::object());
+    WorkerHandle w(sipw_create(nullptr), &sipw_destroy);
+    ASSERT_NE(w, nullptr) << sipw_last_error();
     for (int i = 0; i < names::kCommandCount; ++i) {
         auto command = static_cast<names::Command>(i);
         std::string_view value = names::commandValue(command);
