@@ -41,6 +41,10 @@ void parkSofiaSource(GSource *source) {
     parked->push_back(g_source_ref(source));
 }
 
+// The loop thread could not make sofia-sip's root (out of memory or descriptors): said once as the
+// worker starts, and again in answer to every SIP command.
+CauseData noSipStack() { return CauseData::warning("internal", {"sofia-sip root"}, "local"); }
+
 }  // namespace
 
 Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) {
@@ -76,8 +80,7 @@ Worker::Worker(const json &options) : playIds_(std::make_shared<PlaybackIds>()) 
                                                      [this](const CauseData &ev) { emit(ev); });
             root_ = su_glib_root_create(this);
             if (!root_) {
-                // Out of memory or descriptors: every SIP command will answer with this error.
-                emit(CauseData::warning("internal", {"sofia-sip root"}, "local"));
+                emit(noSipStack());
                 return;
             }
             g_source_attach(su_glib_root_gsource(root_), g_main_context_get_thread_default());
@@ -149,7 +152,7 @@ void Worker::runOnLoop(std::function<void(UserAgent &)> task) {
             if (agent_)
                 task(*agent_);
             else
-                emit(CauseData::warning("internal", {"sofia-sip root"}, "local"));
+                emit(noSipStack());
         }))
         throw Error(ResultCode::ShuttingDown, "shutting_down");
 }
