@@ -180,6 +180,7 @@ DtlsSrtpHandshake::~DtlsSrtpHandshake() {
     *alive_ = false;
     removeSource(retransmitTimer_);
     removeSource(giveUpTimer_);
+    removeSource(lingerTimer_);
     SSL_free(ssl_);
     g_main_context_unref(context_);
 }
@@ -216,10 +217,26 @@ void DtlsSrtpHandshake::close() {
     ended_ = true;
     removeSource(retransmitTimer_);
     removeSource(giveUpTimer_);
+    removeSource(lingerTimer_);
     ERR_clear_error();
     SSL_shutdown(ssl_);
     ERR_clear_error();
     flushOutgoing();
+}
+
+void DtlsSrtpHandshake::peerHasKeys() {
+    if (keysDelivered_ && !ended_)
+        release();
+}
+
+void DtlsSrtpHandshake::release() {
+    ended_ = true;
+    removeSource(retransmitTimer_);
+    removeSource(lingerTimer_);
+    outgoing_.clear();
+    SSL_free(ssl_);  // and the two BIOs
+    ssl_ = nullptr;
+    incoming_ = nullptr;
 }
 
 // One step of OpenSSL on what has arrived, then its datagrams out, then the outcome: in that
@@ -251,10 +268,16 @@ void DtlsSrtpHandshake::advance() {
         ended_ = true;
         removeSource(retransmitTimer_);
         removeSource(giveUpTimer_);
+        removeSource(lingerTimer_);
     } else {
         if (completedNow) {
             keysDelivered_ = true;
             removeSource(giveUpTimer_);
+            // Long enough for a peer that lost our last flight to ask again: as long as a
+            // handshake may take.
+            lingerTimer_ = g_timeout_source_new(giveUpMs_);
+            g_source_set_callback(lingerTimer_, onLingerOver, this, nullptr);
+            g_source_attach(lingerTimer_, context_);
         }
         armRetransmitTimer();
     }
@@ -380,12 +403,21 @@ gboolean DtlsSrtpHandshake::onGiveUp(gpointer data) {
     return G_SOURCE_REMOVE;
 }
 
+gboolean DtlsSrtpHandshake::onLingerOver(gpointer data) {
+    auto *self = static_cast<DtlsSrtpHandshake *>(data);
+    self->removeSource(self->lingerTimer_);
+    if (!self->ended_)
+        self->release();
+    return G_SOURCE_REMOVE;
+}
+
 void DtlsSrtpHandshake::fail(const std::string &why) {
     if (ended_)
         return;
     ended_ = true;
     removeSource(retransmitTimer_);
     removeSource(giveUpTimer_);
+    removeSource(lingerTimer_);
     auto onFailed = hooks_.onFailed;
     if (onFailed)
         onFailed(why);

@@ -78,8 +78,16 @@ public:
     void receive(const guint8 *data, gsize size);
     // Tells the peer we are leaving (close_notify), once the handshake is done.
     void close();
+    // The peer's SRTP or SRTCP has arrived: it holds the keys, so it has finished the handshake and
+    // will not ask for our last flight again. OpenSSL's state for the association is then freed
+    // (about 50 KiB a call); a peer that sends no media gets the give-up time after the keys.
+    // From then on nothing more is read or sent here: the peer's close_notify is not heard (the
+    // call ends by SIP, or by the RTP timeout), and close() sends nothing.
+    void peerHasKeys();
     // The keys have been handed over (a later onFailed may still say the association ended).
     bool done() const { return keysDelivered_; }
+    // OpenSSL's state is gone (peerHasKeys, or the give-up time after the keys).
+    bool released() const { return keysDelivered_ && !ssl_; }
 
     // RFC 7983: DTLS records start with a content type of 20..63.
     static bool looksLikeDtls(const guint8 *data, gsize size);
@@ -90,6 +98,7 @@ private:
     static unsigned int nextRetransmitUs(SSL *ssl, unsigned int previousUs);
     static gboolean onRetransmitDue(gpointer self);
     static gboolean onGiveUp(gpointer self);
+    static gboolean onLingerOver(gpointer self);
 
     void advance();
     std::string readAfterHandshake();  // why the association ended, or empty
@@ -98,6 +107,7 @@ private:
     void flushOutgoing();
     void armRetransmitTimer();
     void removeSource(GSource *&source);
+    void release();
 
     Role role_;
     std::string remoteFingerprint_;
@@ -115,6 +125,7 @@ private:
     bool ended_ = false;  // failed, or closed by us: no more work, no more hooks about the outcome
     GSource *retransmitTimer_ = nullptr;
     GSource *giveUpTimer_ = nullptr;
+    GSource *lingerTimer_ = nullptr;  // after the keys, until the peer shows it has them too
     // Shared with each hook call in progress: false once destroyed, so the caller stops touching us.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -132,7 +132,12 @@ void WebRtcTransport::onPacket(const guint8 *data, gsize size) {
         return;
     }
     // Media before the keys could not be decrypted: dropped, as a lost packet.
-    if (isRtpOrRtcp(data, size) && keysKnown_ && received_) feedDatagram(received_, data, size);
+    if (!isRtpOrRtcp(data, size) || !keysKnown_ || !received_) return;
+    if (!peerMediaSeen_) {
+        peerMediaSeen_ = true;
+        if (dtls_) dtls_->peerHasKeys();  // the handshake's state is no longer needed
+    }
+    feedDatagram(received_, data, size);
 }
 
 void WebRtcTransport::fail(const std::string &why) {

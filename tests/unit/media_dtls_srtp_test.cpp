@@ -1,6 +1,7 @@
 // The DTLS-SRTP handshake engine: two engines agree on keys (directly and through loss and
-// garbage), refuse a wrong fingerprint, and interoperate with GStreamer's dtlssrtpenc/dtlssrtpdec,
-// whose keys must then decrypt what srtpenc protected with ours (and the other way round).
+// garbage), refuse a wrong fingerprint, free their state once the peer has the keys, and
+// interoperate with GStreamer's dtlssrtpenc/dtlssrtpdec, whose keys must then decrypt what
+// srtpenc protected with ours (and the other way round).
 #include "media/dtls_srtp.hpp"
 
 #include <gst/app/gstappsink.h>
@@ -300,6 +301,46 @@ TEST(DtlsSrtpHandshakeTest, APeerClosingIsReported) {
     ASSERT_TRUE(pair.runUntil([&] { return !pair.server.failures.empty(); }));
     EXPECT_EQ(pair.server.failures[0], "the peer closed the DTLS association");
     EXPECT_TRUE(pair.client.failures.empty());
+}
+
+TEST(DtlsSrtpHandshakeTest, TheStateIsReleasedOnceThePeerShowsItHasTheKeys) {
+    EnginePair pair;
+    pair.serverEngine->peerHasKeys();  // before the keys: nothing to release yet
+    EXPECT_FALSE(pair.serverEngine->released());
+    pair.start();
+    ASSERT_TRUE(pair.runUntilSettled());
+    expectMatchingKeys(pair);
+    // Done, but held: the peer may still lose our last flight and ask again.
+    EXPECT_FALSE(pair.clientEngine->released());
+    EXPECT_FALSE(pair.serverEngine->released());
+
+    pair.serverEngine->peerHasKeys();
+    pair.clientEngine->peerHasKeys();
+    EXPECT_TRUE(pair.serverEngine->released());
+    EXPECT_TRUE(pair.clientEngine->released());
+    EXPECT_TRUE(pair.serverEngine->done());
+    // Released engines read nothing, send nothing and say nothing more, whatever comes.
+    const int sentToServer = pair.sentToServer, sentToClient = pair.sentToClient;
+    feedJunk(pair, true);
+    pair.clientEngine->close();
+    pair.serverEngine->close();
+    pair.runUntil([] { return false; }, G_USEC_PER_SEC);
+    EXPECT_EQ(pair.sentToServer, sentToServer);
+    EXPECT_EQ(pair.sentToClient, sentToClient);
+    EXPECT_EQ(pair.client.keys.size() + pair.client.failures.size(), 1u);
+    EXPECT_EQ(pair.server.keys.size() + pair.server.failures.size(), 1u);
+}
+
+TEST(DtlsSrtpHandshakeTest, APeerThatSendsNoMediaFreesTheStateAfterTheGiveUpTime) {
+    EnginePair pair(DtlsCertificate::shared().fingerprint(), DtlsCertificate::shared().fingerprint(), 1200);
+    pair.start();
+    ASSERT_TRUE(pair.runUntilSettled());
+    expectMatchingKeys(pair);
+    EXPECT_FALSE(pair.serverEngine->released());
+    ASSERT_TRUE(pair.runUntil([&] { return pair.serverEngine->released() && pair.clientEngine->released(); },
+                              3 * G_USEC_PER_SEC));
+    EXPECT_TRUE(pair.client.failures.empty());
+    EXPECT_TRUE(pair.server.failures.empty());
 }
 
 TEST(DtlsSrtpHandshakeTest, DestroyingFromAHookIsSafe) {
