@@ -310,15 +310,20 @@ bool CallMedia::startRecording(const std::string &path, MediaSession::RecordWhat
     std::vector<GstElement *> tees;
     if (what != MediaSession::RecordWhat::Sent) tees.push_back(recvTee_);
     if (what != MediaSession::RecordWhat::Received) tees.push_back(sendTee_);
-    recording_ = true;  // before the recorder links: it waits for decoded audio
+    if (what != MediaSession::RecordWhat::Sent) {
+        wakeDecoders();
+        recording_ = true;  // before the recorder links: it waits for decoded audio
+    }
     if (recorder_.start(pipeline_.get(), tees, receivedAudioLatency(), path, error)) return true;
     recording_ = false;
+    parkDecodersIfIdle();
     return false;
 }
 
 void CallMedia::stopRecording() {
     if (pipeline_) recorder_.stop();
     recording_ = false;
+    parkDecodersIfIdle();
 }
 
 bool CallMedia::playFile(const std::string &source, bool loop, std::string &error) {

@@ -161,6 +161,13 @@ private:
     };
 
     bool buildShared(std::string &error);
+    // Received audio is decoded for an output someone hears; for a null one only until the first
+    // audio is seen (onFirstAudio) and while a recording takes it.
+    bool decodingNeeded() const { return outputHeard_ || recording_ || !firstAudioSeen_; }
+    // Loop thread. Stops the decoders (their state freed) while decoding is not needed; wakes them.
+    void parkDecodersIfIdle();
+    void wakeDecoders();
+    static GstPadProbeReturn gateReceivedAudio(GstPad *, GstPadProbeInfo *info, gpointer self);
     bool linkOutput(const AudioBin &sink, std::string &error);
     GstClockTime receivedAudioLatency() const;
     bool startEncoder(const CodecSpec &spec, int payloadType, std::string &error);
@@ -204,10 +211,9 @@ private:
     std::mutex receivedMutex_;             // pad-added/removed come on GStreamer threads
     std::vector<ReceivedBranch> received_;
     std::atomic<bool> firstAudioSeen_{false};
-    // Whether what is received must be decoded: always for an output someone hears; for a null
-    // one only until the first audio is seen (onFirstAudio) and while a recording takes it.
     std::atomic<bool> outputHeard_{true};
     std::atomic<bool> recording_{false};
+    std::atomic<bool> decodersParked_{false};  // set and cleared under receivedMutex_
     std::atomic<gint64> lastReceivedUs_{0};  // monotonic time of the last received RTP buffer
     OneShotTimer receiveWatch_;
     bool connected_ = false;

@@ -1,5 +1,10 @@
 // CallMedia's received streams: each RTP pad the transport adds gets a branch of its own, audio
 // to the decoder and the output's selector, telephone-event to the DTMF reader.
+//
+// A null output decodes only until the peer's audio starts and while a recording takes it; in
+// between its decoders are parked: stopped (their codec state freed), with everything the
+// transport's pad would push to them dropped on that pad, and what they lost on stopping (its
+// sticky events) given back when a recording wakes them.
 #include "media/call_media.hpp"
 
 #include "media/audio_bins.hpp"
@@ -79,8 +84,6 @@ void CallMedia::linkReceivedPad(GstPad *pad) {
     }
     if (!branch.branch) return;
     gst_bin_add(GST_BIN(pipeline_.get()), branch.branch);
-    // Playing before anything reaches it: a flushing branch would stop the transport's stream.
-    gst_element_sync_state_with_parent(branch.branch);
     if (audio) {
         GstPad *out = gst_element_get_static_pad(branch.branch, "src");
         // The first decoded buffer: when the peer's audio really starts (for statistics).
@@ -89,31 +92,72 @@ void CallMedia::linkReceivedPad(GstPad *pad) {
             if (!media->firstAudioSeen_.exchange(true))
                 media->poster_->post([](CallMedia &m) {
                     if (!m.closed_ && m.callbacks_.onFirstAudio) m.callbacks_.onFirstAudio();
+                    m.parkDecodersIfIdle();
                 });
             return GST_PAD_PROBE_REMOVE;
         }, this, nullptr);  // removed at the first buffer, and the pipeline dies before the session
         if (linkToRequested(out, receiveSelector_, "sink_%u", branch.selectorPad))
             g_object_set(receiveSelector_, "active-pad", branch.selectorPad.get(), nullptr);
         gst_object_unref(out);
-        // Every RTP buffer of an audio stream says the peer still sends (RTP timeout).
-        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer self) {
-            static_cast<CallMedia *>(self)->lastReceivedUs_ = g_get_monotonic_time();
-            return GST_PAD_PROBE_OK;
-        }, this, nullptr);
-        // A null output: packets nobody will hear are dropped before the depayloader, so neither
-        // it nor the decoder runs (decoding was a third of a null-output call's Opus time).
-        GstPad *in = gst_element_get_static_pad(branch.branch, "sink");
-        gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer self) {
-            auto *media = static_cast<CallMedia *>(self);
-            bool needed = media->outputHeard_ || media->recording_ || !media->firstAudioSeen_;
-            return needed ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-        }, this, nullptr);
-        gst_object_unref(in);
+        // On the transport's pad, before anything reaches the branch: a parked one would answer
+        // FLUSHING, and the transport's stream would stop.
+        gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                          gateReceivedAudio, this, nullptr);
+    }
+    if (audio && decodersParked_) {
+        gst_element_set_locked_state(branch.branch, TRUE);  // woken with the others
+    } else {
+        // Playing before anything reaches it: a flushing branch would stop the transport's stream.
+        gst_element_sync_state_with_parent(branch.branch);
     }
     GstPad *in = gst_element_get_static_pad(branch.branch, "sink");
     gst_pad_link(pad, in);
     gst_object_unref(in);
     received_.push_back(std::move(branch));
+}
+
+GstPadProbeReturn CallMedia::gateReceivedAudio(GstPad *, GstPadProbeInfo *info, gpointer self) {
+    auto *media = static_cast<CallMedia *>(self);
+    if (!(GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER))
+        // A sticky event dropped here stays pending on the pad and comes again with the next buffer.
+        return media->decodersParked_ ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+    media->lastReceivedUs_ = g_get_monotonic_time();  // the peer still sends (RTP timeout)
+    // Packets nobody will hear go no further: neither depayloader nor decoder runs for them
+    // (decoding was a third of a null-output call's Opus time).
+    return media->decodingNeeded() ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+void CallMedia::parkDecodersIfIdle() {
+    if (!pipeline_ || decodingNeeded() || decodersParked_) return;
+    std::lock_guard<std::mutex> lock(receivedMutex_);
+    decodersParked_ = true;  // first: nothing more is pushed into the branches
+    for (ReceivedBranch &b : received_) {
+        if (!b.selectorPad) continue;  // not audio
+        gst_element_set_locked_state(b.branch, TRUE);  // the pipeline's changes pass it by
+        gst_element_set_state(b.branch, GST_STATE_NULL);  // waits for a push inside it to end
+    }
+}
+
+void CallMedia::wakeDecoders() {
+    if (!pipeline_ || !decodersParked_) return;
+    std::lock_guard<std::mutex> lock(receivedMutex_);
+    for (ReceivedBranch &b : received_) {
+        if (!b.selectorPad) continue;
+        gst_element_set_locked_state(b.branch, FALSE);
+        gst_element_sync_state_with_parent(b.branch);
+        // Stopping cleared the branch's stream-start, caps and segment, which the transport's pad
+        // holds as already delivered: given again before any buffer may pass.
+        // Collected first: the foreach holds the pad's lock, which the decoder may need (queries).
+        std::vector<GstEvent *> sticky;
+        gst_pad_sticky_events_foreach(b.source.get(), [](GstPad *, GstEvent **event, gpointer events) -> gboolean {
+            static_cast<std::vector<GstEvent *> *>(events)->push_back(gst_event_ref(*event));
+            return TRUE;
+        }, &sticky);
+        GstPad *in = gst_element_get_static_pad(b.branch, "sink");
+        for (GstEvent *event : sticky) gst_pad_send_event(in, event);  // takes the reference
+        gst_object_unref(in);
+    }
+    decodersParked_ = false;  // events first; buffers once the caller needs decoding
 }
 
 void CallMedia::unlinkReceivedPad(GstPad *pad) {

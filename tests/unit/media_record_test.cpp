@@ -87,7 +87,8 @@ TEST_F(MediaTest, RecorderStartedOnABusyTeeKeepsItFlowing) {
 
 // The same through a call whose output is `null` (no mixer of its own): rounds of RECORD of the
 // received audio, each with the peer's tone (before the fix: pure silence or empty files, more
-// often the busier the machine, and the callee heard nothing more).
+// often the busier the machine, and the callee heard nothing more). Between the rounds the
+// decoders are parked (stopped, their state freed), and each recording wakes them.
 TEST_F(MediaTest, RecordMidCallWithNullOutputHasTheTone) {
     auto a = makePeer(options("tone:1000", "null"));
     auto b = makePeer(options("tone:440", "null"));
