@@ -14,7 +14,7 @@ packages=(
   # srtp; libsrtp2 runs on NSS), G.711 (good), G.722 (libav)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice libnice-dev
-  gstreamer1.0-libav gstreamer1.0-tools libnss3-dev
+  gstreamer1.0-libav gstreamer1.0-tools libnss3-dev libopus-dev
   # test servers and peers (loopback only)
   kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules sip-tester coturn
   baresip-core rtpengine-daemon

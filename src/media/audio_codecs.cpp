@@ -1,6 +1,7 @@
 #include "media/audio_codecs.hpp"
 
 #include "media/audio_bins.hpp"
+#include "media/opus_encoder.hpp"
 
 #include <algorithm>
 #include <strings.h>
@@ -92,15 +93,13 @@ GstElement *makeResampler(std::string &error) {
 
 GstElement *makeEncoderBin(const CodecSpec &spec, int payloadType, int ptimeMs, int opusComplexity,
                            std::string &error) {
-    GstElement *encoder = makeElement(spec.encoder, error);
+    // Opus: complexity 10 (libopus's default) makes encoding most of a call's CPU; 5 keeps voice
+    // quality and halves it (measured with bench/call_bench).
+    GstElement *encoder = spec.codec == AudioCodec::Opus ? makeOpusEncoder(opusComplexity, ptimeMs)
+                                                         : makeElement(spec.encoder, error);
     GstElement *payloader = makeElement(spec.payloader, error);
     if (payloader) g_object_set(payloader, "pt", guint(payloadType), nullptr);
-    if (encoder && spec.codec == AudioCodec::Opus) {
-        // Complexity 10 (the default) makes Opus encoding most of a call's CPU; 5 keeps voice
-        // quality and halves it (measured with bench/call_bench).
-        g_object_set(encoder, "complexity", opusComplexity, nullptr);
-        gst_util_set_object_arg(G_OBJECT(encoder), "frame-size", std::to_string(ptimeMs).c_str());
-    } else if (payloader) {
+    if (spec.codec != AudioCodec::Opus && payloader) {
         // The audio payloaders pack whole input buffers unless told the packet time (measured:
         // 100 ms buffers gave 800-byte G.711 packets). No minimum up to 20 ms: the resampler's
         // first buffer is a few samples short of 20 ms, and waiting for a second one delayed the

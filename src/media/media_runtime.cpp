@@ -4,6 +4,7 @@
 #include "media/inline_jitter_buffer.hpp"
 #include "media/media_factory.hpp"
 #include "media/media_runtime.hpp"
+#include "media/opus_encoder.hpp"
 
 #include <gio/gio.h>
 #include <nss.h>
@@ -132,8 +133,9 @@ void prewarmCallPath() {
         DtlsSrtpHandshake::prepare();
         IceTransport::prepare();
         gst_object_unref(gst_object_ref_sink(makeInlineJitterBuffer()));
+        gst_object_unref(gst_object_ref_sink(makeOpusEncoder(5, 20)));
         makeOnce({"pipeline", "bin", "rtpbin", "rtpsession", "rtpssrcdemux", "rtpptdemux", "rtpstorage", "srtpenc",
-                  "srtpdec", "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay", "capsfilter", "tee", "queue",
+                  "srtpdec", "opusdec", "rtpopuspay", "rtpopusdepay", "capsfilter", "tee", "queue",
                   "fakesink", "audiomixer", "audiotestsrc", "wavenc", "filesink", "volume", "rtpdtmfmux",
                   "rtpdtmfsrc"});
         rehearseOfferAnswer();
