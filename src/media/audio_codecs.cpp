@@ -10,7 +10,7 @@ namespace sipw {
 namespace {
 
 constexpr CodecSpec kCodecs[] = {
-    {AudioCodec::Opus, "opus", "OPUS", 111, 48000, 2, 48000, "opusenc", "rtpopuspay", "rtpopusdepay", "opusdec"},
+    {AudioCodec::Opus, "opus", "OPUS", 111, 48000, 2, 48000, nullptr, "rtpopuspay", "rtpopusdepay", "opusdec"},
     {AudioCodec::G722, "G722", "G722", 9, 8000, 1, 16000, "avenc_g722", "rtpg722pay", "rtpg722depay", "avdec_g722"},
     {AudioCodec::Pcmu, "PCMU", "PCMU", 0, 8000, 1, 8000, "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec"},
     {AudioCodec::Pcma, "PCMA", "PCMA", 8, 8000, 1, 8000, "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec"},
@@ -95,8 +95,7 @@ GstElement *makeEncoderBin(const CodecSpec &spec, int payloadType, int ptimeMs, 
                            std::string &error) {
     // Opus: complexity 10 (libopus's default) makes encoding most of a call's CPU; 5 keeps voice
     // quality and halves it (measured with bench/call_bench).
-    GstElement *encoder = spec.codec == AudioCodec::Opus ? makeOpusEncoder(opusComplexity, ptimeMs)
-                                                         : makeElement(spec.encoder, error);
+    GstElement *encoder = spec.encoder ? makeElement(spec.encoder, error) : makeOpusEncoder(opusComplexity, ptimeMs);
     GstElement *payloader = makeElement(spec.payloader, error);
     if (payloader) g_object_set(payloader, "pt", guint(payloadType), nullptr);
     if (spec.codec != AudioCodec::Opus && payloader) {

@@ -20,7 +20,7 @@ struct CodecSpec {
     int clockRate;             // RTP clock: 8000 for G.722 too (RFC 3551 §4.5.2), though it samples 16 kHz
     int sdpChannels;           // the "/2" of opus/48000/2; 1 elsewhere (not written)
     int sampleRate;            // raw audio the encoder takes and the decoder gives
-    const char *encoder;
+    const char *encoder;       // GStreamer factory; null for Opus, whose encoder is ours (opus_encoder.hpp)
     const char *payloader;
     const char *depayloader;
     const char *decoder;
