@@ -15,6 +15,7 @@
 // ptimeMs 40, "webrtc:webrtcbin" webrtc on webrtcbin instead of the shared transport (the
 // default; webrtcTransport), for both ends of its calls.
 #include "audio_analysis.hpp"
+#include "process_usage.hpp"
 #include "sipw.h"
 
 #include <nlohmann/json.hpp>
@@ -200,14 +201,6 @@ double cpuSeconds(const std::string &pid) {
     return ticks / sysconf(_SC_CLK_TCK);
 }
 
-long rssKiB(const std::string &pid) {
-    std::ifstream status("/proc/" + pid + "/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
-
 // The far ends of the load: `media` (JSON) is ANSWER's options.media.
 int answererMain(const char *media) {
     sipw_worker *b = registered("1002");
@@ -327,7 +320,7 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
     }
     std::string childPid = std::to_string(child);
     sipw_worker *a = registered("1001");
-    long idleRss = rssKiB("self");
+    long idleRss = sipw_test::residentKiB();
     int idleThreads = threadCount();
     printf("\nsimultaneous two-way calls, %s (this process = one end of each call):\n", profile.label.c_str());
     // RSS per extra call: against the previous load (the first load pays for loading the plugins).
@@ -365,7 +358,7 @@ void load(const std::vector<int> &loads, int windowSeconds, const char *self, co
         int threads = threadCount();
         double wall = msSince(t0) / 1000;
         double cpu = (cpuSeconds("self") - cpu0) / wall * 100, childCpu = (cpuSeconds(childPid) - childCpu0) / wall * 100;
-        long rss = rssKiB("self");
+        long rss = sipw_test::residentKiB();
         // Where the memory is, mapping by mapping, for comparing loads (bench/README.md).
         if (const char *dir = getenv("SIPW_BENCH_SMAPS_DIR")) {
             std::ifstream from("/proc/self/smaps");

@@ -1,5 +1,6 @@
 // Figures for the core issue: INIT→registered on loopback, create+destroy, RSS and threads of an
 // idle registered worker. Prints figures; asserts nothing (run through tests/netns-run.sh).
+#include "process_usage.hpp"
 #include "sipw.h"
 
 #include <algorithm>
@@ -7,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -16,14 +16,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double ms(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
-
-long rssKiB() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
 
 int threadCount() {
     int n = 0;
@@ -79,7 +71,7 @@ int main() {
     report("create + destroy (idle)", createDestroy);
 
     const int n = 10;
-    long rss0 = rssKiB();
+    long rss0 = sipw_test::residentKiB();
     int threads0 = threadCount();
     std::vector<sipw_worker *> workers;
     for (int i = 0; i < n; ++i) {
@@ -87,7 +79,7 @@ int main() {
         sipw_post(workers.back(), "INIT", init(1001 + i).c_str());
         waitFor(workers.back(), "registered", 5000);
     }
-    long rss1 = rssKiB();
+    long rss1 = sipw_test::residentKiB();
     int threads1 = threadCount();
     std::printf("%-32s %7.1f KiB per worker (%d workers, RSS %ld -> %ld KiB)\n", "RSS of an idle registered worker",
                 double(rss1 - rss0) / n, n, rss0, rss1);
