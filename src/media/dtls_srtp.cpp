@@ -178,9 +178,7 @@ DtlsSrtpHandshake::DtlsSrtpHandshake(Role role, std::string remoteFingerprintSha
 
 DtlsSrtpHandshake::~DtlsSrtpHandshake() {
     *alive_ = false;
-    removeSource(retransmitTimer_);
-    removeSource(giveUpTimer_);
-    removeSource(lingerTimer_);
+    removeTimers();
     SSL_free(ssl_);
     g_main_context_unref(context_);
 }
@@ -215,9 +213,7 @@ void DtlsSrtpHandshake::close() {
     if (ended_ || !handshakeComplete_)
         return;
     ended_ = true;
-    removeSource(retransmitTimer_);
-    removeSource(giveUpTimer_);
-    removeSource(lingerTimer_);
+    removeTimers();
     ERR_clear_error();
     SSL_shutdown(ssl_);
     ERR_clear_error();
@@ -231,8 +227,7 @@ void DtlsSrtpHandshake::peerHasKeys() {
 
 void DtlsSrtpHandshake::release() {
     ended_ = true;
-    removeSource(retransmitTimer_);
-    removeSource(lingerTimer_);
+    removeTimers();
     outgoing_.clear();
     SSL_free(ssl_);  // and the two BIOs
     ssl_ = nullptr;
@@ -266,9 +261,7 @@ void DtlsSrtpHandshake::advance() {
         failure = keysFromHandshake(keys);
     if (!failure.empty()) {
         ended_ = true;
-        removeSource(retransmitTimer_);
-        removeSource(giveUpTimer_);
-        removeSource(lingerTimer_);
+        removeTimers();
     } else {
         if (completedNow) {
             keysDelivered_ = true;
@@ -371,6 +364,12 @@ void DtlsSrtpHandshake::armRetransmitTimer() {
     g_source_attach(retransmitTimer_, context_);
 }
 
+void DtlsSrtpHandshake::removeTimers() {
+    removeSource(retransmitTimer_);
+    removeSource(giveUpTimer_);
+    removeSource(lingerTimer_);
+}
+
 void DtlsSrtpHandshake::removeSource(GSource *&source) {
     if (!source)
         return;
@@ -415,9 +414,7 @@ void DtlsSrtpHandshake::fail(const std::string &why) {
     if (ended_)
         return;
     ended_ = true;
-    removeSource(retransmitTimer_);
-    removeSource(giveUpTimer_);
-    removeSource(lingerTimer_);
+    removeTimers();
     auto onFailed = hooks_.onFailed;
     if (onFailed)
         onFailed(why);

@@ -107,6 +107,7 @@ private:
     void flushOutgoing();
     void armRetransmitTimer();
     void removeSource(GSource *&source);
+    void removeTimers();  // all three: no more work is due
     void release();
 
     Role role_;

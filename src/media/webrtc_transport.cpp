@@ -133,10 +133,7 @@ void WebRtcTransport::onPacket(const guint8 *data, gsize size) {
     }
     // Media before the keys could not be decrypted: dropped, as a lost packet.
     if (!isRtpOrRtcp(data, size) || !keysKnown_ || !received_) return;
-    if (!peerMediaSeen_) {
-        peerMediaSeen_ = true;
-        if (dtls_) dtls_->peerHasKeys();  // the handshake's state is no longer needed
-    }
+    if (dtls_) dtls_->peerHasKeys();  // the handshake's state is no longer needed (once: then a no-op)
     feedDatagram(received_, data, size);
 }
 

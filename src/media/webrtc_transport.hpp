@@ -78,7 +78,6 @@ private:
     std::unique_ptr<DtlsSrtpHandshake> dtls_;
     bool dtlsClient_ = false;
     bool iceConnected_ = false;  // ICE thread
-    bool peerMediaSeen_ = false;  // ICE thread: SRTP or SRTCP came after the keys
     std::vector<std::string> heldDtls_;  // ICE thread: DTLS to send once ICE has a pair
     static constexpr size_t kHeldDtlsLimit = 16;
     std::string remoteUfrag_;
